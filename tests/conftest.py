@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.clauses import Clause, parse_document
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+
+# seed file → doc_id, as fixed by shared/spec/clause-ids.md
+DOC_FILES = {
+    "hubei-platform-economy-2015": "000_86aa0d200ea659ef.txt",
+    "jiangsu-platform-economy-2015": "001_6eaff146bbf267eb.txt",
+    "hubei-internet-plus-2015": "002_f62b7695849a2f81.txt",
+    "wuhan-internet-plus-circulation-2016": "003_afb609e7fb887cd1.txt",
+    "jinan-platform-economy-2020": "004_0931c75b694a60a7.txt",
+}
+
+
+def source_text(doc_id: str) -> str:
+    return (CORPUS / DOC_FILES[doc_id]).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def parsed() -> dict[str, list[Clause]]:
+    """Every seed document parsed, by doc_id."""
+    return {doc_id: parse_document(source_text(doc_id), doc_id)[0] for doc_id in DOC_FILES}
+
+
+@pytest.fixture(scope="session")
+def clause_by_id(parsed: dict[str, list[Clause]]) -> dict[str, Clause]:
+    return {c.clause_id: c for cs in parsed.values() for c in cs}
