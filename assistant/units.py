@@ -153,6 +153,10 @@ def _canonical(name: str, *, province: str, city: str | None) -> str:
         return province + _canonical_body(name[1:])
     if name.startswith("市") and city:
         return city + _canonical_body(name[1:])
+    region, body = _split_region(name)
+    if region is not None:
+        # Printed fully qualified ("湖北省经信委", "武汉市人社局"): aliases still apply to the body.
+        return region + _canonical_body(body)
     # Already carries its own place or issuer (湖北银监局, 人民银行南京分行, 武汉海关, 江苏移动,
     # 济南金融控股集团) or is a category (基础电信运营企业): keep as printed, aliases aside.
     return _canonical_body(name)
@@ -384,6 +388,11 @@ def _aliases_for(name: str) -> tuple[str, ...]:
     region, body = _split_region(name)
     bodies = (body, *_ALIASES_OF_BODY.get(body, ()))
     forms: list[str] = []
+    league = re.fullmatch(r"共青团(.+?)([省市])委", name)
+    if league:
+        # As printed in notes ("团市委") and in speech ("团济南市委", "济南团市委").
+        place, level = league.groups()
+        forms += [f"团{level}委", f"团{place}{level}委", f"{place}团{level}委"]
     if region is None:
         if name.startswith("人民银行"):
             forms.append("人行" + name[len("人民银行") :])

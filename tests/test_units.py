@@ -286,6 +286,8 @@ def test_sheng_distribution_is_table_only():
         ("市人社局", WUHAN, "武汉市人力资源社会保障局"),
         ("市市场监督管理局", JINAN, "济南市市场监管局"),
         ("市工信局", JINAN, "济南市工业和信息化局"),
+        ("湖北省经信委", HUBEI, "湖北省经济和信息化委"),
+        ("武汉市人社局", WUHAN, "武汉市人力资源社会保障局"),
     ],
 )
 def test_aliases_resolve_to_one_canonical_name(printed: str, kwargs: dict[str, str], canonical: str):
@@ -519,6 +521,11 @@ def test_lookup_names_kept_as_printed(index: UnitIndex):
     assert names(index.lookup("人行武汉分行")) == ["人民银行武汉分行"]
     assert names(index.lookup("江苏移动")) == ["江苏移动"]
     assert index.lookup("国家统计局") == []
+
+
+def test_lookup_youth_league_by_its_printed_form(index: UnitIndex):
+    assert names(index.lookup("团市委")) == ["共青团济南市委"]
+    assert names(index.find_in_text("团市委牵头的工作有哪些")) == ["共青团济南市委"]
 
 
 def test_entries_are_sorted_and_unique(index: UnitIndex):
