@@ -43,6 +43,11 @@ class Config:
     today: str = ""
     feedback_file: Path = REPO_ROOT / "feedback.jsonl"
 
+    def __post_init__(self) -> None:
+        # Accept plain strings for paths (from callers and the environment) and expand "~".
+        for name in ("corpus_dir", "index_dir", "model_cache_dir", "feedback_file"):
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
+
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
         values: dict[str, object] = {}

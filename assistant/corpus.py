@@ -126,16 +126,18 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     clauses: list[Clause] = []
     reports: dict[str, ParseReport] = {}
     digest = hashlib.sha256()
-    for meta_path in sorted(corpus_dir.glob("*.toml")):
-        doc = load_metadata(meta_path)
+    metas = [(load_metadata(p), p) for p in corpus_dir.glob("*.toml")]
+    for doc, meta_path in sorted(metas, key=lambda dm: dm[0].file):
         if doc.doc_id in documents:
             raise ValueError(f"文档编号重复：{doc.doc_id}")
         text_path = corpus_dir / doc.file
         text = read_text(text_path)
-        digest.update(meta_path.read_bytes())
-        digest.update(text.encode("utf-8"))
         doc_clauses, report = parse_document(text, doc.doc_id)
         doc_clauses = assign_units(doc_clauses, province=doc.province, city=doc.city)
+        # Hash what the parser made, not just the files: a parser change also makes an index stale.
+        digest.update(meta_path.read_bytes())
+        for c in doc_clauses:
+            digest.update(repr(c).encode("utf-8"))
         documents[doc.doc_id] = doc
         clauses.extend(doc_clauses)
         reports[doc.doc_id] = report

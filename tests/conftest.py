@@ -32,3 +32,27 @@ def parsed() -> dict[str, list[Clause]]:
 @pytest.fixture(scope="session")
 def clause_by_id(parsed: dict[str, list[Clause]]) -> dict[str, Clause]:
     return {c.clause_id: c for cs in parsed.values() for c in cs}
+
+
+@pytest.fixture(scope="session")
+def fake_assistant(tmp_path_factory):
+    """The real pipeline on the real corpus, with a hashing embedder: fast, for plumbing tests."""
+    from assistant import Assistant, Config
+
+    from .fakes import HashEmbedder
+
+    cfg = Config(index_dir=tmp_path_factory.mktemp("index-fake"), today="2026-11-22")
+    return Assistant.load(cfg, embedder=HashEmbedder(), log=lambda m: None)
+
+
+@pytest.fixture(scope="session")
+def real_assistant(tmp_path_factory):
+    """The default assistant exactly as users get it (converted e5 model), index in a temp dir.
+
+    Model conversion is cached in the user's cache dir like in production, so only the first run
+    on a machine pays for it.
+    """
+    from assistant import Assistant, Config
+
+    cfg = Config.from_env(index_dir=tmp_path_factory.mktemp("index-real"), today="2026-11-22")
+    return Assistant.load(cfg)

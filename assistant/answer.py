@@ -1,0 +1,447 @@
+"""Answering: rewrite → route → retrieve → compose, as a LangChain runnable chain.
+
+The default composer is extractive: every factual line of an answer is a sentence (or a fact read
+from structured data) taken from a clause, with an [n] marker pointing at that clause's citation.
+Lines that are not facts (headings, refusals, notes about dates) carry no marker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from langchain_core.runnables import RunnableLambda
+
+from .clauses import Clause
+from .conversation import Rewrite, rewrite
+from .corpus import REGION_NAMES, STATUS_LABELS, Document, documents_for_region
+from .retrieval import Filters, Hit
+from .routing import INDUSTRIES, STAGES, SUPPORT_KINDS, Route, classify
+from .units import find_notes
+
+if TYPE_CHECKING:
+    from .core import Answer, Assistant, Citation
+
+# Refusal thresholds, calibrated on the unanswerable items of eval/questions.jsonl (see README).
+MIN_COVERAGE = 0.5  # share of the question's content words found in the best clauses
+MIN_DENSE = 0.84  # cosine of the best passage (e5-small scale)
+MAX_FACT_CLAUSES = 3
+
+_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
+_YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
+_ASK_UNIT_WORK = re.compile(r"负责(什么|哪些|哪|了)|牵头(了)?(哪些|什么|哪)|参与(哪些|了哪些|什么)|参加(哪些|了哪些|什么)|承担|职责|"
+                            r"任务有哪些|哪些任务|哪些工作|做什么|干什么|分工")
+_NUMBERS = re.compile(r"\d")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+@dataclass
+class _Cites:
+    """Citations in order of first use; each clause gets one number."""
+
+    bot: Assistant
+    items: list[Citation] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def add(self, clause: Clause, quote: str) -> int:
+        from .core import Citation
+
+        if clause.clause_id in self.numbers:
+            return self.numbers[clause.clause_id]
+        doc = self.bot.corpus.documents[clause.doc_id]
+        self.items.append(
+            Citation(
+                clause_id=clause.clause_id, doc_title=doc.display_title, label=clause.label,
+                quote=quote if quote in clause.text else clause.text[:60], region=doc.region, year=doc.year,
+                clause_text=clause.text, status=doc.status(self.bot.today()),
+            )
+        )
+        self.numbers[clause.clause_id] = len(self.items)
+        return len(self.items)
+
+
+class AnswerChain:
+    def __init__(self, bot: Assistant) -> None:
+        self.bot = bot
+        self.chain = (
+            RunnableLambda(self._rewrite, name="rewrite")
+            | RunnableLambda(self._route, name="route")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._compose, name="compose")
+        )
+
+    def invoke(self, question: str, history: list[dict], **options) -> Answer:
+        return self.chain.invoke({"question": question, "history": history, "options": options})
+
+    # ------------------------------------------------------------------ steps
+
+    def _rewrite(self, state: dict) -> dict:
+        state["rewrite"] = rewrite(state["question"], state["history"])
+        return state
+
+    def _route(self, state: dict) -> dict:
+        q = state["rewrite"].question
+        units = self.bot.units.find_in_text(q)
+        route = classify(q, names_unit=bool(units))
+        profile = state["options"].get("profile") or {}
+        if route.kind == "fact" and profile.get("region") and re.search(r"政策|支持|扶持|补贴|奖励", q):
+            route = Route("support", route.regions, route.uncovered, route.industry, route.stage, route.wants)
+        state["route"], state["units"] = route, units
+        return state
+
+    def _filters(self, state: dict, regions: list[str] | None = None) -> dict:
+        opts = state["options"]
+        region = opts.get("region") or (regions[0] if regions and len(regions) == 1 else None)
+        doc_ids = opts.get("doc_ids") or None
+        return {"doc_ids": doc_ids, "region": region}
+
+    def _retrieve(self, state: dict) -> dict:
+        route: Route = state["route"]
+        q = state["rewrite"].question
+        state["hits"] = self.bot.search(q, 10, **self._filters(state, route.regions))
+        return state
+
+    def _compose(self, state: dict) -> Answer:
+        route: Route = state["route"]
+        rw: Rewrite = state["rewrite"]
+        if route.uncovered and not route.regions:
+            answer = self._refuse(state, f"本库没有{route.uncovered[0]}的政策文件。")
+        elif route.kind == "validity":
+            answer = self._validity(state)
+        elif route.kind == "responsibility":
+            answer = self._responsibility(state)
+        elif route.kind == "support":
+            answer = self._support(state)
+        elif route.kind == "comparison":
+            answer = self._comparison(state)
+        else:
+            answer = self._fact(state)
+        answer.route = route.kind
+        answer.rewritten_question = rw.question
+        answer.retrieved = [(h.clause_id, h.score) for h in state["hits"]]
+        return answer
+
+    # ------------------------------------------------------------------ helpers
+
+    def _answer(self, lines: list[str], cites: _Cites, *, refused: bool = False, notes=None) -> Answer:
+        from .core import Answer
+
+        return Answer(answer="\n".join(lines).strip(), citations=cites.items, refused=refused,
+                      retrieved=[], notes=notes or [])
+
+    def coverage_statement(self) -> str:
+        docs = sorted(self.bot.corpus.documents.values(), key=lambda d: (d.year or 0, d.region))
+        parts = [f"{d.region}{d.year or '（年份未载明）'}年《{d.short_title}》" for d in docs]
+        return f"本库收录{len(docs)}份文件：" + "；".join(parts) + "。"
+
+    def _refuse(self, state: dict, reason: str) -> Answer:
+        answer = self._answer([reason + "现有文件没有回答这个问题的内容。", self.coverage_statement()],
+                              _Cites(self.bot), refused=True)
+        return answer
+
+    def _content_tokens(self, question: str) -> list[str]:
+        from .routing import regions_named
+
+        toks = self.bot.segmenter.tokens(question)
+        drop = set()
+        for r in regions_named(question)[0]:
+            drop.update({r, r[:-1]})
+        generic = {"企业", "公司", "我们", "有没有", "规定", "要求", "内容", "哪些", "什么", "多少", "怎么样",
+                   "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市", "湖北省", "江苏省"}
+        return [t for t in toks if t not in drop and t not in generic and len(t) > 1]
+
+    def _coverage(self, question: str, clauses: list[Clause]) -> float:
+        toks = set(self._content_tokens(question))
+        if not toks:
+            return 1.0
+        blob = "".join(
+            c.text + "".join(p.heading for p in self.bot.corpus.breadcrumb(c)) + "".join(c.lead_units) for c in clauses
+        )
+        return sum(1 for t in toks if t in blob) / len(toks)
+
+    def _best_sentences(self, clause: Clause, question: str, n: int = 2, want_figure: bool = False) -> list[str]:
+        toks = set(self._content_tokens(question))
+        idf = self.bot.searcher.bm25.idf
+        sents = sentences(clause.text)
+        if not sents:
+            return []
+        scored = []
+        for i, s in enumerate(sents):
+            score = sum(idf.get(t, 1.0) for t in toks if t in s)
+            if want_figure and _NUMBERS.search(s):
+                score += 2.0
+            # The first sentence is the clause's heading: short and rarely the answer by itself.
+            if i == 0 and len(s) < 20 and len(sents) > 1:
+                score -= 0.5
+            scored.append((score, -i, s))
+        best = sorted(scored, reverse=True)[:n]
+        if best[0][0] <= 0:
+            best = best[:1]
+        return [s for _, _, s in sorted(best, key=lambda x: -x[1])]
+
+    def _past_target_note(self, text: str) -> str:
+        years = [int(y) for y in _YEAR_TARGET.findall(text)]
+        past = sorted({y for y in years if y < self.bot.today().year})
+        if not past:
+            return ""
+        return f"（注：{'、'.join(map(str, past))}年的目标期限已过，文件未说明完成情况）"
+
+    def _clauses(self, hits: list[Hit]) -> list[Clause]:
+        return [c for h in hits if (c := self.bot.corpus.clause(h.clause_id)) is not None]
+
+    def _bullets(self, clause: Clause, quotes: list[str], cites: _Cites, full: bool) -> list[str]:
+        if full:
+            n = cites.add(clause, quotes[0] if quotes else clause.text[:60])
+            return [f"- {clause.label}{clause.text} [{n}]"]
+        lines = []
+        for i, s in enumerate(quotes):
+            n = cites.add(clause, s) if i == 0 else cites.numbers[clause.clause_id]
+            lines.append(f"- {s}{self._past_target_note(s)} [{n}]")
+        return lines
+
+    # ------------------------------------------------------------------ routes
+
+    def _fact(self, state: dict) -> Answer:
+        q = state["rewrite"].question
+        route: Route = state["route"]
+        skip = state["rewrite"].skip
+        full = bool(state["options"].get("full_clauses"))
+        clauses = self._clauses(state["hits"])
+        # Skip bare headings ("二、重点行动"): they hold no facts of their own.
+        clauses = [c for c in clauses if not (c.level == 1 and len(c.text) < 30)]
+        if not clauses:
+            return self._refuse(state, "")
+        top = clauses[:3]
+        coverage = self._coverage(q, top)
+        dense = max((h.dense for h in state["hits"][:3]), default=0.0)
+        state["signals"] = {"coverage": coverage, "dense": dense}
+        if coverage < MIN_COVERAGE and dense < MIN_DENSE:
+            return self._refuse(state, "")
+        want_figure = route.wants == "figure"
+        picked = clauses[skip : skip + MAX_FACT_CLAUSES]
+        if not picked:
+            return self._answer(["前面的回答已列出全部相关条款，没有更多内容了。"], _Cites(self.bot))
+        # Keep only clauses that are close to the best one: fewer, better citations.
+        picked = [c for i, c in enumerate(picked) if i == 0 or self._coverage(q, [c]) >= 0.5]
+        cites = _Cites(self.bot)
+        lines: list[str] = []
+        quotes = {c.clause_id: self._best_sentences(c, q, 2, want_figure) for c in picked}
+        if want_figure:
+            with_numbers = [(c, s) for c in picked for s in quotes[c.clause_id] if _NUMBERS.search(s)]
+            if not with_numbers:
+                return self._refuse(state, "文件中没有给出这个问题所问的具体数字。")
+            c, s = with_numbers[0]
+            n = cites.add(c, s)
+            lines.append(f"答：{s}{self._past_target_note(s)} [{n}]")
+        lines.append("依据：" if lines else "根据现有文件：")
+        for c in picked:
+            lines.extend(self._bullets(c, quotes[c.clause_id], cites, full))
+        return self._answer(lines, cites)
+
+    def _responsibility(self, state: dict) -> Answer:
+        q = state["rewrite"].question
+        units = state["units"]
+        route: Route = state["route"]
+        if units and _ASK_UNIT_WORK.search(q):
+            entries = units
+            if route.regions:
+                narrowed = [e for e in entries if any(r in e.name for r in route.regions)]
+                entries = narrowed or entries
+            return self._unit_work(entries)
+        clauses = [c for c in self._clauses(state["hits"]) if c.lead_units or c.participant_units]
+        if not clauses:
+            return self._fact(state)
+        top = clauses[0]
+        if self._coverage(q, [top]) < MIN_COVERAGE and state["hits"][0].dense < MIN_DENSE:
+            return self._refuse(state, "")
+        cites = _Cites(self.bot)
+        lines = []
+        for c in clauses[:2]:
+            if c is not top and self._coverage(q, [c]) < self._coverage(q, [top]):
+                continue
+            note = find_notes(c.text)
+            quote = note[0] if note and note[0] in c.text else c.heading
+            n = cites.add(c, quote)
+            doc = self.bot.corpus.documents[c.doc_id]
+            lead = "、".join(c.lead_units) or "未列明"
+            part = "、".join(c.participant_units)
+            line = f"《{doc.short_title}》{c.label}{c.heading}：牵头单位 {lead}"
+            line += f"；参加单位 {part}" if part else ""
+            lines.append(f"- {line} [{n}]")
+            if note:
+                lines.append(f"  原文注明：{note[0]} [{n}]")
+        return self._answer(["负责单位：", *lines], cites)
+
+    def _unit_work(self, entries) -> Answer:
+        cites = _Cites(self.bot)
+        lines: list[str] = []
+        for e in entries[:3]:
+            lines.append(f"{e.name}：牵头 {len(e.lead)} 项，参加 {len(e.participant)} 项。")
+            for role, ids in (("牵头", e.lead), ("参加", e.participant)):
+                for cid in ids:
+                    c = self.bot.corpus.clause(cid)
+                    if c is None:
+                        continue
+                    doc = self.bot.corpus.documents[c.doc_id]
+                    n = cites.add(c, c.heading if c.heading in c.text else c.text[:40])
+                    lines.append(f"- {role}｜《{doc.short_title}》{c.label} {c.heading} [{n}]")
+        return self._answer(lines, cites)
+
+    def _validity(self, state: dict) -> Answer:
+        q = state["rewrite"].question
+        route: Route = state["route"]
+        docs = self._docs_meant(q, route)
+        today = self.bot.today()
+        cites = _Cites(self.bot)
+        lines: list[str] = []
+        for d in docs:
+            lines.extend(self._validity_lines(d, today, cites))
+        return self._answer(lines, cites)
+
+    def _docs_meant(self, q: str, route: Route) -> list[Document]:
+        docs = list(self.bot.corpus.documents.values())
+        if route.regions:
+            docs = [d for d in docs if d.region in route.regions] or docs
+        topical = [d for d in docs if self._title_match(q, d)]
+        return topical or docs
+
+    @staticmethod
+    def _title_match(q: str, d: Document) -> bool:
+        title = d.short_title
+        keys = [k for k in ("互联网+流通", "流通", "互联网+”行动", "互联网+行动", "平台经济", "互联网平台经济") if k in title]
+        return any(k.replace("”", "") in q.replace("“", "").replace("”", "") for k in keys)
+
+    def _validity_lines(self, d: Document, today: date, cites: _Cites) -> list[str]:
+        head = f"《{d.short_title}》" + (f"（{d.doc_number}）" if d.doc_number else "")
+        end = self.bot.corpus.clause(f"{d.doc_id}#end")
+        pre = self.bot.corpus.clause(f"{d.doc_id}#0")
+        lines = []
+        status = d.status(today)
+        if d.effective and end is not None:
+            quote = next((s for s in sentences(end.text) if "施行" in s or "有效期" in s), end.text.split("\n")[0])
+            n = cites.add(end, quote)
+            lines.append(f"- {head}：“{quote}” [{n}]")
+            if d.valid_until:
+                verdict = "已过有效期" if status == "expired" else "仍在有效期内"
+                lines.append(
+                    f"  按此计算，有效期至{_cn_date(d.valid_until)}；截至今天（{_cn_date(today.isoformat())}）{verdict}。"
+                )
+            return lines
+        date_line = None
+        if end is not None:
+            date_line = next((s for s in end.text.split("\n") if re.search(r"\d{4}年\d{1,2}月\d{1,2}日", s)), None)
+        if date_line:
+            n = cites.add(end, date_line)
+            kind = "印发日期" if "印发" in date_line else "落款日期"
+            lines.append(f"- {head}：{kind}为“{date_line}” [{n}]")
+        elif pre is not None:
+            n = cites.add(pre, pre.text.split("\n")[0])
+            lines.append(f"- {head}：原文未载明发布日期 [{n}]")
+        lines.append(f"  原文未规定施行日期和有效期，本库无法判断它今天是否仍然有效（{STATUS_LABELS[status]}）。")
+        return lines
+
+    def _support(self, state: dict) -> Answer:
+        q = state["rewrite"].question
+        route: Route = state["route"]
+        profile = state["options"].get("profile") or {}
+        region = profile.get("region") or (route.regions[0] if route.regions else None)
+        industry = profile.get("industry") or route.industry
+        stage = profile.get("stage") or route.stage
+        docs = documents_for_region(region, self.bot.corpus.documents) if region else list(
+            self.bot.corpus.documents.values()
+        )
+        lines: list[str] = []
+        if region:
+            names = "、".join(f"{d.region}《{d.short_title}》" for d in docs)
+            lines.append(f"适用于{region}企业的文件：{names}。" if docs else f"本库没有适用于{region}的文件。")
+            if region == "济南市":
+                lines.append("本库没有山东省省级文件，以下只含济南市文件。")
+        if not docs:
+            return self._refuse(state, f"本库没有适用于{region}的文件。")
+        words = " ".join([*(INDUSTRIES.get(industry, ()) if industry else ()), *(STAGES.get(stage, ()) if stage else ())])
+        query = f"{words} {q} 扶持 支持 资金 奖励 融资"
+        hits = self.bot.searcher.search(query, 40, Filters(doc_ids=frozenset(d.doc_id for d in docs)))
+        state["hits"] = hits
+        order = {d.doc_id: i for i, d in enumerate(docs)}
+        grouped: dict[str, list[tuple[Clause, str]]] = {}
+        used: set[str] = set()
+        for c in self._clauses(hits):
+            if c.clause_id in used or c.level == 0:
+                continue
+            kind, sent = self._support_sentence(c, words)
+            if kind is None:
+                continue
+            grouped.setdefault(kind, []).append((c, sent))
+            used.add(c.clause_id)
+        cites = _Cites(self.bot)
+        skip = state["rewrite"].skip
+        shown = 0
+        for kind in SUPPORT_KINDS:
+            items = sorted(grouped.get(kind, []), key=lambda cs: order[cs[0].doc_id])[:3]
+            block = []
+            for c, s in items:
+                if shown < skip:
+                    shown += 1
+                    continue
+                n = cites.add(c, s)
+                block.append(f"- {s}{self._past_target_note(s)} [{n}]")
+            if block:
+                lines.append(f"【{kind}】")
+                lines.extend(block)
+        if not cites.items:
+            return self._refuse(state, "现有文件中没有找到适用于该情况的扶持条款。")
+        return self._answer(lines, cites)
+
+    @staticmethod
+    def _support_sentence(c: Clause, topic_words: str) -> tuple[str | None, str]:
+        best: tuple[float, str | None, str] = (0.0, None, "")
+        topic = [w for w in topic_words.split() if w]
+        for s in sentences(c.text):
+            for kind, keys in SUPPORT_KINDS.items():
+                hits = sum(1 for k in keys if k in s)
+                if not hits or not re.search(r"支持|给予|鼓励|奖励|补贴|享受|优惠|扶持|资助|减免|贴息", s):
+                    continue
+                score = hits + 2 * sum(1 for w in topic if w in s) + (1 if _NUMBERS.search(s) else 0)
+                if score > best[0]:
+                    best = (score, kind, s)
+        return best[1], best[2]
+
+    def _comparison(self, state: dict) -> Answer:
+        q = state["rewrite"].question
+        route: Route = state["route"]
+        regions = route.regions or sorted({d.region for d in self.bot.corpus.documents.values()})
+        topic = q
+        for alias in sorted(REGION_NAMES, key=len, reverse=True):
+            topic = topic.replace(alias, "")
+        topic = re.sub(r"比较|对比|相比|区别|不同|异同|差异|分别|各自|和|与|跟|有什么|有何|一下", " ", topic)
+        cites = _Cites(self.bot)
+        lines: list[str] = []
+        all_hits: list[Hit] = []
+        for region in regions:
+            docs = [d for d in self.bot.corpus.documents.values() if d.region == region]
+            if not docs:
+                lines.append(f"【{region}】本库没有{region}的文件。")
+                continue
+            hits = self.bot.searcher.search(topic, 3, Filters(doc_ids=frozenset(d.doc_id for d in docs)))
+            all_hits.extend(hits)
+            clauses = [c for c in self._clauses(hits) if not (c.level == 1 and len(c.text) < 30)][:1]
+            lines.append(f"【{region}】")
+            if not clauses or self._coverage(topic, clauses) < 0.34:
+                lines.append("- 该地文件没有专门规定。")
+                continue
+            for c in clauses:
+                lines.extend(self._bullets(c, self._best_sentences(c, topic, 2, route.wants == "figure"), cites, False))
+        state["hits"] = all_hits
+        if not cites.items:
+            return self._refuse(state, "")
+        return self._answer(lines, cites)
+
+
+def _cn_date(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{int(y)}年{int(m)}月{int(d)}日"

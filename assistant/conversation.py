@@ -1,0 +1,72 @@
+"""Follow-up questions rewritten against the conversation, without an LLM.
+
+"那济南呢？" swaps the region and keeps the topic; "牵头单位是谁？" keeps the topic in focus;
+"还有吗？" repeats the previous question and continues the list after what was already shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .corpus import REGION_NAMES
+
+_CONTINUE = re.compile(r"^(还有(吗|呢|别的|其他|没有)?|其他的?呢|更多|继续|再来点|再列(几条|一些)?)[？?。!！]*$")
+_MARKER = re.compile(r"\[(\d+)\]")
+# Words that carry no topic of their own: a question made only of these is about the previous one.
+_FOCUS_WORDS = re.compile(
+    r"那么?|这个?|这条|该|其|它|上述|具体|一下|呢|吗|呀|啊|谁|哪个|哪些|什么|多少|几|怎么|如何|是|的|有|"
+    r"牵头单位|参加单位|责任单位|牵头|负责|参加|配合|部门|单位|目标|指标|时间|时候|何时|年份|期限|"
+    r"有效期|有效|施行|文号|出处|原文|条款|内容|要求|标准|金额|比例|数字|数额|规定|说|讲|还|又|都|"
+    r"[？?。，,！!、\s]"
+)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    question: str  # what retrieval and routing see
+    kind: str = "none"  # none | continue | region_swap | focus
+    skip: int = 0  # for "continue": how many items the previous answer already showed
+
+
+def _last(history: list[dict], role: str) -> str:
+    for turn in reversed(history):
+        if isinstance(turn, dict) and turn.get("role") == role and isinstance(turn.get("content"), str):
+            return turn["content"]
+    return ""
+
+
+def _regions_in(text: str) -> list[str]:
+    found = []
+    for name in sorted(REGION_NAMES, key=len, reverse=True):
+        if len(name) >= 2 and name in text and not any(name in f for f in found):
+            found.append(name)
+    return found
+
+
+def rewrite(question: str, history: list[dict]) -> Rewrite:
+    q = question.strip()
+    prev = _last(history, "user")
+    if not prev:
+        return Rewrite(q)
+    if _CONTINUE.match(q):
+        shown = len(set(_MARKER.findall(_last(history, "assistant"))))
+        return Rewrite(prev, "continue", skip=shown)
+    if len(q) <= 16:
+        new_regions = _regions_in(q)
+        rest = q
+        for r in new_regions:
+            rest = rest.replace(r, "")
+        if new_regions and not _FOCUS_WORDS.sub("", rest).replace("省", "").replace("市", ""):
+            old = _regions_in(prev)
+            swapped = prev
+            if old:
+                swapped = swapped.replace(old[0], new_regions[0])
+                for extra in old[1:]:
+                    swapped = swapped.replace(extra, "")
+            else:
+                swapped = f"{new_regions[0]}{prev}"
+            return Rewrite(swapped, "region_swap")
+        if not _FOCUS_WORDS.sub("", q):
+            return Rewrite(f"{prev.rstrip('？?。')}，{q}", "focus")
+    return Rewrite(q)

@@ -1,0 +1,202 @@
+"""`Assistant`: the one object the CLI, the web UI and outside scripts talk to."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import index as index_mod
+from .clauses import Clause
+from .config import Config
+from .corpus import Corpus, Document, load_corpus
+from .lexicon import Segmenter
+from .retrieval import Filters, Hit, HybridSearcher, PolicyRetriever
+from .units import UnitIndex
+
+Log = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class InputError(ValueError):
+    """A question or argument the assistant cannot take; the message is one line, for the user."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    clause_id: str
+    doc_title: str
+    label: str
+    quote: str
+    region: str = ""
+    year: int | None = None
+    clause_text: str = ""  # the whole clause, for "show the full clause" and highlighting
+    status: str = ""  # validity of the document today: in_force / expired / not_yet / unknown
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[Citation]
+    refused: bool
+    retrieved: list[tuple[str, float]]
+    route: str = "fact"
+    rewritten_question: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [
+                {"clause_id": c.clause_id, "doc_title": c.doc_title, "label": c.label, "quote": c.quote,
+                 "region": c.region, "year": c.year, "status": c.status}
+                for c in self.citations
+            ],
+            "retrieved": [{"clause_id": cid, "score": s} for cid, s in self.retrieved],
+            "route": self.route,
+            "rewritten_question": self.rewritten_question,
+        }
+
+
+class Assistant:
+    """Loaded once, then shared: every public method is safe to call from several threads."""
+
+    def __init__(self, config: Config, corpus: Corpus, embedder, vectors: index_mod.VectorIndex) -> None:
+        self.config = config
+        self.corpus = corpus
+        self.embedder = embedder
+        self.vectors = vectors
+        self.units = UnitIndex.build(corpus.clauses)
+        unit_words = {a for e in self.units.entries() for a in (e.name, *e.aliases)}
+        self.segmenter = Segmenter(unit_words)
+        self._embed_lock = threading.Lock()  # torch inference from many threads at once only thrashes 2 cores
+        self.searcher = HybridSearcher(
+            corpus, vectors, self._embed_query, self.segmenter, config.candidates, config.rrf_k
+        )
+        from .answer import AnswerChain  # answering sits on top of retrieval
+
+        self._chain = AnswerChain(self)
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, config: Config | None = None, *, embedder=None, log: Log = _stderr) -> Assistant:
+        """Load the corpus and the index; build or rebuild the index when missing, stale or corrupt."""
+        config = config or Config.from_env()
+        corpus = load_corpus(config.corpus_dir)
+        if embedder is None:
+            from .embedder import load_embedder
+
+            embedder = load_embedder(config.embedder, config.model_cache_dir, log=log)
+        vectors = cls._load_or_build_index(config, corpus, embedder, log)
+        return cls(config, corpus, embedder, vectors)
+
+    @staticmethod
+    def _load_or_build_index(config: Config, corpus: Corpus, embedder, log: Log) -> index_mod.VectorIndex:
+        try:
+            vectors, stored = index_mod.load(
+                config.index_dir, embedder_name=embedder.name, corpus_fingerprint=corpus.fingerprint
+            )
+            if [c.clause_id for c in stored] != [c.clause_id for c in corpus.clauses]:
+                raise index_mod.IndexError_("条款库与语料不符")
+            return vectors
+        except index_mod.IndexError_ as why:
+            if (config.index_dir / "manifest.json").exists():
+                log(f"索引不可用（{why}），正在重建…")
+            else:
+                log("首次使用：正在建立索引…")
+        vectors = index_mod.build(
+            corpus,
+            lambda texts: embedder.embed_passages(texts, progress=True),
+            embedder.name, embedder.dim, config.passage_chars, config.passage_overlap, log=log,
+        )
+        try:
+            index_mod.save(vectors, corpus.clauses, config.index_dir)
+        except OSError as e:
+            log(f"索引目录 {config.index_dir} 不可写（{e.strerror}），本次使用内存中的索引")
+        return vectors
+
+    @classmethod
+    def rebuild_index(cls, config: Config | None = None, *, embedder=None, log: Log = _stderr) -> dict:
+        config = config or Config.from_env()
+        corpus = load_corpus(config.corpus_dir)
+        if embedder is None:
+            from .embedder import load_embedder
+
+            embedder = load_embedder(config.embedder, config.model_cache_dir, log=log)
+        vectors = index_mod.build(
+            corpus,
+            lambda texts: embedder.embed_passages(texts, progress=True),
+            embedder.name, embedder.dim, config.passage_chars, config.passage_overlap, log=log,
+        )
+        index_mod.save(vectors, corpus.clauses, config.index_dir)
+        return vectors.manifest
+
+    # ------------------------------------------------------------------ queries
+
+    def _embed_query(self, text: str):
+        with self._embed_lock:
+            return self.embedder.embed_queries([text])[0]
+
+    def check_question(self, question: object) -> str:
+        if not isinstance(question, str):
+            raise InputError("问题必须是文本")
+        cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        if not cleaned:
+            raise InputError("问题为空：请输入要查询的政策问题")
+        if len(cleaned) > self.config.max_question_chars:
+            raise InputError(
+                f"问题过长（{len(cleaned)} 字，上限 {self.config.max_question_chars} 字）：请只保留要问的内容"
+            )
+        return cleaned
+
+    def search(
+        self, question: str, k: int = 10, *, doc_ids: Sequence[str] | None = None, region: str | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        question = self.check_question(question)
+        if k < 1:
+            raise InputError("k 必须是正整数")
+        unknown = set(doc_ids or ()) - set(self.corpus.documents)
+        if unknown:
+            raise InputError(f"未知文档编号：{'、'.join(sorted(unknown))}")
+        filters = Filters(doc_ids=frozenset(doc_ids) if doc_ids else None, region=region or None)
+        return self.searcher.search(question, k, filters, mode=mode)
+
+    def retrieve(self, question: str, k: int = 10, **filters) -> list[tuple[str, float]]:
+        """Best clauses for a question: [(clause_id, score)], best first."""
+        return [(h.clause_id, h.score) for h in self.search(question, k, **filters)]
+
+    def retriever(self, k: int = 10, **filters) -> PolicyRetriever:
+        """A LangChain retriever over this assistant's index."""
+        doc_ids = filters.get("doc_ids")
+        return PolicyRetriever(
+            searcher=self.searcher, k=k,
+            filters=Filters(doc_ids=frozenset(doc_ids) if doc_ids else None, region=filters.get("region")),
+        )
+
+    def ask(self, question: str, history: list[dict] | None = None, **options) -> Answer:
+        """Answer a question in the context of a conversation (see shared/spec/interfaces.md)."""
+        question = self.check_question(question)
+        return self._chain.invoke(question, history or [], **options)
+
+    # ------------------------------------------------------------------ structured data
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.corpus.documents
+
+    @property
+    def clauses(self) -> list[Clause]:
+        return self.corpus.clauses
+
+    def today(self) -> date:
+        raw = self.config.today or os.environ.get("POLICYQA_TODAY", "")
+        return date.fromisoformat(raw) if raw else date.today()

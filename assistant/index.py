@@ -1,0 +1,203 @@
+"""The persisted search index: clause store, passage embeddings in FAISS, and a manifest.
+
+Layout of ``index/`` (JSON, never pickle, so loading an index cannot execute code):
+  manifest.json   format version, embedder id, corpus fingerprint, sizes and a sha256 of every file
+  clauses.jsonl   one clause per line, in document order
+  passages.jsonl  one embedded passage per line: the clause it belongs to and its text
+  vectors.faiss   the FAISS index over the passages, row i = passage i
+
+Files are written to a staging folder and renamed into place, manifest last; a crash in between
+leaves hashes that do not match, which the next load detects and repairs by rebuilding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .clauses import Clause
+from .corpus import Corpus
+
+FORMAT_VERSION = 1
+FILES = ("clauses.jsonl", "passages.jsonl", "vectors.faiss")
+# Above this many passages a flat index gets slow; HNSW keeps search in milliseconds at 10^6.
+HNSW_THRESHOLD = 50_000
+
+Log = Callable[[str], None]
+
+
+class IndexError_(Exception):
+    """The index on disk cannot be used (missing, stale, corrupt); the message says why."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    clause_id: str
+    text: str
+
+
+def passage_texts(corpus: Corpus, clause: Clause, size: int, overlap: int) -> list[str]:
+    """What gets embedded for a clause: title and breadcrumb for context, then the clause text.
+
+    Long clauses are cut into overlapping windows so that no part is beyond the model's reach;
+    the clause's score is the best of its windows.
+    """
+    doc = corpus.documents[clause.doc_id]
+    crumbs = [p.heading for p in corpus.breadcrumb(clause) if p.heading]
+    head = " ".join([doc.short_title, *crumbs, clause.heading]).strip()
+    body = clause.text
+    if len(body) <= size:
+        return [f"{head}\n{body}"]
+    step = max(size - overlap, 1)
+    windows = [body[i : i + size] for i in range(0, max(len(body) - overlap, 1), step)]
+    return [f"{head}\n{w}" for w in windows]
+
+
+def make_faiss_index(dim: int, n: int) -> faiss.Index:
+    """Exact inner product for small corpora; HNSW (approximate, fast) above HNSW_THRESHOLD."""
+    if n <= HNSW_THRESHOLD:
+        return faiss.IndexFlatIP(dim)
+    index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 80
+    index.hnsw.efSearch = 128
+    return index
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def clause_to_json(c: Clause) -> dict:
+    d = asdict(c)
+    d["parents"] = list(c.parents)
+    d["lead_units"] = list(c.lead_units)
+    d["participant_units"] = list(c.participant_units)
+    return d
+
+
+def clause_from_json(d: dict) -> Clause:
+    return Clause(
+        **{**d, "parents": tuple(d["parents"]), "lead_units": tuple(d["lead_units"]),
+           "participant_units": tuple(d["participant_units"])}
+    )
+
+
+@dataclass
+class VectorIndex:
+    passages: list[Passage]
+    faiss_index: faiss.Index
+    manifest: dict
+
+    def search(self, query_vec: np.ndarray, n: int) -> list[tuple[int, float]]:
+        n = min(n, len(self.passages))
+        if n <= 0:
+            return []
+        scores, ids = self.faiss_index.search(query_vec.reshape(1, -1).astype(np.float32), n)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+
+def build(
+    corpus: Corpus,
+    embed_passages: Callable[[Sequence[str]], np.ndarray],
+    embedder_name: str,
+    dim: int,
+    passage_chars: int,
+    passage_overlap: int,
+    log: Log = print,
+) -> VectorIndex:
+    started = time.perf_counter()
+    passages = [
+        Passage(c.clause_id, t)
+        for c in corpus.clauses
+        for t in passage_texts(corpus, c, passage_chars, passage_overlap)
+    ]
+    log(f"正在嵌入 {len(passages)} 个段落（{len(corpus.clauses)} 条条款，模型 {embedder_name}）…")
+    vectors = np.asarray(embed_passages([p.text for p in passages]), dtype=np.float32)
+    if vectors.shape != (len(passages), dim):
+        raise IndexError_(f"嵌入维度不符：期望 ({len(passages)}, {dim})，得到 {vectors.shape}")
+    index = make_faiss_index(dim, len(passages))
+    index.add(vectors)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "embedder": embedder_name,
+        "dim": dim,
+        "corpus_fingerprint": corpus.fingerprint,
+        "n_clauses": len(corpus.clauses),
+        "n_passages": len(passages),
+        "index_type": type(index).__name__,
+        "passage_chars": passage_chars,
+        "passage_overlap": passage_overlap,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "build_seconds": round(time.perf_counter() - started, 1),
+    }
+    log(f"索引已建好：{len(passages)} 个段落，用时 {manifest['build_seconds']} 秒")
+    return VectorIndex(passages=passages, faiss_index=index, manifest=manifest)
+
+
+def save(index: VectorIndex, clauses: Sequence[Clause], index_dir: Path) -> None:
+    """Write atomically: stage everything, rename the data files, then the manifest."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
+    try:
+        with (staging / "clauses.jsonl").open("w", encoding="utf-8") as f:
+            for c in clauses:
+                f.write(json.dumps(clause_to_json(c), ensure_ascii=False) + "\n")
+        with (staging / "passages.jsonl").open("w", encoding="utf-8") as f:
+            for p in index.passages:
+                f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        faiss.write_index(index.faiss_index, str(staging / "vectors.faiss"))
+        manifest = dict(index.manifest, files={name: _sha256(staging / name) for name in FILES})
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        for name in (*FILES, "manifest.json"):
+            os.replace(staging / name, index_dir / name)
+        index.manifest = manifest
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load(index_dir: Path, *, embedder_name: str, corpus_fingerprint: str) -> tuple[VectorIndex, list[Clause]]:
+    """Load and verify; raise IndexError_ with a one-line reason when the index can't be trusted."""
+    manifest_path = index_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise IndexError_("索引不存在")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexError_(f"索引清单损坏（{e.__class__.__name__}）") from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexError_(f"索引格式版本 {manifest.get('format_version')} 与程序的 {FORMAT_VERSION} 不符")
+    if manifest.get("embedder") != embedder_name:
+        raise IndexError_(f"索引由模型 {manifest.get('embedder')} 建立，当前模型为 {embedder_name}")
+    if manifest.get("corpus_fingerprint") != corpus_fingerprint:
+        raise IndexError_("语料已变更，索引已过期")
+    for name in FILES:
+        path = index_dir / name
+        if not path.exists():
+            raise IndexError_(f"索引文件缺失：{name}")
+        if _sha256(path) != manifest.get("files", {}).get(name):
+            raise IndexError_(f"索引文件 {name} 与清单不符（已损坏或被改动）")
+    try:
+        clauses = [clause_from_json(json.loads(line)) for line in (index_dir / "clauses.jsonl").open(encoding="utf-8")]
+        passages = [Passage(**json.loads(line)) for line in (index_dir / "passages.jsonl").open(encoding="utf-8")]
+        faiss_index = faiss.read_index(str(index_dir / "vectors.faiss"))
+    except Exception as e:  # noqa: BLE001 — any decoding failure means the same thing: corrupt
+        raise IndexError_(f"索引文件无法读取（{e.__class__.__name__}）") from None
+    if faiss_index.ntotal != len(passages) or len(passages) != manifest.get("n_passages"):
+        raise IndexError_("向量数与段落数不符")
+    if faiss_index.d != manifest.get("dim") or len(clauses) != manifest.get("n_clauses"):
+        raise IndexError_("索引维度或条款数与清单不符")
+    return VectorIndex(passages=passages, faiss_index=faiss_index, manifest=manifest), clauses
