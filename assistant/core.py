@@ -185,7 +185,14 @@ class Assistant:
     def ask(self, question: str, history: list[dict] | None = None, **options) -> Answer:
         """Answer a question in the context of a conversation (see shared/spec/interfaces.md)."""
         question = self.check_question(question)
-        return self._chain.invoke(question, history or [], **options)
+        answer = self._chain.invoke(question, history or [], **options)
+        if self.config.llm_base_url and not answer.refused:
+            # Optional: an LLM rewrites the extractive answer; llm.refine checks every sentence
+            # against the cited clauses and falls back to the extractive answer on any failure.
+            from .llm import refine
+
+            answer = refine(answer, self.config)
+        return answer
 
     # ------------------------------------------------------------------ structured data
 
