@@ -1,0 +1,228 @@
+"""The web UI: pure renderers (no browser), then the running app in headless Chromium and via the API."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant import webui
+from assistant.core import Answer, Citation
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ANGEL_Q = "济南对天使投资有什么奖励？"
+ANGEL_CLAUSE = "jinan-platform-economy-2020#4.2"
+HUBEI_COMMERCE = "湖北省商务厅"
+
+
+def hostile_citation(**overrides) -> Citation:
+    fields = dict(
+        clause_id="x#1", doc_title="<script>alert('t')</script>标题", label="一、<b>",
+        quote="<img src=x onerror=alert(1)>", region="湖北省", year=2015,
+        clause_text="前文<img src=x onerror=alert(1)>后文<script>alert(2)</script>", status="expired",
+    )
+    fields.update(overrides)
+    return Citation(**fields)
+
+
+# --------------------------------------------------------------------------- pure renderers
+
+
+def test_citation_html_escapes_document_text():
+    html_out = webui.render_citations(Answer("答复[1]", [hostile_citation()], False, []))
+    assert "<script>" not in html_out and "<img" not in html_out
+    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;标题" in html_out
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html_out
+
+
+def test_citation_card_highlights_the_quote_inside_the_full_clause():
+    c = hostile_citation(clause_text="甲。对天使投资予以奖励。乙。", quote="对天使投资予以奖励。")
+    html_out = webui.render_citation(1, c)
+    assert "<details>" in html_out
+    assert "甲。<mark>对天使投资予以奖励。</mark>乙。" in html_out
+
+
+def test_citation_card_shows_title_region_year_label_and_validity_badge():
+    c = hostile_citation(doc_title="某意见", label="四、（二）", region="济南市", year=2020, status="expired")
+    html_out = webui.render_citation(2, c)
+    for text in ("[2]", "某意见", "四、（二）", "济南市", "2020年", "已过有效期"):
+        assert text in html_out
+
+
+def test_answer_text_is_escaped_and_keeps_markers():
+    out = webui.render_answer(Answer("<script>x</script> 见[1]", [], False, []))
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert '<span class="pq-ref">[1]</span>' in out
+
+
+def test_user_text_is_escaped():
+    assert webui.render_user('<img src=x onerror="alert(1)">') == (
+        '<div class="pq-user">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</div>'
+    )
+
+
+def test_unit_table_for_hubei_commerce_lists_real_clause_labels(fake_assistant):
+    rows = webui.unit_table(fake_assistant, HUBEI_COMMERCE)
+    assert all(len(r) == len(webui.UNIT_HEADERS) for r in rows)
+    lead = {(r[0], r[1]) for r in rows if r[2] == "牵头"}
+    assert ("省人民政府关于加快互联网平台经济发展的指导意见", "二、（一）") in lead
+    assert {r[2] for r in rows} == {"牵头", "参加"}
+
+
+def test_unit_table_resolves_aliases(fake_assistant):
+    assert webui.unit_table(fake_assistant, "湖北商务厅") == webui.unit_table(fake_assistant, HUBEI_COMMERCE)
+
+
+def test_unit_table_for_unknown_unit_is_empty(fake_assistant):
+    assert webui.unit_table(fake_assistant, "不存在的委员会") == []
+    assert "未找到" in webui.unit_matches(fake_assistant, "<b>不存在</b>")
+    assert "<b>不存在</b>" not in webui.unit_matches(fake_assistant, "<b>不存在</b>")
+
+
+def test_unit_csv_has_headers_and_rows(fake_assistant):
+    rows = webui.unit_table(fake_assistant, HUBEI_COMMERCE)
+    text = Path(webui.write_csv(rows, HUBEI_COMMERCE)).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == ",".join(webui.UNIT_HEADERS)
+    assert len(text.splitlines()) == len(rows) + 1
+
+
+def test_document_card_shows_number_and_expiry_of_wuhan_document(fake_assistant):
+    card = webui.document_card(fake_assistant, "wuhan-internet-plus-circulation-2016")
+    assert "武政规〔2016〕12号" in card
+    assert "已过有效期" in card
+    assert "国发〔2015〕40号" in card  # basis document
+
+
+def test_clause_tree_and_clause_view_show_text_and_units(fake_assistant):
+    choices = dict((cid, label) for label, cid in webui.clause_choices(fake_assistant, "jinan-platform-economy-2020"))
+    assert "四、（二）" in choices[ANGEL_CLAUSE]
+    view = webui.clause_view(fake_assistant, ANGEL_CLAUSE)
+    assert "天使投资" in view and "牵头单位" in view
+
+
+def test_feedback_appends_one_json_line(fake_assistant, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    monkeypatch.setattr(fake_assistant, "config", replace(fake_assistant.config, feedback_file=tmp_path / "fb.jsonl"))
+    last = {"question": "问", "answer": "答[1]", "cited": [ANGEL_CLAUSE]}
+    webui.record_feedback(fake_assistant, last, "down", " 不够具体 ")
+    webui.record_feedback(fake_assistant, last, "up")
+    lines = [json.loads(x) for x in (tmp_path / "fb.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [x["rating"] for x in lines] == ["down", "up"]
+    assert lines[0]["cited"] == [ANGEL_CLAUSE] and lines[0]["comment"] == "不够具体"
+    assert set(lines[0]) == {"time", "question", "answer", "cited", "rating", "comment"}
+
+
+def test_filters_and_profile_become_ask_options():
+    opts = webui.ask_options(["jinan-platform-economy-2020"], "全部", "武汉市", "跨境电商", "初创期")
+    assert opts == {"doc_ids": ["jinan-platform-economy-2020"], "region": None,
+                    "profile": {"region": "武汉市", "industry": "跨境电商", "stage": "初创期"}}
+    assert webui.ask_options([], "济南市", "不限", "", "不限") == {"doc_ids": None, "region": "济南市", "profile": None}
+
+
+def test_ui_builds_with_the_fake_assistant(fake_assistant):
+    demo = webui.build_ui(fake_assistant)
+    assert demo.title == "政策问答"
+
+
+# --------------------------------------------------------------------------- the running app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(real_assistant):
+    port = free_port()
+    demo = webui.build_ui(real_assistant)
+    webui.launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def angel_answer(real_assistant):
+    return real_assistant.ask(ANGEL_Q, history=[])
+
+
+@pytest.mark.slow
+def test_angel_investment_is_answered_from_jinan_clause_four_two(real_assistant, angel_answer):
+    clause = real_assistant.corpus.clause(ANGEL_CLAUSE)
+    assert "天使投资" in clause.text and clause.label == "四、（二）"
+    assert ANGEL_CLAUSE in [c.clause_id for c in angel_answer.citations]
+
+
+@pytest.mark.slow
+def test_api_answers_the_same_question(app_url, angel_answer):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    result = client.predict(ANGEL_Q, api_name="/ask")
+    assert result["answer"] == angel_answer.answer
+    assert [c["clause_id"] for c in result["citations"]] == [c.clause_id for c in angel_answer.citations]
+    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/ask", "/units"}
+
+
+@pytest.mark.slow
+def test_api_reports_bad_input_as_a_one_line_message(app_url):
+    from gradio_client import Client
+
+    with pytest.raises(Exception, match="问题为空"):
+        Client(app_url, verbose=False).predict("   ", api_name="/ask")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_chat_shows_answer_and_citation_then_unit_table(app_url, angel_answer):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    label = next(c.label for c in angel_answer.citations if c.clause_id == ANGEL_CLAUSE)
+    assert label == "四、（二）"
+    first_line = next(line.strip().lstrip("-• ").split("[")[0].strip()
+                      for line in angel_answer.answer.splitlines() if line.strip())
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(app_url)
+            page.locator("#pq-send").click()  # empty question: a message, not a traceback
+            expect(page.get_by_text("问题为空").first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Traceback")).to_have_count(0)
+            page.locator("#pq-question textarea").fill(ANGEL_Q)
+            page.locator("#pq-send").click()
+            card = page.locator(f'.pq-cite[data-clause-id="{ANGEL_CLAUSE}"]')
+            expect(card).to_be_visible(timeout=120_000)
+            expect(card.locator(".pq-cite-label")).to_have_text(label)
+            expect(page.locator(".pq-answer").last).to_contain_text(first_line)
+            card.locator("summary").click()
+            expect(card.locator("mark")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "webui-chat.png"), full_page=True)
+
+            page.get_by_role("tab", name="责任分工").click()
+            unit = page.locator("#pq-unit input")
+            unit.fill(HUBEI_COMMERCE)
+            unit.press("Enter")
+            page.locator("#pq-unit-go").click()
+            table = page.locator("#pq-unit-table")
+            expect(table).to_contain_text("二、（一）", timeout=30_000)
+            expect(table).to_contain_text("加快发展商贸销售服务平台")
+            expect(table).to_contain_text("牵头")
+            page.screenshot(path=str(ARTIFACTS / "webui-units.png"), full_page=True)
+        finally:
+            browser.close()
