@@ -118,17 +118,24 @@ def build(
     passage_chars: int,
     passage_overlap: int,
     log: Log = print,
+    reuse: dict[str, np.ndarray] | None = None,
 ) -> VectorIndex:
+    """Embed every passage and index them. ``reuse`` (passage text → vector, e.g. from
+    ``existing_vectors``) skips re-embedding passages whose text is unchanged."""
     started = time.perf_counter()
     passages = [
         Passage(c.clause_id, t)
         for c in corpus.clauses
         for t in passage_texts(corpus, c, passage_chars, passage_overlap)
     ]
-    log(f"正在嵌入 {len(passages)} 个段落（{len(corpus.clauses)} 条条款，模型 {embedder_name}）…")
-    vectors = np.asarray(embed_passages([p.text for p in passages]), dtype=np.float32)
-    if vectors.shape != (len(passages), dim):
-        raise IndexError_(f"嵌入维度不符：期望 ({len(passages)}, {dim})，得到 {vectors.shape}")
+    reuse = {t: v for t, v in (reuse or {}).items() if np.shape(v) == (dim,)}
+    todo = [t for t in dict.fromkeys(p.text for p in passages) if t not in reuse]
+    log(f"正在嵌入 {len(todo)} 个段落（共 {len(passages)} 个，{len(corpus.clauses)} 条条款，模型 {embedder_name}）…")
+    fresh = np.asarray(embed_passages(todo), dtype=np.float32) if todo else np.zeros((0, dim), np.float32)
+    if fresh.shape != (len(todo), dim):
+        raise IndexError_(f"嵌入维度不符：期望 ({len(todo)}, {dim})，得到 {fresh.shape}")
+    table = {**reuse, **dict(zip(todo, fresh, strict=True))}
+    vectors = np.asarray([table[p.text] for p in passages], dtype=np.float32).reshape(len(passages), dim)
     index = make_faiss_index(dim, len(passages))
     index.add(vectors)
     manifest = {
@@ -201,3 +208,26 @@ def load(index_dir: Path, *, embedder_name: str, corpus_fingerprint: str) -> tup
     if faiss_index.d != manifest.get("dim") or len(clauses) != manifest.get("n_clauses"):
         raise IndexError_("索引维度或条款数与清单不符")
     return VectorIndex(passages=passages, faiss_index=faiss_index, manifest=manifest), clauses
+
+
+def existing_vectors(index_dir: Path, *, embedder_name: str | None = None) -> dict[str, np.ndarray]:
+    """Passage text → vector from the index on disk, for ``build(reuse=…)``; {} when there is none.
+
+    Only files that match their manifest hashes are read, and with ``embedder_name`` only an index
+    built by that embedder: vectors from another model must never be mixed in.
+    """
+    try:
+        manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+        if embedder_name is not None and manifest.get("embedder") != embedder_name:
+            return {}
+        for name in ("passages.jsonl", "vectors.faiss"):
+            if _sha256(index_dir / name) != manifest.get("files", {}).get(name):
+                return {}
+        texts = [json.loads(line)["text"] for line in (index_dir / "passages.jsonl").open(encoding="utf-8")]
+        faiss_index = faiss.read_index(str(index_dir / "vectors.faiss"))
+        if faiss_index.ntotal != len(texts):
+            return {}
+        matrix = faiss_index.reconstruct_n(0, faiss_index.ntotal) if texts else np.zeros((0, faiss_index.d))
+    except Exception:  # noqa: BLE001 — no usable index means nothing to reuse, never an error
+        return {}
+    return {t: np.asarray(v, dtype=np.float32) for t, v in zip(texts, matrix, strict=True)}

@@ -1,0 +1,487 @@
+"""The document library: add your own policy files to corpus/, remove them, list them.
+
+``add_document`` reads a .txt/.md (UTF-8 or GBK/GB18030), .docx or .pdf (with a text layer),
+parses it into clauses, prints a parse report, writes the text (UTF-8 .txt) and a metadata TOML
+into corpus/ and updates the index incrementally: only the new document's passages are embedded.
+
+Every change is all-or-nothing: the new corpus is assembled and embedded aside first, then the
+files are renamed into place; on any failure what was written is removed and the previous index
+files are put back, so corpus/ and index/ are byte-for-byte as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import index as index_mod
+from .clauses import decode_bytes
+from .config import Config
+from .corpus import REGION_NAMES, Corpus, load_corpus, load_metadata
+
+Log = Callable[[str], None]
+
+SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+LEVELS = ("province", "city")
+# Regions we know the pinyin and the parent of; anything else needs --doc-id / is left without a parent.
+REGION_SLUGS = {"湖北省": "hubei", "江苏省": "jiangsu", "山东省": "shandong", "武汉市": "wuhan", "济南市": "jinan"}
+PARENT_REGIONS = {"武汉市": "湖北省", "济南市": "山东省"}
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_REGION_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:省|自治区|市))(?:人民政府|政府|办公厅|委员会|商务厅|商务局)")
+_TITLE_END = re.compile(r"(意见|办法|通知|方案|规定|细则|决定|措施|条例|计划|规划|纲要)([（(][^）)]{1,20}[）)])?$")
+_ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,20}(人民政府|人民政府办公厅|办公厅|办公室)$")
+_DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d{1,4}号")
+
+
+class LibraryError(ValueError):
+    """A document cannot be added or removed; the message is one line, for the user."""
+
+
+@dataclass
+class AddReport:
+    doc_id: str
+    text_file: str
+    meta_file: str
+    n_clauses: int
+    clauses_per_level: dict[int, int]
+    units: list[str]
+    unplaced_lines: list[str] = field(default_factory=list)
+    dropped_debris: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    embedded: int = 0  # passages that had to be embedded (the rest were reused from the index)
+    metadata: dict = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        levels = "，".join(f"{_LEVEL_NAMES.get(k, k)} {v} 条" for k, v in sorted(self.clauses_per_level.items()))
+        out = [
+            f"已加入 {self.doc_id}：{self.n_clauses} 个条款（{levels}）",
+            f"  识别到责任单位 {len(self.units)} 个" + (f"：{'、'.join(self.units[:10])}" if self.units else ""),
+            f"  未归位的行 {len(self.unplaced_lines)} 行；丢弃的页码等杂项 {len(self.dropped_debris)} 处",
+        ]
+        out += [f"  未归位：{u[:60]}" for u in self.unplaced_lines[:5]]
+        out += [f"  警告：{w}" for w in self.warnings]
+        out.append(f"  文件：corpus/{self.text_file}、corpus/{self.meta_file}；新嵌入 {self.embedded} 个段落")
+        return out
+
+
+_LEVEL_NAMES = {0: "正文前/文末/表头", 1: "一级", 2: "二级", 3: "三级"}
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def extract_text(path: Path) -> str:
+    """The text of a .txt/.md/.docx/.pdf file; LibraryError with the reason when there is none."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LibraryError(f"不支持的文件类型 {suffix or '（无扩展名）'}：只支持 {'、'.join(SUPPORTED)}")
+    if not path.is_file():
+        raise LibraryError(f"找不到文件：{path}")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise LibraryError(f"无法读取文件 {path.name}：{e.strerror or e.__class__.__name__}") from None
+    if not raw.strip():
+        raise LibraryError(f"文件是空的：{path.name}")
+    if suffix in (".txt", ".md"):
+        if b"\x00" in raw:
+            raise LibraryError(f"{path.name} 不是文本文件（含二进制内容）")
+        try:
+            text = decode_bytes(raw)
+        except ValueError as e:
+            raise LibraryError(f"{path.name}：{e}") from None
+    elif suffix == ".docx":
+        text = _docx_text(path)
+    else:
+        text = _pdf_text(path)
+    text = _normalise(text)
+    if not text.strip():
+        raise LibraryError(f"文件中没有文字：{path.name}")
+    return text
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as e:  # noqa: BLE001 — python-docx raises many kinds for a broken file
+        raise LibraryError(f"无法读取 Word 文件 {path.name}（{e.__class__.__name__}）：文件可能已损坏") from None
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells: list[str] = []
+                for cell in row.cells:  # merged cells repeat: keep each once
+                    t = cell.text.strip().replace("\n", " ")
+                    if t and (not cells or cells[-1] != t):
+                        cells.append(t)
+                if cells:
+                    lines.append("｜".join(cells))
+    return "\n".join(lines)
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise LibraryError(f"{path.name} 是加密的 PDF：请先解除密码保护")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LibraryError:
+        raise
+    except Exception as e:  # noqa: BLE001 — pypdf raises many kinds for a broken file
+        raise LibraryError(f"无法读取 PDF 文件 {path.name}（{e.__class__.__name__}）：文件可能已损坏") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise LibraryError(f"{path.name}：该 PDF 没有文字层（可能是扫描件），请先做 OCR")
+    return text
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    # Control characters other than tab/newline are extraction noise.
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable() or ch == "\u3000")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n") + "\n"
+
+
+def content_hash(text: str) -> str:
+    """Hash of a text as the corpus holds it: the same words in another encoding hash the same."""
+    return hashlib.sha256(_normalise(text).encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def guess_region(text: str) -> str | None:
+    """The one region the text names as the issuing government; None when none or several."""
+    found = {REGION_NAMES.get(m, m) for m in _REGION_IN_TEXT.findall(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def guess_title(text: str) -> str:
+    """The first line when it reads like a title (short, ends with 意见/办法/通知…); else ""."""
+    first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
+    if len(first) <= 60 and "。" not in first and _TITLE_END.search(first):
+        return first
+    return ""
+
+
+def guess_issuer(text: str) -> str:
+    """The signature line near the end ("武汉市人民政府"), when exactly one is printed."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    found = {ln for ln in lines[-8:] if _ISSUER_LINE.match(ln)}
+    return found.pop() if len(found) == 1 else ""
+
+
+def guess_issued(text: str) -> str:
+    lines = [ln.strip().replace(" ", "") for ln in text.split("\n") if ln.strip()]
+    dates = {m.groups() for ln in lines[-8:] if (m := _DATE_LINE.match(ln))}
+    if len(dates) != 1:
+        return ""
+    y, mo, d = dates.pop()
+    return f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+
+
+def make_doc_id(region: str, stem: str, year: int | None, text_hash: str) -> str:
+    parts = [REGION_SLUGS.get(region, "")]
+    ascii_stem = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    ascii_stem = re.sub(r"(^|-)(19|20)\d\d(?=-|$)", "", ascii_stem).strip("-")  # the year goes last
+    if parts[0] and (ascii_stem == parts[0] or ascii_stem.startswith(parts[0] + "-")):
+        ascii_stem = ascii_stem[len(parts[0]) :].strip("-")
+    parts.append(ascii_stem[:40].strip("-") or f"doc-{text_hash[:6]}")
+    if year:
+        parts.append(str(year))
+    return "-".join(p for p in parts if p)
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def metadata_toml(meta: dict) -> str:
+    order = ("doc_id", "file", "title", "title_reconstructed", "title_note", "issuer", "doc_number", "region",
+             "level", "parent_region", "issued", "issued_kind", "effective", "valid_until", "validity_note")
+    lines = ["# Metadata for one document, added with `python -m assistant add`. Unknown stays empty."]
+    lines += [f"{k} = {_toml_str(meta.get(k, ''))}" for k in order]
+    lines.append("basis = []")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- add / remove / list
+
+
+def _load_embedder(config: Config, embedder, log: Log):
+    if embedder is not None:
+        return embedder
+    from .embedder import load_embedder
+
+    return load_embedder(config.embedder, config.model_cache_dir, log=log)
+
+
+def _corpus_hashes(corpus_dir: Path) -> dict[str, str]:
+    """content hash → doc_id of every document in the corpus."""
+    out: dict[str, str] = {}
+    for meta_path in corpus_dir.glob("*.toml"):
+        doc = load_metadata(meta_path)
+        try:
+            out[content_hash(decode_bytes((corpus_dir / doc.file).read_bytes()))] = doc.doc_id
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _next_prefix(corpus_dir: Path) -> int:
+    nums = [int(p.name[:3]) for p in corpus_dir.glob("*.txt") if p.name[:3].isdigit()]
+    return max(nums, default=-1) + 1
+
+
+def add_document(
+    config: Config, path: Path | str, *, doc_id: str | None = None, region: str | None = None,
+    title: str | None = None, issuer: str | None = None, level: str | None = None, log: Log = print,
+    embedder=None,
+) -> AddReport:
+    """Add one policy file to the corpus and the index; LibraryError (one line) when it can't be."""
+    path = Path(path)
+    corpus_dir = Path(config.corpus_dir)
+    text = extract_text(path)
+    digest = content_hash(text)
+    existing = {load_metadata(p).doc_id: p for p in corpus_dir.glob("*.toml")}
+    same = _corpus_hashes(corpus_dir).get(digest)
+    if same:
+        raise LibraryError(f"内容与已有文档 {same} 完全相同，未重复加入")
+
+    # Metadata: what the caller gave, else what the text prints unambiguously, else empty.
+    if region:
+        region = REGION_NAMES.get(region.strip(), region.strip())
+    else:
+        region = guess_region(text)
+        if not region:
+            raise LibraryError("无法从正文确定所属地区（未找到或不止一个）：请用 --region 指定，如 --region 武汉市")
+    if level is None:
+        level = "city" if region.endswith("市") else "province"
+    if level not in LEVELS:
+        raise LibraryError(f"level 必须是 {' 或 '.join(LEVELS)}：{level}")
+    issuer = (issuer or "").strip() or guess_issuer(text)
+    if not issuer:
+        raise LibraryError("无法从正文确定发文机关：请用 --issuer 指定，如 --issuer 武汉市人民政府")
+    printed_title = (title or "").strip() or guess_title(text)
+    issued = guess_issued(text)
+    year = int(issued[:4]) if issued else None
+    if doc_id is None:
+        doc_id = make_doc_id(region, path.stem, year, digest)
+    doc_id = doc_id.strip()
+    if not _SLUG.match(doc_id):
+        raise LibraryError(f"文档编号只能用小写英文字母、数字和连字符：{doc_id!r}")
+    if doc_id in existing:
+        raise LibraryError(f"文档编号 {doc_id} 已存在：请换一个 --doc-id，或先删除旧文档")
+    number = _DOC_NUMBER.search("\n".join(text.split("\n")[:8]))
+    text_file = f"{_next_prefix(corpus_dir):03d}_{digest[:16]}.txt"
+    meta = {
+        "doc_id": doc_id, "file": text_file, "title": printed_title,
+        "title_reconstructed": "" if printed_title else path.stem,
+        "title_note": "" if printed_title else "原文未识别到标题行；此名称取自上传的文件名",
+        "issuer": issuer, "doc_number": number.group(0) if number else "", "region": region, "level": level,
+        "parent_region": PARENT_REGIONS.get(region, "") if level == "city" else "",
+        "issued": issued, "issued_kind": "dated" if issued else "", "effective": "", "valid_until": "",
+        "validity_note": "",
+    }
+    meta_file = f"{doc_id}.toml"
+    files = {text_file: text.encode("utf-8"), meta_file: metadata_toml(meta).encode("utf-8")}
+
+    corpus = _stage_corpus(corpus_dir, add=files)
+    clauses = [c for c in corpus.clauses if c.doc_id == doc_id]
+    parse = corpus.reports[doc_id]
+    units = sorted({u for c in clauses for u in (*c.lead_units, *c.participant_units)})
+    if not clauses:
+        raise LibraryError(f"{path.name} 中没有可用的条款文字")
+    embedded = _commit(config, corpus, embedder, log, add=files, remove=())
+    report = AddReport(
+        doc_id=doc_id, text_file=text_file, meta_file=meta_file, n_clauses=len(clauses),
+        clauses_per_level=dict(parse.clauses_per_level), units=units, unplaced_lines=list(parse.unplaced_lines),
+        dropped_debris=list(parse.dropped_debris), warnings=list(parse.warnings), embedded=embedded, metadata=meta,
+    )
+    for line in report.lines():
+        log(line)
+    return report
+
+
+def remove_document(config: Config, doc_id: str, *, log: Log = print, embedder=None) -> None:
+    """Remove a document's text and metadata from corpus/ and its passages from the index."""
+    corpus_dir = Path(config.corpus_dir)
+    metas = {load_metadata(p).doc_id: p for p in corpus_dir.glob("*.toml")}
+    if doc_id not in metas:
+        raise LibraryError(f"没有这个文档：{doc_id}")
+    meta_path = metas[doc_id]
+    doc = load_metadata(meta_path)
+    remove = (meta_path.name, doc.file)
+    corpus = _stage_corpus(corpus_dir, add={}, remove=remove)
+    _commit(config, corpus, embedder, log, add={}, remove=remove)
+    log(f"已删除 {doc_id}（corpus/{doc.file}、corpus/{meta_path.name}），索引已更新")
+
+
+def list_documents(config: Config) -> list[dict]:
+    corpus = load_corpus(Path(config.corpus_dir))
+    counts: dict[str, int] = {}
+    for c in corpus.clauses:
+        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+    return [
+        {"doc_id": d.doc_id, "title": d.display_title, "region": d.region, "level": d.level, "issuer": d.issuer,
+         "issued": d.issued, "file": d.file, "n_clauses": counts.get(d.doc_id, 0)}
+        for d in sorted(corpus.documents.values(), key=lambda d: d.file)
+    ]
+
+
+def _stage_corpus(corpus_dir: Path, *, add: dict[str, bytes], remove: tuple[str, ...] = ()) -> Corpus:
+    """The corpus as it will be after the change, read from a scratch copy: corpus/ is not touched."""
+    with tempfile.TemporaryDirectory(prefix="policyqa-stage-") as tmp:
+        stage = Path(tmp)
+        for p in corpus_dir.iterdir():
+            if p.is_file() and not p.name.startswith(".") and p.name not in remove:
+                shutil.copy2(p, stage / p.name)
+        for name, data in add.items():
+            (stage / name).write_bytes(data)
+        try:
+            return load_corpus(stage)
+        except ValueError as e:
+            raise LibraryError(f"加入后语料无法读取：{e}") from None
+
+
+def _commit(config: Config, corpus: Corpus, embedder, log: Log, *, add: dict[str, bytes],
+            remove: tuple[str, ...]) -> int:
+    """Embed (reusing every unchanged passage), then swap corpus files and index in; undo on failure."""
+    embedder = _load_embedder(config, embedder, log)
+    corpus_dir, index_dir = Path(config.corpus_dir), Path(config.index_dir)
+    reuse = index_mod.existing_vectors(index_dir, embedder_name=embedder.name)
+    asked: list[int] = []
+
+    def embed(texts):
+        asked.append(len(texts))
+        return embedder.embed_passages(texts, progress=len(texts) > 64)
+
+    vectors = index_mod.build(corpus, embed, embedder.name, embedder.dim, config.passage_chars,
+                              config.passage_overlap, log=lambda m: None, reuse=reuse)
+
+    index_backup = {p.name: p.read_bytes() for p in index_dir.iterdir() if p.is_file()} if index_dir.is_dir() else None
+    removed: dict[str, bytes] = {}
+    written: list[Path] = []
+    try:
+        for name, data in add.items():
+            tmp = corpus_dir / f".{name}.adding"
+            written.append(tmp)
+            tmp.write_bytes(data)
+            os.replace(tmp, corpus_dir / name)
+            written[-1] = corpus_dir / name
+        for name in remove:
+            removed[name] = (corpus_dir / name).read_bytes()
+            (corpus_dir / name).unlink()
+        index_mod.save(vectors, corpus.clauses, index_dir)
+    except BaseException as e:
+        for p in written:
+            p.unlink(missing_ok=True)
+        for name, data in removed.items():
+            (corpus_dir / name).write_bytes(data)
+        _restore_index(index_dir, index_backup)
+        if isinstance(e, OSError):
+            raise LibraryError(f"写入失败（{e.strerror or e.__class__.__name__}），语料和索引均未改动") from None
+        raise
+    return sum(asked)
+
+
+def _restore_index(index_dir: Path, backup: dict[str, bytes] | None) -> None:
+    try:
+        if backup is None:
+            if index_dir.is_dir():
+                shutil.rmtree(index_dir, ignore_errors=True)
+            return
+        for p in index_dir.iterdir():
+            if p.is_file() and p.name not in backup:
+                p.unlink()
+        for name, data in backup.items():
+            target = index_dir / name
+            if not target.exists() or target.read_bytes() != data:
+                target.write_bytes(data)
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------- command line
+
+
+def register_cli(sub) -> None:
+    a = sub.add_parser("add", help="把政策文件加入语料库（.txt/.md/.docx/.pdf）并更新索引")
+    a.add_argument("files", nargs="+", metavar="FILE")
+    a.add_argument("--doc-id", help="文档编号（小写英文、数字、连字符）；默认由地区、文件名和年份生成")
+    a.add_argument("--region", help="所属地区，如 武汉市；默认从正文识别（不唯一时必须指定）")
+    a.add_argument("--title", help="标题（默认取正文第一行，若像标题）")
+    a.add_argument("--issuer", help="发文机关（默认取文末落款）")
+    a.add_argument("--level", choices=LEVELS, help="province 或 city（默认按地区名判断）")
+    a.set_defaults(func=_cmd_add)
+
+    r = sub.add_parser("remove", help="从语料库删除一个文档并更新索引")
+    r.add_argument("doc_id", metavar="DOC_ID")
+    r.set_defaults(func=_cmd_remove)
+
+    ls = sub.add_parser("list", help="列出语料库中的文档")
+    ls.add_argument("--json", action="store_true", help="输出 JSON")
+    ls.set_defaults(func=_cmd_list)
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _cli_error(e: Exception):
+    from .cli import CLIError
+
+    return CLIError(str(e))
+
+
+def _cmd_add(args) -> None:
+    if args.doc_id and len(args.files) > 1:
+        raise _cli_error(LibraryError("--doc-id 只能用于单个文件"))
+    config = Config.from_env()
+    embedder = None
+    for f in args.files:
+        try:
+            extract_text(Path(f))  # fail on a bad file before the model loads
+            if embedder is None:
+                embedder = _load_embedder(config, None, _stderr)
+            add_document(config, f, doc_id=args.doc_id, region=args.region, title=args.title, issuer=args.issuer,
+                         level=args.level, log=print, embedder=embedder)
+        except LibraryError as e:
+            raise _cli_error(LibraryError(f"{Path(f).name}：{e}")) from None
+
+
+def _cmd_remove(args) -> None:
+    try:
+        remove_document(Config.from_env(), args.doc_id, log=print)
+    except LibraryError as e:
+        raise _cli_error(e) from None
+
+
+def _cmd_list(args) -> None:
+    rows = list_documents(Config.from_env())
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        print(f"{r['doc_id']:<40} {r['region']:<6} {r['issued'] or '—':<10} {r['n_clauses']:>4} 条  {r['title']}")
