@@ -17,8 +17,9 @@ from langchain_core.runnables import RunnableLambda
 from .clauses import Clause
 from .conversation import Rewrite, rewrite
 from .corpus import REGION_NAMES, STATUS_LABELS, Document, documents_for_region
+from .lexicon import variants
 from .retrieval import Filters, Hit
-from .routing import INDUSTRIES, STAGES, SUPPORT_KINDS, Route, classify
+from .routing import INDUSTRIES, STAGES, SUPPORT_KINDS, Route, classify, regions_named
 from .units import find_notes
 
 if TYPE_CHECKING:
@@ -145,8 +146,6 @@ class AnswerChain:
         return answer
 
     def _content_tokens(self, question: str) -> list[str]:
-        from .routing import regions_named
-
         toks = self.bot.segmenter.tokens(question)
         drop = set()
         for r in regions_named(question)[0]:
@@ -162,17 +161,41 @@ class AnswerChain:
         blob = "".join(
             c.text + "".join(p.heading for p in self.bot.corpus.breadcrumb(c)) + "".join(c.lead_units) for c in clauses
         )
-        return sum(1 for t in toks if t in blob) / len(toks)
+        return sum(1 for t in toks if any(v in blob for v in variants(t))) / len(toks)
+
+    def _overlap(self, question: str, clause: Clause) -> float:
+        """idf-weighted share of the question's content words that the clause (with its headings) contains."""
+        toks = set(self._content_tokens(question))
+        if not toks:
+            return 0.0
+        idf = self.bot.searcher.bm25.idf
+        blob = clause.text + "".join(p.heading for p in self.bot.corpus.breadcrumb(clause))
+        total = sum(idf.get(t, 1.0) for t in toks)
+        return sum(idf.get(t, 1.0) for t in toks if any(v in blob for v in variants(t))) / total
+
+    def _rerank(self, question: str, clauses: list[Clause]) -> list[Clause]:
+        """Retrieval order, corrected by how much of the question each clause actually contains."""
+        regions = set(regions_named(question)[0])
+        scored = [
+            (self._overlap(question, c) - 0.02 * i
+             + (0.15 if self.bot.corpus.documents[c.doc_id].region in regions else 0.0), -i, c)
+            for i, c in enumerate(clauses)
+        ]
+        return [c for _, _, c in sorted(scored, key=lambda x: (x[0], x[1]), reverse=True)]
+
+    def _sentence_score(self, sentence: str, question: str, toks: set[str] | None = None) -> float:
+        toks = toks if toks is not None else set(self._content_tokens(question))
+        idf = self.bot.searcher.bm25.idf
+        return sum(idf.get(t, 1.0) for t in toks if any(v in sentence for v in variants(t)))
 
     def _best_sentences(self, clause: Clause, question: str, n: int = 2, want_figure: bool = False) -> list[str]:
         toks = set(self._content_tokens(question))
-        idf = self.bot.searcher.bm25.idf
         sents = sentences(clause.text)
         if not sents:
             return []
         scored = []
         for i, s in enumerate(sents):
-            score = sum(idf.get(t, 1.0) for t in toks if t in s)
+            score = self._sentence_score(s, question, toks)
             if want_figure and _NUMBERS.search(s):
                 score += 2.0
             # The first sentence is the clause's heading: short and rarely the answer by itself.
@@ -216,6 +239,7 @@ class AnswerChain:
         clauses = [c for c in clauses if not (c.level == 1 and len(c.text) < 30)]
         if not clauses:
             return self._refuse(state, "")
+        clauses = self._rerank(q, clauses[:8])
         top = clauses[:3]
         coverage = self._coverage(q, top)
         dense = max((h.dense for h in state["hits"][:3]), default=0.0)
@@ -226,21 +250,29 @@ class AnswerChain:
         picked = clauses[skip : skip + MAX_FACT_CLAUSES]
         if not picked:
             return self._answer(["前面的回答已列出全部相关条款，没有更多内容了。"], _Cites(self.bot))
-        # Keep only clauses that are close to the best one: fewer, better citations.
-        picked = [c for i, c in enumerate(picked) if i == 0 or self._coverage(q, [c]) >= 0.5]
+        # Keep only clauses nearly as relevant as the best one: fewer, better citations.
+        best = self._overlap(q, picked[0])
+        picked = [c for i, c in enumerate(picked) if i == 0 or self._overlap(q, c) >= max(0.5, 0.8 * best)]
         cites = _Cites(self.bot)
         lines: list[str] = []
         quotes = {c.clause_id: self._best_sentences(c, q, 2, want_figure) for c in picked}
         if want_figure:
-            with_numbers = [(c, s) for c in picked for s in quotes[c.clause_id] if _NUMBERS.search(s)]
+            with_numbers = [
+                (self._sentence_score(s, q) - 0.5 * i, c, s)
+                for i, c in enumerate(picked) for s in quotes[c.clause_id] if _NUMBERS.search(s)
+            ]
             if not with_numbers:
                 return self._refuse(state, "文件中没有给出这个问题所问的具体数字。")
-            c, s = with_numbers[0]
+            _, c, s = max(with_numbers, key=lambda x: x[0])
             n = cites.add(c, s)
             lines.append(f"答：{s}{self._past_target_note(s)} [{n}]")
-        lines.append("依据：" if lines else "根据现有文件：")
+            quotes[c.clause_id] = [x for x in quotes[c.clause_id] if x != s]
+        body = []
         for c in picked:
-            lines.extend(self._bullets(c, quotes[c.clause_id], cites, full))
+            body.extend(self._bullets(c, quotes[c.clause_id], cites, full))
+        if body:
+            lines.append("依据：" if lines else "根据现有文件：")
+            lines.extend(body)
         return self._answer(lines, cites)
 
     def _responsibility(self, state: dict) -> Answer:
@@ -256,6 +288,7 @@ class AnswerChain:
         clauses = [c for c in self._clauses(state["hits"]) if c.lead_units or c.participant_units]
         if not clauses:
             return self._fact(state)
+        clauses = self._rerank(q, clauses[:6])
         top = clauses[0]
         if self._coverage(q, [top]) < MIN_COVERAGE and state["hits"][0].dense < MIN_DENSE:
             return self._refuse(state, "")

@@ -32,6 +32,20 @@ STOPWORDS = frozenset(
 
 _PUNCT = re.compile(r"^[\W_]+$")
 
+# Everyday short forms → the form the documents print; both are indexed so either matches.
+SYNONYMS = {
+    "电商": "电子商务", "跨境电商": "跨境电子商务", "农村电商": "农村电子商务", "网店": "网络零售",
+    "补助": "补贴", "税率": "税", "贷款": "信贷", "人才": "人才", "快递": "物流", "大学": "高校",
+    "工信局": "工业和信息化局", "发改委": "发展改革委", "人社": "人力资源社会保障", "网购": "网络购物",
+}
+_REVERSE = {v: k for k, v in SYNONYMS.items() if v != k}
+
+
+def variants(token: str) -> tuple[str, ...]:
+    """The token and its synonym, in either direction."""
+    other = SYNONYMS.get(token) or _REVERSE.get(token)
+    return (token, other) if other else (token,)
+
 
 class Segmenter:
     """A jieba tokenizer of our own (never jieba's global one) with the policy vocabulary added."""
@@ -47,7 +61,9 @@ class Segmenter:
     def tokens(self, text: str) -> list[str]:
         with self._lock:
             words = self._tok.lcut_for_search(text.lower())
-        return [w for w in words if w.strip() and w not in STOPWORDS and not _PUNCT.match(w)]
+        out = [w for w in words if w.strip() and w not in STOPWORDS and not _PUNCT.match(w)]
+        # Index the short form for the long one (电子商务 → 电商) so that both spellings meet.
+        return out + [_REVERSE[w] for w in out if w in _REVERSE]
 
 
 class BM25:
