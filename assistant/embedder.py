@@ -149,6 +149,9 @@ def _dir_hash12(path: Path) -> str:
 
 
 def _load_sentence_transformer(path: Path) -> Any:
+    # Belt and braces with local_files_only below: only effective if huggingface_hub is not
+    # imported yet, but then it also covers anything transformers resolves lazily.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from sentence_transformers import SentenceTransformer
 
