@@ -187,4 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # noqa: BLE001 — a user sees one line, never a traceback
+        print(f"内部错误（{e.__class__.__name__}）：{e}。请把这条信息和问题反馈给维护者。", file=sys.stderr)
+        return 1
     return 0

@@ -7,7 +7,7 @@ Defaults work on a fresh clone; every field can be overridden by an environment 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,7 @@ class Config:
             raw = os.environ.get(f"POLICYQA_{f.name.upper()}")
             if raw is None:
                 continue
-            default = getattr(cls, f.name, None) if f.default_factory is None else f.default_factory()  # type: ignore[misc]
+            default = f.default if f.default_factory is MISSING else f.default_factory()
             if isinstance(default, Path):
                 values[f.name] = Path(raw).expanduser()
             elif isinstance(default, bool):

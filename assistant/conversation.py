@@ -13,6 +13,8 @@ from .corpus import REGION_NAMES
 
 _CONTINUE = re.compile(r"^(还有(吗|呢|别的|其他|没有)?|其他的?呢|更多|继续|再来点|再列(几条|一些)?)[？?。!！]*$")
 _MARKER = re.compile(r"\[(\d+)\]")
+# A question that opens by pointing back ("这个政策…", "该条款…") is about the previous topic.
+_DEICTIC = re.compile(r"^(这个|这项|这条|这些|这一|该|此|上述|上面|刚才|它|其|那这|那么这)")
 # Words that carry no topic of their own: a question made only of these is about the previous one.
 _FOCUS_WORDS = re.compile(
     r"那么?|这个?|这条|该|其|它|上述|具体|一下|呢|吗|呀|啊|谁|哪个|哪些|什么|多少|几|怎么|如何|是|的|有|"
@@ -52,7 +54,7 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
     if _CONTINUE.match(q):
         shown = len(set(_MARKER.findall(_last(history, "assistant"))))
         return Rewrite(prev, "continue", skip=shown)
-    if len(q) <= 16:
+    if len(q) <= 20:
         new_regions = _regions_in(q)
         rest = q
         for r in new_regions:
@@ -67,6 +69,6 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
             else:
                 swapped = f"{new_regions[0]}{prev}"
             return Rewrite(swapped, "region_swap")
-        if not _FOCUS_WORDS.sub("", q):
+        if not _FOCUS_WORDS.sub("", q) or _DEICTIC.match(q):
             return Rewrite(f"{prev.rstrip('？?。')}，{q}", "focus")
     return Rewrite(q)

@@ -1,0 +1,142 @@
+"""Answering with the real model and index: routes, citations, refusals, follow-ups.
+
+Expected values are read from the source texts (clause ids per shared/spec/clause-ids.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from assistant.core import InputError
+
+pytestmark = pytest.mark.slow
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def cited(answer) -> list[str]:
+    return [c.clause_id for c in answer.citations]
+
+
+def test_jinan_angel_investment_reward(real_assistant):
+    a = real_assistant.ask("济南对天使投资有什么奖励？")
+    assert not a.refused
+    assert cited(a)[0] == "jinan-platform-economy-2020#4.2"
+    assert "10%" in a.answer and "100万元" in a.answer
+
+
+def test_jiangsu_high_tech_platform_income_tax_rate(real_assistant):
+    a = real_assistant.ask("江苏认定为高新技术企业的平台企业，企业所得税税率是多少？")
+    assert "jiangsu-platform-economy-2015#5.2" in cited(a)
+    assert a.answer.startswith("答：") and "15%" in a.answer.splitlines()[0]
+
+
+def test_wuhan_document_validity_is_computed_as_of_today(real_assistant):
+    a = real_assistant.ask("武汉的互联网+流通意见现在还有效吗？")
+    assert (a.route, cited(a)) == ("validity", ["wuhan-internet-plus-circulation-2016#end"])
+    assert "本意见自2016年8月1日起施行,有效期为5年。" in a.answer
+    assert "有效期至2021年7月31日" in a.answer and "已过有效期" in a.answer
+
+
+def test_past_target_years_are_flagged(real_assistant):
+    a = real_assistant.ask("武汉电子商务交易额的目标是多少？")
+    assert "1.3万亿元" in a.answer.splitlines()[0]
+    assert "2020年的目标期限已过" in a.answer
+
+
+def test_unit_work_lists_every_clause_from_the_unit_index(real_assistant):
+    a = real_assistant.ask("湖北省商务厅牵头哪些任务？")
+    [entry] = real_assistant.units.lookup("湖北省商务厅")
+    assert a.route == "responsibility"
+    assert set(entry.lead) | set(entry.participant) == set(cited(a))
+    assert "hubei-platform-economy-2015#2.1" in entry.lead
+
+
+def test_unit_aliases_resolve(real_assistant):
+    by_alias = real_assistant.ask("湖北省经信委负责哪些工作？")
+    by_name = real_assistant.ask("湖北省经济和信息化委负责哪些工作？")
+    assert cited(by_alias) == cited(by_name) and len(cited(by_alias)) > 10
+
+
+def test_who_leads_names_the_lead_unit_and_quotes_the_note(real_assistant):
+    a = real_assistant.ask("济南的会展服务平台由哪个单位负责？")
+    assert cited(a)[0] == "jinan-platform-economy-2020#2.11"
+    assert "济南市商务局" in a.answer and "(责任单位:市商务局)" in a.answer
+
+
+def test_out_of_corpus_region_is_refused_with_what_the_corpus_covers(real_assistant):
+    a = real_assistant.ask("广东省对直播电商企业有什么补贴？")
+    assert a.refused and a.citations == []
+    assert "本库没有广东的政策文件" in a.answer and "本库收录5份文件" in a.answer
+
+
+def test_wuhan_startup_gets_wuhan_and_hubei_documents_only(real_assistant):
+    a = real_assistant.ask("我是武汉的一家跨境电商初创企业，有哪些扶持政策？")
+    docs = {cid.split("#")[0] for cid in cited(a)}
+    assert a.route == "support" and not a.refused
+    assert "wuhan-internet-plus-circulation-2016" in docs
+    assert docs <= {"wuhan-internet-plus-circulation-2016", "hubei-internet-plus-2015", "hubei-platform-economy-2015"}
+
+
+def test_jinan_firm_is_told_there_is_no_shandong_document(real_assistant):
+    a = real_assistant.ask("我们是济南的电商平台企业，能享受哪些扶持？")
+    assert "本库没有山东省省级文件" in a.answer
+    assert {cid.split("#")[0] for cid in cited(a)} == {"jinan-platform-economy-2020"}
+
+
+def test_region_follow_up(real_assistant):
+    history = [{"role": "user", "content": "武汉对电子商务专项资金有什么安排？"},
+               {"role": "assistant", "content": "2020年之前市级财政安排电子商务专项资金 [1]"}]
+    a = real_assistant.ask("那济南呢？", history)
+    assert "济南" in a.rewritten_question and "专项资金" in a.rewritten_question
+    assert all(cid.startswith("jinan-") for cid in cited(a))
+
+
+def test_focus_follow_up_asks_about_the_same_clause(real_assistant):
+    history = [{"role": "user", "content": "济南天使投资奖励是多少？"},
+               {"role": "assistant", "content": "投资金额10%的奖励,最高奖励100万元 [1]"}]
+    a = real_assistant.ask("这个政策由哪些部门牵头落实？", history)
+    assert a.route == "responsibility"
+    assert cited(a)[0] == "jinan-platform-economy-2020#4.2"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["济南对天使投资有什么奖励？", "湖北对农村电子商务有什么要求？", "江苏平台经济的发展目标是什么？",
+     "我是襄阳的物流企业，有什么支持？", "湖北和江苏在融资支持上有什么不同？"],
+)
+def test_every_marker_points_at_a_citation_whose_quote_is_in_its_clause(real_assistant, question):
+    a = real_assistant.ask(question)
+    numbers = {int(n) for n in MARKER.findall(a.answer)}
+    assert numbers == set(range(1, len(a.citations) + 1))
+    for c in a.citations:
+        assert c.quote and c.quote in real_assistant.corpus.clause(c.clause_id).text
+
+
+def test_empty_question_is_an_input_error(real_assistant):
+    with pytest.raises(InputError, match="问题为空"):
+        real_assistant.ask("   ")
+
+
+def test_cli_ask_json_shape(real_assistant):
+    env = dict(os.environ, POLICYQA_INDEX_DIR=str(real_assistant.config.index_dir), POLICYQA_TODAY="2026-11-22")
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "济南对天使投资有什么奖励？"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {"answer", "refused", "citations", "retrieved"} <= set(data)
+    assert set(data["citations"][0]) >= {"clause_id", "doc_title", "label", "quote"}
+    assert data["citations"][0]["label"] == "四、（二）"
+    assert set(data["retrieved"][0]) == {"clause_id", "score"}
+
+
+def test_cli_empty_question_is_one_line_error():
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", " "], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert out.stderr.strip().count("\n") == 0 and "Traceback" not in out.stderr

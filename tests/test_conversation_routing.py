@@ -1,0 +1,71 @@
+"""Follow-up rewriting and question routing: pure functions, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.conversation import rewrite
+from assistant.routing import classify, regions_named
+
+HISTORY = [
+    {"role": "user", "content": "武汉对跨境电商有什么支持？"},
+    {"role": "assistant", "content": "- 第一条 [1]\n- 第二条 [2]\n- 又一句 [2]"},
+]
+
+
+def test_region_follow_up_swaps_the_region_and_keeps_the_topic():
+    rw = rewrite("那济南呢？", HISTORY)
+    assert (rw.kind, rw.question) == ("region_swap", "济南对跨境电商有什么支持？")
+
+
+def test_topicless_follow_up_keeps_the_previous_topic_in_focus():
+    rw = rewrite("牵头单位是谁？", HISTORY)
+    assert rw.kind == "focus"
+    assert rw.question == "武汉对跨境电商有什么支持，牵头单位是谁？"
+
+
+def test_more_please_repeats_the_question_and_skips_what_was_shown():
+    rw = rewrite("还有吗？", HISTORY)
+    assert (rw.kind, rw.question, rw.skip) == ("continue", "武汉对跨境电商有什么支持？", 2)
+
+
+def test_a_question_with_its_own_topic_is_left_alone():
+    assert rewrite("湖北省商务厅负责什么？", HISTORY).kind == "none"
+
+
+def test_no_history_means_no_rewrite():
+    assert rewrite("那济南呢？", []).question == "那济南呢？"
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("武汉的互联网+流通意见现在还有效吗？", "validity"),
+        ("农村电商配送体系由谁负责？", "responsibility"),
+        ("省商务厅牵头哪些任务？", "responsibility"),
+        ("我是武汉的一家跨境电商初创企业，有哪些扶持政策？", "support"),
+        ("湖北和济南在人才政策上有什么不同？", "comparison"),
+        ("济南对天使投资有什么奖励？", "fact"),
+    ],
+)
+def test_routes(question, kind):
+    assert classify(question).kind == kind
+
+
+def test_cities_resolve_to_the_province_that_has_a_document():
+    assert regions_named("我们在苏州和襄阳都有公司") == (["江苏省", "湖北省"], [])
+
+
+def test_places_without_documents_are_reported_as_uncovered():
+    assert regions_named("广东对直播电商有什么补贴？") == ([], ["广东"])
+    assert regions_named("青岛的平台企业有什么政策？") == ([], ["青岛"])
+
+
+def test_support_question_extracts_industry_and_stage():
+    route = classify("我是武汉的一家跨境电商初创企业，有哪些扶持政策？")
+    assert (route.regions, route.industry, route.stage) == (["武汉市"], "跨境电商", "初创")
+
+
+def test_a_question_pointing_back_is_about_the_previous_topic():
+    rw = rewrite("这个政策由哪些部门牵头落实？", HISTORY)
+    assert (rw.kind, rw.question) == ("focus", "武汉对跨境电商有什么支持，这个政策由哪些部门牵头落实？")
