@@ -291,9 +291,11 @@ def build_tokenizer(pk: PackedE5):  # -> tokenizers.Tokenizer
         ]
     )
     # e5.c: ' ' -> U+2581 and a leading U+2581 unless the text already starts with a space.
-    # No vocab piece has an interior U+2581, so splitting at it cannot change the Viterbi path.
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=META, prepend_scheme="always", split=True)
-    tok.decoder = decoders.Metaspace(replacement=META, prepend_scheme="always", split=True)
+    # "first", not "always": the engine never restarts a word after a special-token literal
+    # such as "<mask>" inside the text. No vocab piece has an interior U+2581, so splitting
+    # at it cannot change the Viterbi path.
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=META, prepend_scheme="first", split=True)
+    tok.decoder = decoders.Metaspace(replacement=META, prepend_scheme="first", split=True)
     bos, eos = pk.pieces[pk.bos], pk.pieces[pk.eos]
     tok.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A {eos}",

@@ -79,8 +79,12 @@ def main(argv: list[str] | None = None) -> None:
     qs = queries(args.queries)
     import torch
 
-    print(f"os.cpu_count()={os.cpu_count()}  torch threads={torch.get_num_threads()}  load avg={os.getloadavg()}")
-    print(f"{len(passages)} passages, mean {np.mean([len(p) for p in passages]):.0f} chars, batch {args.batch_size}")
+    print(
+        f"os.cpu_count()={os.cpu_count()}  torch threads={torch.get_num_threads()}  load avg={os.getloadavg()}"
+    )
+    print(
+        f"{len(passages)} passages, mean {np.mean([len(p) for p in passages]):.0f} chars, batch {args.batch_size}"
+    )
 
     with tempfile.TemporaryDirectory(prefix="bench-e5-") as cache:
         t0 = time.perf_counter()
