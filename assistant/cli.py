@@ -37,6 +37,16 @@ def _load_history(path: str | None) -> list[dict]:
     return data
 
 
+def _checked(question: str) -> str:
+    """Reject a bad question before the model loads: the user should not wait to hear it's empty."""
+    from .core import InputError, check_question
+
+    try:
+        return check_question(question, Config.from_env().max_question_chars)
+    except InputError as e:
+        raise CLIError(str(e)) from None
+
+
 def _bot(args: argparse.Namespace):
     from .core import Assistant
 
@@ -44,12 +54,11 @@ def _bot(args: argparse.Namespace):
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
-    history = _load_history(args.history)
     from .core import InputError
 
-    question = " ".join(args.question)
-    if not question.strip():
-        raise CLIError("问题为空：请输入要查询的政策问题")
+    history = _load_history(args.history)
+
+    question = _checked(" ".join(args.question))
     bot = _bot(args)
     try:
         answer = bot.ask(question, history, full_clauses=args.full, region=args.region,
@@ -69,6 +78,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
 def cmd_search(args: argparse.Namespace) -> None:
     from .core import InputError
 
+    _checked(" ".join(args.question))
     bot = _bot(args)
     try:
         hits = bot.search(" ".join(args.question), args.k, region=args.region, doc_ids=args.doc or None)

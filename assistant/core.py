@@ -24,8 +24,48 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def _default_embedder(config: Config, log: Log):
+    from .embedder import load_embedder  # imported late: torch loads only when a model is needed
+
+    return load_embedder(config.embedder, config.model_cache_dir, log=log)
+
+
+def _build(config: Config, corpus: Corpus, embedder, log: Log) -> index_mod.VectorIndex:
+    return index_mod.build(
+        corpus,
+        lambda texts: embedder.embed_passages(texts, progress=True),
+        embedder.name, embedder.dim, config.passage_chars, config.passage_overlap, log=log,
+    )
+
+
 class InputError(ValueError):
     """A question or argument the assistant cannot take; the message is one line, for the user."""
+
+
+def check_question(question: object, max_chars: int) -> str:
+    """The question, cleaned of control characters; InputError when there is nothing to ask."""
+    if not isinstance(question, str):
+        raise InputError("问题必须是文本")
+    cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    if not cleaned.replace("\u3000", "").strip():
+        raise InputError("问题为空：请输入要查询的政策问题")
+    if len(cleaned) > max_chars:
+        raise InputError(f"问题过长（{len(cleaned)} 字，上限 {max_chars} 字）：请只保留要问的内容")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise InputError("问题里没有可检索的文字：请用中文描述要查询的政策")
+    return cleaned
+
+
+def check_history(history: object) -> list[dict]:
+    """A conversation history as interfaces.md defines it; InputError when malformed."""
+    if history is None:
+        return []
+    if not isinstance(history, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+        for t in history
+    ):
+        raise InputError('对话历史格式不对：应为 [{"role": "user"|"assistant", "content": "…"}, …]')
+    return history
 
 
 @dataclass(frozen=True)
@@ -91,10 +131,7 @@ class Assistant:
         """Load the corpus and the index; build or rebuild the index when missing, stale or corrupt."""
         config = config or Config.from_env()
         corpus = load_corpus(config.corpus_dir)
-        if embedder is None:
-            from .embedder import load_embedder
-
-            embedder = load_embedder(config.embedder, config.model_cache_dir, log=log)
+        embedder = embedder or _default_embedder(config, log)
         vectors = cls._load_or_build_index(config, corpus, embedder, log)
         return cls(config, corpus, embedder, vectors)
 
@@ -112,11 +149,7 @@ class Assistant:
                 log(f"索引不可用（{why}），正在重建…")
             else:
                 log("首次使用：正在建立索引…")
-        vectors = index_mod.build(
-            corpus,
-            lambda texts: embedder.embed_passages(texts, progress=True),
-            embedder.name, embedder.dim, config.passage_chars, config.passage_overlap, log=log,
-        )
+        vectors = _build(config, corpus, embedder, log)
         try:
             index_mod.save(vectors, corpus.clauses, config.index_dir)
         except OSError as e:
@@ -127,15 +160,7 @@ class Assistant:
     def rebuild_index(cls, config: Config | None = None, *, embedder=None, log: Log = _stderr) -> dict:
         config = config or Config.from_env()
         corpus = load_corpus(config.corpus_dir)
-        if embedder is None:
-            from .embedder import load_embedder
-
-            embedder = load_embedder(config.embedder, config.model_cache_dir, log=log)
-        vectors = index_mod.build(
-            corpus,
-            lambda texts: embedder.embed_passages(texts, progress=True),
-            embedder.name, embedder.dim, config.passage_chars, config.passage_overlap, log=log,
-        )
+        vectors = _build(config, corpus, embedder or _default_embedder(config, log), log)
         index_mod.save(vectors, corpus.clauses, config.index_dir)
         return vectors.manifest
 
@@ -146,16 +171,7 @@ class Assistant:
             return self.embedder.embed_queries([text])[0]
 
     def check_question(self, question: object) -> str:
-        if not isinstance(question, str):
-            raise InputError("问题必须是文本")
-        cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
-        if not cleaned:
-            raise InputError("问题为空：请输入要查询的政策问题")
-        if len(cleaned) > self.config.max_question_chars:
-            raise InputError(
-                f"问题过长（{len(cleaned)} 字，上限 {self.config.max_question_chars} 字）：请只保留要问的内容"
-            )
-        return cleaned
+        return check_question(question, self.config.max_question_chars)
 
     def search(
         self, question: str, k: int = 10, *, doc_ids: Sequence[str] | None = None, region: str | None = None,
@@ -185,7 +201,7 @@ class Assistant:
     def ask(self, question: str, history: list[dict] | None = None, **options) -> Answer:
         """Answer a question in the context of a conversation (see shared/spec/interfaces.md)."""
         question = self.check_question(question)
-        answer = self._chain.invoke(question, history or [], **options)
+        answer = self._chain.invoke(question, check_history(history), **options)
         if self.config.llm_base_url and not answer.refused:
             # Optional: an LLM rewrites the extractive answer; llm.refine checks every sentence
             # against the cited clauses and falls back to the extractive answer on any failure.

@@ -9,22 +9,12 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-QUESTIONS = REPO / "eval" / "questions.jsonl"
-CORPUS = REPO / "corpus"
+from .conftest import CORPUS, DOC_FILES, REPO
 
-# seed file → doc_id, as fixed by shared/spec/clause-ids.md (used to read the raw texts)
-DOC_FILES = {
-    "hubei-platform-economy-2015": "000_86aa0d200ea659ef.txt",
-    "jiangsu-platform-economy-2015": "001_6eaff146bbf267eb.txt",
-    "hubei-internet-plus-2015": "002_f62b7695849a2f81.txt",
-    "wuhan-internet-plus-circulation-2016": "003_afb609e7fb887cd1.txt",
-    "jinan-platform-economy-2020": "004_0931c75b694a60a7.txt",
-}
+QUESTIONS = REPO / "eval" / "questions.jsonl"
 
 MIN_COUNTS = {
     "fact": 30,
