@@ -144,7 +144,13 @@ def render_citation(n: int, c: Citation) -> str:
         f'<details><summary>“{esc(c.quote)}”</summary>'
         f'<div class="pq-clause-text">{highlight(full, c.quote)}</div></details>'
     )
-    return f'<div class="pq-cite" data-clause-id="{esc(c.clause_id)}">{head}{body}</div>'
+    # The chat sanitiser drops data-* attributes: the clause id goes into a class (for tests, styling).
+    return f'<div class="pq-cite {clause_class(c.clause_id)}">{head}{body}</div>'
+
+
+def clause_class(clause_id: str) -> str:
+    """A CSS class naming a clause: "jinan-platform-economy-2020#4.2" → "pq-cid-jinan-platform-economy-2020-4-2"."""
+    return "pq-cid-" + re.sub(r"[^A-Za-z0-9_-]", "-", clause_id)
 
 
 def render_citations(answer: Answer) -> str:
@@ -369,7 +375,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         try:
             question = bot.check_question(message)
         except InputError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            raise gr.Error(str(e), title="无法提问", print_exception=False) from None
         chat = [*chat, {"role": "user", "content": render_user(question)},
                 {"role": "assistant", "content": render_notice("正在检索政策条款并组织回答…")}]
         return "", chat, question
@@ -418,7 +424,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
             return bot.ask(question, history=history or [], doc_ids=doc_ids or None,
                            region=region or None).to_json()
         except InputError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            raise gr.Error(str(e), title="无法提问", print_exception=False) from None
 
     def units_api(name: str) -> list[list[str]]:
         """Clauses a unit leads or takes part in: rows [文件, 条款, 角色, 内容摘要]."""
@@ -438,7 +444,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("政策问答", id="chat"):
                 chat = gr.Chatbot(
-                    label="对话", height=520, feedback_options=None, elem_id="pq-chat",
+                    label="对话", height=560, feedback_options=None, elem_id="pq-chat",
                     placeholder="请输入问题，或点击下方示例。回答中的 [1] [2] 对应下方引用的政策条款。",
                     allow_tags=False, buttons=["copy"],
                 )
@@ -459,7 +465,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                         p_industry = gr.Dropdown(INDUSTRIES, value=None, allow_custom_value=True,
                                                  label="所属行业（可输入）")
                         p_stage = gr.Dropdown(["不限", *STAGES], value="不限", label="发展阶段")
-                with gr.Row(equal_height=True):
+                with gr.Row():
                     up = gr.Button("有帮助", size="sm", scale=0, min_width=100, elem_id="pq-up")
                     down = gr.Button("没帮助", size="sm", scale=0, min_width=100, elem_id="pq-down")
                     comment = gr.Textbox(placeholder="补充意见（可选）", show_label=False, scale=5)
@@ -486,7 +492,8 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                                          column_widths=["24%", "12%", "10%", "54%"], elem_id="pq-unit-table")
                 unit_csv = gr.DownloadButton("下载 CSV", value=None, size="sm")
                 for trigger in (unit.change, unit_btn.click):
-                    trigger(show_unit, unit, [unit_info, unit_rows, unit_csv], **private)
+                    trigger(show_unit, unit, [unit_info, unit_rows, unit_csv], show_progress="hidden",
+                            trigger_mode="always_last", **private)
 
             with gr.Tab("文件", id="docs"):
                 doc = gr.Dropdown(doc_choices, value=first_doc, label="政策文件", elem_id="pq-doc")

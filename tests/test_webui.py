@@ -133,6 +133,13 @@ def test_ui_builds_with_the_fake_assistant(fake_assistant):
     assert demo.title == "政策问答"
 
 
+def test_main_rejects_malformed_auth_before_loading_anything(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        webui.main(["--auth", "no-colon"])
+    assert exit_info.value.code != 0
+    assert "用户名:密码" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- the running app
 
 
@@ -143,7 +150,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(real_assistant):
+def feedback_file(real_assistant, tmp_path_factory):
+    """Feedback from these tests goes to a temp file, not the repository's feedback.jsonl."""
+    from dataclasses import replace
+
+    path = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(real_assistant, "config", replace(real_assistant.config, feedback_file=path))
+        yield path
+
+
+@pytest.fixture(scope="module")
+def app_url(real_assistant, feedback_file):
     port = free_port()
     demo = webui.build_ui(real_assistant)
     webui.launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
@@ -186,7 +204,7 @@ def test_api_reports_bad_input_as_a_one_line_message(app_url):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_browser_chat_shows_answer_and_citation_then_unit_table(app_url, angel_answer):
+def test_browser_chat_shows_answer_and_citation_then_unit_table(app_url, angel_answer, feedback_file):
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
@@ -201,18 +219,24 @@ def test_browser_chat_shows_answer_and_citation_then_unit_table(app_url, angel_a
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(app_url)
-            page.locator("#pq-send").click()  # empty question: a message, not a traceback
-            expect(page.get_by_text("问题为空").first).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("Traceback")).to_have_count(0)
             page.locator("#pq-question textarea").fill(ANGEL_Q)
             page.locator("#pq-send").click()
-            card = page.locator(f'.pq-cite[data-clause-id="{ANGEL_CLAUSE}"]')
+            card = page.locator(f".pq-cite.{webui.clause_class(ANGEL_CLAUSE)}")
             expect(card).to_be_visible(timeout=120_000)
             expect(card.locator(".pq-cite-label")).to_have_text(label)
             expect(page.locator(".pq-answer").last).to_contain_text(first_line)
             card.locator("summary").click()
             expect(card.locator("mark")).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "webui-chat.png"), full_page=True)
+
+            page.locator("#pq-up").click()
+            expect(page.locator("#pq-feedback-status")).to_contain_text("感谢反馈")
+            rows = [json.loads(x) for x in feedback_file.read_text(encoding="utf-8").splitlines()]
+            assert rows[-1]["question"] == ANGEL_Q and ANGEL_CLAUSE in rows[-1]["cited"]
+
+            page.locator("#pq-new").click()  # 新对话 clears the conversation
+            expect(page.locator(".pq-answer")).to_have_count(0)
+
 
             page.get_by_role("tab", name="责任分工").click()
             unit = page.locator("#pq-unit input")
@@ -224,5 +248,11 @@ def test_browser_chat_shows_answer_and_citation_then_unit_table(app_url, angel_a
             expect(table).to_contain_text("加快发展商贸销售服务平台")
             expect(table).to_contain_text("牵头")
             page.screenshot(path=str(ARTIFACTS / "webui-units.png"), full_page=True)
+
+            page.get_by_role("tab", name="政策问答").click()
+            page.locator("#pq-send").click()  # empty question: a message, not a traceback
+            expect(page.get_by_text("问题为空").first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Traceback")).to_have_count(0)
         finally:
             browser.close()
+
