@@ -35,6 +35,13 @@ _YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
 _ASK_UNIT_WORK = re.compile(r"负责(什么|哪些|哪|了)|牵头(了)?(哪些|什么|哪)|参与(哪些|了哪些|什么)|参加(哪些|了哪些|什么)|承担|职责|"
                             r"任务有哪些|哪些任务|哪些工作|做什么|干什么|分工")
 _NUMBERS = re.compile(r"\d")
+# A figure that answers "how much": money, a percentage or a multiple — a bare year is not one.
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|倍)")
+_ASKS_MONEY = re.compile(r"多少钱|多少万|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助)(是)?多少|标准是多少|比例|税率|几成|百分之")
+_YEAR = re.compile(r"(20\d\d)\s*年")
+# Details people ask for that policy opinions do not print; if the evidence lacks the word, refuse.
+_DETAILS = ("电话", "联系方式", "邮箱", "网址", "地址", "窗口", "截止", "申报时间", "申请材料", "申报材料", "办理流程",
+            "名单", "具体条件", "接替", "取代", "新文件", "实际完成", "完成情况", "实际")
 
 
 def sentences(text: str) -> list[str]:
@@ -110,8 +117,11 @@ class AnswerChain:
     def _compose(self, state: dict) -> Answer:
         route: Route = state["route"]
         rw: Rewrite = state["rewrite"]
+        reason = self._outside_corpus(rw.question, state["hits"]) if route.kind != "validity" else None
         if route.uncovered and not route.regions:
             answer = self._refuse(state, f"本库没有{route.uncovered[0]}的政策文件。")
+        elif reason:
+            answer = self._refuse(state, reason)
         elif route.kind == "validity":
             answer = self._validity(state)
         elif route.kind == "responsibility":
@@ -144,6 +154,25 @@ class AnswerChain:
         answer = self._answer([reason + "现有文件没有回答这个问题的内容。", self.coverage_statement()],
                               _Cites(self.bot), refused=True)
         return answer
+
+    def _outside_corpus(self, question: str, hits: list[Hit]) -> str | None:
+        """A reason the corpus cannot answer, whatever retrieval found; None when it may."""
+        newest = max((d.year or 0) for d in self.bot.corpus.documents.values())
+        all_text = self._all_text()
+        for year in {int(y) for y in _YEAR.findall(question)}:
+            if year > newest and f"{year}年" not in all_text:
+                return f"本库文件最晚发布于{newest}年，不含{year}年的情况。"
+        evidence = "".join(c.text for c in self._clauses(hits[:5]))
+        for word in _DETAILS:
+            if word in question and word not in evidence:
+                return f"文件没有写明“{word}”方面的内容。"
+        return None
+
+    def _all_text(self) -> str:
+        cache = self.__dict__.setdefault("_all_text_cache", [])
+        if not cache:
+            cache.append("".join(c.text for c in self.bot.corpus.clauses))
+        return cache[0]
 
     def _content_tokens(self, question: str) -> list[str]:
         toks = self.bot.segmenter.tokens(question)
@@ -257,12 +286,20 @@ class AnswerChain:
         lines: list[str] = []
         quotes = {c.clause_id: self._best_sentences(c, q, 2, want_figure) for c in picked}
         if want_figure:
+            figure = _MONEY if _ASKS_MONEY.search(q) else _NUMBERS
+            # A multi-character term none of whose character pairs occurs anywhere in the corpus
+            # ("房产税", "每平方米") names something the documents never discuss.
+            all_text = self._all_text()
+            unknown = [t for t in self._content_tokens(q) if len(t) >= 3
+                       and not any(t[i:i + 2] in all_text for i in range(len(t) - 1))]
+            if unknown:
+                return self._refuse(state, f"文件中没有提到“{unknown[0]}”。")
             with_numbers = [
                 (self._sentence_score(s, q) - 0.5 * i, c, s)
-                for i, c in enumerate(picked) for s in quotes[c.clause_id] if _NUMBERS.search(s)
+                for i, c in enumerate(picked) for s in quotes[c.clause_id] if figure.search(s)
             ]
             if not with_numbers:
-                return self._refuse(state, "文件中没有给出这个问题所问的具体数字。")
+                return self._refuse(state, "文件中没有给出这个问题所问的具体数额。")
             _, c, s = max(with_numbers, key=lambda x: x[0])
             n = cites.add(c, s)
             lines.append(f"答：{s}{self._past_target_note(s)} [{n}]")
@@ -396,53 +433,47 @@ class AnswerChain:
                 lines.append("本库没有山东省省级文件，以下只含济南市文件。")
         if not docs:
             return self._refuse(state, f"本库没有适用于{region}的文件。")
-        words = " ".join([*(INDUSTRIES.get(industry, ()) if industry else ()), *(STAGES.get(stage, ()) if stage else ())])
-        query = f"{words} {q} 扶持 支持 资金 奖励 融资"
-        hits = self.bot.searcher.search(query, 40, Filters(doc_ids=frozenset(d.doc_id for d in docs)))
+        # What the firm describes (its business, its need) decides relevance; the support kind only groups.
+        extra = " ".join(w for w in (profile.get("industry"), profile.get("stage")) if w)
+        query = f"{q} {extra}".strip()
+        hits = self.bot.searcher.search(query, 20, Filters(doc_ids=frozenset(d.doc_id for d in docs)))
         state["hits"] = hits
-        order = {d.doc_id: i for i, d in enumerate(docs)}
-        grouped: dict[str, list[tuple[Clause, str]]] = {}
-        used: set[str] = set()
-        for c in self._clauses(hits):
-            if c.clause_id in used or c.level == 0:
-                continue
-            kind, sent = self._support_sentence(c, words)
-            if kind is None:
-                continue
-            grouped.setdefault(kind, []).append((c, sent))
-            used.add(c.clause_id)
-        cites = _Cites(self.bot)
-        skip = state["rewrite"].skip
-        shown = 0
-        for kind in SUPPORT_KINDS:
-            items = sorted(grouped.get(kind, []), key=lambda cs: order[cs[0].doc_id])[:3]
-            block = []
-            for c, s in items:
-                if shown < skip:
-                    shown += 1
-                    continue
-                n = cites.add(c, s)
-                block.append(f"- {s}{self._past_target_note(s)} [{n}]")
-            if block:
-                lines.append(f"【{kind}】")
-                lines.extend(block)
-        if not cites.items:
+        candidates = [c for c in self._clauses(hits) if c.level > 0 and not (c.level == 1 and len(c.text) < 30)]
+        ranked = self._rerank(query, candidates[:12])
+        if not ranked:
             return self._refuse(state, "现有文件中没有找到适用于该情况的扶持条款。")
+        best = self._overlap(query, ranked[0])
+        chosen = [c for c in ranked if self._overlap(query, c) >= 0.5 * best][:6]
+        skip = state["rewrite"].skip
+        chosen = chosen[skip:] if skip else chosen
+        if not chosen:
+            return self._answer([*lines, "前面的回答已列出全部相关条款，没有更多内容了。"], _Cites(self.bot))
+        topic = " ".join([*(INDUSTRIES.get(industry, ()) if industry else ()), *(STAGES.get(stage, ()) if stage else ())])
+        order = {d.doc_id: i for i, d in enumerate(docs)}
+        grouped: dict[str, list[tuple[Clause, list[str]]]] = {}
+        for c in chosen:
+            quotes = self._best_sentences(c, query, 2)
+            kind = self._support_kind(" ".join(quotes)) or self._support_kind(c.text) or "相关方向"
+            grouped.setdefault(kind, []).append((c, quotes))
+        cites = _Cites(self.bot)
+        for kind in [*SUPPORT_KINDS, "相关方向"]:
+            items = sorted(grouped.get(kind, []), key=lambda cq: order[cq[0].doc_id])
+            if not items:
+                continue
+            lines.append(f"【{kind}】")
+            for c, quotes in items:
+                lines.extend(self._bullets(c, quotes, cites, bool(state["options"].get("full_clauses"))))
+        state["signals"] = {"topic": topic}
         return self._answer(lines, cites)
 
     @staticmethod
-    def _support_sentence(c: Clause, topic_words: str) -> tuple[str | None, str]:
-        best: tuple[float, str | None, str] = (0.0, None, "")
-        topic = [w for w in topic_words.split() if w]
-        for s in sentences(c.text):
-            for kind, keys in SUPPORT_KINDS.items():
-                hits = sum(1 for k in keys if k in s)
-                if not hits or not re.search(r"支持|给予|鼓励|奖励|补贴|享受|优惠|扶持|资助|减免|贴息", s):
-                    continue
-                score = hits + 2 * sum(1 for w in topic if w in s) + (1 if _NUMBERS.search(s) else 0)
-                if score > best[0]:
-                    best = (score, kind, s)
-        return best[1], best[2]
+    def _support_kind(text: str) -> str | None:
+        """The kind of support a passage grants, by the first matching keyword group."""
+        if not re.search(r"支持|给予|鼓励|奖励|补贴|享受|优惠|扶持|资助|减免|贴息|倾斜", text):
+            return None
+        scores = {kind: sum(1 for k in keys if k in text) for kind, keys in SUPPORT_KINDS.items()}
+        kind, score = max(scores.items(), key=lambda kv: kv[1])
+        return kind if score else None
 
     def _comparison(self, state: dict) -> Answer:
         q = state["rewrite"].question

@@ -98,9 +98,11 @@ def classify(question: str, *, names_unit: bool = False) -> Route:
         kind = "validity"
     elif _RESPONSIBILITY.search(question) or (names_unit and re.search(r"负责|做什么|干什么|工作", question)):
         kind, wants = "responsibility", "unit"
-    elif _COMPARISON.search(question) and (len(regions) >= 2 or "各地" in question or "两" in question):
+    elif len(regions) >= 2 or (_COMPARISON.search(question) and ("各地" in question or "两地" in question)):
         kind = "comparison"
-    elif _SUPPORT.search(question) and (_SELF.search(question) or industry or stage or "企业" in question):
+    elif _SUPPORT.search(question) and (
+        _SELF.search(question) or (wants != "figure" and (industry or stage or "企业" in question))
+    ):
         kind = "support"
     else:
         kind = "fact"
