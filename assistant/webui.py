@@ -69,8 +69,9 @@ CSS = """
             border: 1px solid currentColor; white-space: nowrap; }
 .pq-in_force { color: #15803d; } .pq-expired { color: #b91c1c; }
 .pq-not_yet { color: #b45309; } .pq-unknown { color: #6b7280; }
-.pq-doc table { border-collapse: collapse; width: 100%; border: none; }
+.pq-doc table { border-collapse: collapse; width: 100%; border: none !important; }
 .pq-doc table tr { border-bottom: 1px solid #e5e7eb; }
+.pq-doc table th, .pq-doc table td { border-left: none !important; border-right: none !important; }
 .pq-doc table th { text-align: left; white-space: nowrap; width: 8em; padding: .35em .8em .35em 0;
                    color: #4b5563; vertical-align: top; font-weight: 500; border: none; background: none; }
 .pq-doc table td { padding: .35em 0; border: none; }
@@ -184,6 +185,11 @@ def _summary(text: str, limit: int = SUMMARY_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def doc_label(doc) -> str:
+    """How a document is named in lists: region first, since two provinces' titles read alike."""
+    return f"{doc.region} · {doc.short_title}"
+
+
 def unit_table(bot: Assistant, name: str) -> list[list[str]]:
     """Rows [文件, 条款, 角色, 内容摘要] for every clause the named unit leads or takes part in."""
     name = (name or "").strip()
@@ -200,7 +206,7 @@ def unit_table(bot: Assistant, name: str) -> list[list[str]]:
                     continue
                 seen.add((cid, role))
                 doc = bot.documents.get(clause.doc_id)
-                title = doc.short_title if doc else clause.doc_id
+                title = doc_label(doc) if doc else clause.doc_id
                 who = ROLE_LABELS[role]
                 if len(entries) > 1:
                     who = f"{who}（{entry.name}）"
@@ -366,7 +372,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
     from .core import InputError
 
     regions = _regions(bot)
-    doc_choices = [(d.short_title, doc_id) for doc_id, d in bot.documents.items()]
+    doc_choices = [(doc_label(d), doc_id) for doc_id, d in bot.documents.items()]
     unit_names = [e.name for e in bot.units.entries()]
     first_doc = next(iter(bot.documents), None)
 

@@ -73,7 +73,7 @@ def test_unit_table_for_hubei_commerce_lists_real_clause_labels(fake_assistant):
     rows = webui.unit_table(fake_assistant, HUBEI_COMMERCE)
     assert all(len(r) == len(webui.UNIT_HEADERS) for r in rows)
     lead = {(r[0], r[1]) for r in rows if r[2] == "牵头"}
-    assert ("省人民政府关于加快互联网平台经济发展的指导意见", "二、（一）") in lead
+    assert ("湖北省 · 省人民政府关于加快互联网平台经济发展的指导意见", "二、（一）") in lead
     assert {r[2] for r in rows} == {"牵头", "参加"}
 
 
