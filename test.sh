@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 .venv/bin/pip install -q -e ".[test]"
 # The browser test drives Debian's Chromium (a browser download by playwright is not possible offline).
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
     || echo "warning: could not install chromium; the browser test will be skipped" >&2
 fi
 .venv/bin/ruff check .

@@ -38,6 +38,8 @@ _NUMBERS = re.compile(r"\d")
 # A figure that answers "how much": money, a percentage or a multiple — a bare year is not one.
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|倍)")
 _ASKS_MONEY = re.compile(r"多少钱|多少万|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助)(是)?多少|标准是多少|比例|税率|几成|百分之")
+_DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(印发)?")
+_BASIS = re.compile(r"根据|依据|依照|上位|哪份(国家)?文件")
 _YEAR = re.compile(r"(20\d\d)\s*年")
 # Details people ask for that policy opinions do not print; if the evidence lacks the word, refuse.
 _DETAILS = ("电话", "联系方式", "邮箱", "网址", "地址", "窗口", "截止", "申报时间", "申请材料", "申报材料", "办理流程",
@@ -369,12 +371,27 @@ class AnswerChain:
         today = self.bot.today()
         cites = _Cites(self.bot)
         lines: list[str] = []
+        asks_basis = bool(_BASIS.search(q))
         for d in docs:
-            lines.extend(self._validity_lines(d, today, cites))
+            lines.extend(self._basis_lines(d, cites) if asks_basis else self._validity_lines(d, today, cites))
+        asks_number = "文号" in q or "字号" in q
+        if asks_number and not any(d.doc_number for d in docs):
+            return self._refuse(state, "文件原文没有载明文号。")
+        if asks_number:
+            for d in docs:
+                pre = self.bot.corpus.clause(f"{d.doc_id}#0")
+                if d.doc_number and pre is not None and d.doc_number in pre.text:
+                    n = cites.add(pre, d.doc_number)
+                    lines.insert(0, f"- 《{d.short_title}》的文号为{d.doc_number} [{n}]")
+        if not cites.items:
+            return self._refuse(state, "")
         return self._answer(lines, cites)
 
     def _docs_meant(self, q: str, route: Route) -> list[Document]:
         docs = list(self.bot.corpus.documents.values())
+        by_number = [d for d in docs if d.doc_number and d.doc_number in q]
+        if by_number:
+            return by_number
         if route.regions:
             docs = [d for d in docs if d.region in route.regions] or docs
         topical = [d for d in docs if self._title_match(q, d)]
@@ -382,9 +399,22 @@ class AnswerChain:
 
     @staticmethod
     def _title_match(q: str, d: Document) -> bool:
-        title = d.short_title
-        keys = [k for k in ("互联网+流通", "流通", "互联网+”行动", "互联网+行动", "平台经济", "互联网平台经济") if k in title]
-        return any(k.replace("”", "") in q.replace("“", "").replace("”", "") for k in keys)
+        title = d.short_title.replace("“", "").replace("”", "")
+        q = q.replace("“", "").replace("”", "")
+        keys = [k for k in ("互联网+流通", "流通", "互联网+行动", "互联网+", "平台经济") if k in title]
+        return any(k in q for k in keys[:1])
+
+    def _basis_lines(self, d: Document, cites: _Cites) -> list[str]:
+        pre = self.bot.corpus.clause(f"{d.doc_id}#0")
+        head = f"《{d.short_title}》"
+        if not d.basis or pre is None:
+            return [f"- {head}：原文没有写明所依据的上级文件。"] if pre is None else [
+                f"- {head}：原文没有写明所依据的上级文件 [{cites.add(pre, pre.text.split(chr(10))[0])}]"
+            ]
+        quote = next((s for s in sentences(pre.text) if "《" in s), pre.text.split("\n")[-1])
+        n = cites.add(pre, quote)
+        basis = "、".join(f"《{b.title}》（{b.number}）" for b in d.basis)
+        return [f"- {head}依据{basis} [{n}]"]
 
     def _validity_lines(self, d: Document, today: date, cites: _Cites) -> list[str]:
         head = f"《{d.short_title}》" + (f"（{d.doc_number}）" if d.doc_number else "")
@@ -392,6 +422,16 @@ class AnswerChain:
         pre = self.bot.corpus.clause(f"{d.doc_id}#0")
         lines = []
         status = d.status(today)
+        date_line = None
+        if end is not None:
+            date_line = next((s for s in end.text.split("\n") if _DATE_LINE.fullmatch(s.strip())), None)
+        if date_line:
+            n = cites.add(end, date_line)
+            kind = "印发日期" if "印发" in date_line else "落款日期"
+            lines.append(f"- {head}：{kind}为“{date_line}” [{n}]")
+        elif pre is not None:
+            n = cites.add(pre, pre.text.split("\n")[0])
+            lines.append(f"- {head}：原文未载明发布日期 [{n}]")
         if d.effective and end is not None:
             quote = next((s for s in sentences(end.text) if "施行" in s or "有效期" in s), end.text.split("\n")[0])
             n = cites.add(end, quote)
@@ -402,16 +442,6 @@ class AnswerChain:
                     f"  按此计算，有效期至{_cn_date(d.valid_until)}；截至今天（{_cn_date(today.isoformat())}）{verdict}。"
                 )
             return lines
-        date_line = None
-        if end is not None:
-            date_line = next((s for s in end.text.split("\n") if re.search(r"\d{4}年\d{1,2}月\d{1,2}日", s)), None)
-        if date_line:
-            n = cites.add(end, date_line)
-            kind = "印发日期" if "印发" in date_line else "落款日期"
-            lines.append(f"- {head}：{kind}为“{date_line}” [{n}]")
-        elif pre is not None:
-            n = cites.add(pre, pre.text.split("\n")[0])
-            lines.append(f"- {head}：原文未载明发布日期 [{n}]")
         lines.append(f"  原文未规定施行日期和有效期，本库无法判断它今天是否仍然有效（{STATUS_LABELS[status]}）。")
         return lines
 
