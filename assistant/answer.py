@@ -42,8 +42,9 @@ _DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(印发)?")
 _BASIS = re.compile(r"根据|依据|依照|上位|哪份(国家)?文件")
 _YEAR = re.compile(r"(20\d\d)\s*年")
 # Details people ask for that policy opinions do not print; if the evidence lacks the word, refuse.
-_DETAILS = ("电话", "联系方式", "邮箱", "网址", "地址", "窗口", "截止", "申报时间", "申请材料", "申报材料", "办理流程",
-            "名单", "具体条件", "接替", "取代", "新文件", "实际完成", "完成情况", "实际")
+_DETAILS = ("电话", "联系方式", "邮箱", "网址", "窗口", "截止", "申报时间", "申请材料", "申报材料", "办理流程",
+            "名单", "具体条件", "接替", "取代", "新文件", "实际完成", "完成情况")
+_QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何]+$")
 
 
 def sentences(text: str) -> list[str]:
@@ -183,7 +184,7 @@ class AnswerChain:
             drop.update({r, r[:-1]})
         generic = {"企业", "公司", "我们", "有没有", "规定", "要求", "内容", "哪些", "什么", "多少", "怎么样",
                    "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市", "湖北省", "江苏省"}
-        return [t for t in toks if t not in drop and t not in generic and len(t) > 1]
+        return [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
 
     def _coverage(self, question: str, clauses: list[Clause]) -> float:
         toks = set(self._content_tokens(question))
@@ -207,8 +208,9 @@ class AnswerChain:
     def _rerank(self, question: str, clauses: list[Clause]) -> list[Clause]:
         """Retrieval order, corrected by how much of the question each clause actually contains."""
         regions = set(regions_named(question)[0])
+        # Deeper clauses win ties: an answer must cite the exact clause, not its parent.
         scored = [
-            (self._overlap(question, c) - 0.02 * i
+            (self._overlap(question, c) - 0.02 * i + 0.03 * c.level
              + (0.15 if self.bot.corpus.documents[c.doc_id].region in regions else 0.0), -i, c)
             for i, c in enumerate(clauses)
         ]
@@ -521,9 +523,11 @@ class AnswerChain:
             if not docs:
                 lines.append(f"【{region}】本库没有{region}的文件。")
                 continue
-            hits = self.bot.searcher.search(topic, 3, Filters(doc_ids=frozenset(d.doc_id for d in docs)))
+            hits = self.bot.searcher.search(topic, 6, Filters(doc_ids=frozenset(d.doc_id for d in docs)))
             all_hits.extend(hits)
-            clauses = [c for c in self._clauses(hits) if not (c.level == 1 and len(c.text) < 30)][:1]
+            ranked = self._rerank(topic, [c for c in self._clauses(hits) if not (c.level == 1 and len(c.text) < 30)])
+            best = self._overlap(topic, ranked[0]) if ranked else 0.0
+            clauses = [c for i, c in enumerate(ranked[:2]) if i == 0 or self._overlap(topic, c) >= max(0.5, 0.9 * best)]
             lines.append(f"【{region}】")
             if not clauses or self._coverage(topic, clauses) < 0.34:
                 lines.append("- 该地文件没有专门规定。")
