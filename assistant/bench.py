@@ -13,8 +13,13 @@ Measures, in order:
                    against the exact flat result. ``--quick`` caps the sizes at 100k.
 
 Random vectors have no cluster structure, the worst case for HNSW recall; real embeddings do better.
-On 2 shared cores HNSW construction at 1M takes many minutes (see the figures in eval/bench notes);
-everything else in ``--quick`` finishes in a few minutes.
+
+Measured 2026-11-22 on 2 shared cores (load average 6-9 from other jobs), --quick: HNSW add took
+11 s for 10k vectors (175 s when niced under heavier load); insertion cost grows roughly with
+log n, so 100k takes minutes and the full 1M run an estimated 30+ minutes up to hours on such a
+machine — hence ``--quick`` (sizes ≤ 100k) for routine use. Single-query flat search with faiss's
+default 2 OpenMP threads was 30-200 ms at 10k on busy cores versus ~1 ms with one thread: the
+threads wait on each other, which is why the 1-thread column is reported too.
 """
 
 from __future__ import annotations

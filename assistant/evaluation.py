@@ -567,7 +567,7 @@ def render_plot(report: dict, path: Path) -> None:
     summary = report["summary"]
     variants = list(summary)
     types = [*next(iter(summary.values()))["per_type"], "all"]
-    metrics = ["recall@5", "mrr", "citation_recall", "must_include"]
+    metrics = ["recall@5", "mrr", "citation_recall", "must_include", "refusal_acc"]
     fig, axes = plt.subplots(len(metrics), 1, figsize=(11, 3.2 * len(metrics)), squeeze=False)
     for ax, metric in zip(axes[:, 0], metrics, strict=True):
         shown = [v for v in variants if metric in RETRIEVAL_METRICS or v in ANSWER_VARIANTS]
