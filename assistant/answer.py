@@ -44,7 +44,7 @@ _YEAR = re.compile(r"(20\d\d)\s*年")
 # Details people ask for that policy opinions do not print; if the evidence lacks the word, refuse.
 _DETAILS = ("电话", "联系方式", "邮箱", "网址", "窗口", "截止", "申报时间", "申请材料", "申报材料", "办理流程",
             "名单", "具体条件", "接替", "取代", "新文件", "实际完成", "完成情况")
-_QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何]+$")
+_QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何一年]+$")
 
 
 def sentences(text: str) -> list[str]:

@@ -14,7 +14,13 @@ from .corpus import REGION_NAMES
 _CONTINUE = re.compile(r"^(还有(吗|呢|别的|其他|没有)?|其他的?呢|更多|继续|再来点|再列(几条|一些)?)[？?。!！]*$")
 _MARKER = re.compile(r"\[(\d+)\]")
 # A question that opens by pointing back ("这个政策…", "该条款…") is about the previous topic.
-_DEICTIC = re.compile(r"^(这个|这项|这条|这些|这一|该|此|上述|上面|刚才|它|其|那这|那么这)")
+_DEICTIC = re.compile(r"^(这个|这项|这条|这些|这一|这件|这方面|这块|这部分|该|此|上述|上面|刚才|它|其|那这|那么这)")
+# "那X呢？" with a new topic X: keep the previous question's frame (region, what was asked).
+_TOPIC_SWAP = re.compile(r"^那(么)?(?P<topic>.+?)(呢|怎么样|如何)[？?。]*$")
+_ASK_TAIL = re.compile(
+    r"(是?由?(谁|哪些?(个)?部门|哪些?(个)?单位)[^，。？?]*|是哪些部门[^，。？?]*|有哪些[^，。？?]*|有什么[^，。？?]*|"
+    r"是什么|怎么[^，。？?]*|如何[^，。？?]*|多少[^，。？?]*)[？?。]*$"
+)
 # Words that carry no topic of their own: a question made only of these is about the previous one.
 _FOCUS_WORDS = re.compile(
     r"那么?|这个?|这条|该|其|它|上述|具体|一下|呢|吗|呀|啊|谁|哪个|哪些|什么|多少|几|怎么|如何|是|的|有|"
@@ -27,7 +33,7 @@ _FOCUS_WORDS = re.compile(
 @dataclass(frozen=True)
 class Rewrite:
     question: str  # what retrieval and routing see
-    kind: str = "none"  # none | continue | region_swap | focus
+    kind: str = "none"  # none | continue | region_swap | topic_swap | focus
     skip: int = 0  # for "continue": how many items the previous answer already showed
 
 
@@ -71,4 +77,9 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
             return Rewrite(swapped, "region_swap")
         if not _FOCUS_WORDS.sub("", q) or _DEICTIC.match(q):
             return Rewrite(f"{prev.rstrip('？?。')}，{q}", "focus")
+        swap = _TOPIC_SWAP.match(q)
+        if swap and not new_regions:
+            tail = _ASK_TAIL.search(prev)
+            ask = tail.group(0) if tail else "有什么规定？"
+            return Rewrite(f"{''.join(_regions_in(prev)[:1])}{swap.group('topic')}{ask}", "topic_swap")
     return Rewrite(q)

@@ -69,3 +69,10 @@ def test_support_question_extracts_industry_and_stage():
 def test_a_question_pointing_back_is_about_the_previous_topic():
     rw = rewrite("这个政策由哪些部门牵头落实？", HISTORY)
     assert (rw.kind, rw.question) == ("focus", "武汉对跨境电商有什么支持，这个政策由哪些部门牵头落实？")
+
+
+def test_new_topic_follow_up_keeps_region_and_what_was_asked():
+    history = [{"role": "user", "content": "江苏建设互联网金融服务平台是哪些部门负责？"},
+               {"role": "assistant", "content": "省金融办 [1]"}]
+    rw = rewrite("那物流平台呢？", history)
+    assert (rw.kind, rw.question) == ("topic_swap", "江苏物流平台是哪些部门负责？")
