@@ -19,7 +19,7 @@ from .conversation import Rewrite, rewrite
 from .corpus import REGION_NAMES, STATUS_LABELS, Document, documents_for_region
 from .lexicon import variants
 from .retrieval import Filters, Hit
-from .routing import INDUSTRIES, STAGES, SUPPORT_KINDS, Route, classify, regions_named
+from .routing import CITY_TO_PROVINCE, INDUSTRIES, STAGES, SUPPORT_KINDS, Route, classify, regions_named
 from .units import find_notes
 
 if TYPE_CHECKING:
@@ -34,10 +34,12 @@ _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
 _ASK_UNIT_WORK = re.compile(r"负责(什么|哪些|哪|了)|牵头(了)?(哪些|什么|哪)|参与(哪些|了哪些|什么)|参加(哪些|了哪些|什么)|承担|职责|"
                             r"任务有哪些|哪些任务|哪些工作|做什么|干什么|分工")
-_NUMBERS = re.compile(r"\d")
+# A number that is a figure, not part of a Latin token such as "O2O" or "C2B".
+_NUMBERS = re.compile(r"(?<![A-Za-z0-9])\d+(?:\.\d+)?(?![A-Za-z])")
+_BENEFIT = re.compile(r"补贴|奖励|资助|补助|贴息|扶持资金")
 # A figure that answers "how much": money, a percentage or a multiple — a bare year is not one.
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|倍)")
-_ASKS_MONEY = re.compile(r"多少钱|多少万|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助)(是)?多少|标准是多少|比例|税率|几成|百分之")
+_ASKS_MONEY = re.compile(r"多少钱|多少万|多少亿|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助)(是)?多少|标准是多少|比例|税率|几成|百分之")
 _DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(印发)?")
 _BASIS = re.compile(r"根据|依据|依照|上位|哪份(国家)?文件")
 _YEAR = re.compile(r"(20\d\d)\s*年")
@@ -165,6 +167,9 @@ class AnswerChain:
         for year in {int(y) for y in _YEAR.findall(question)}:
             if year > newest and f"{year}年" not in all_text:
                 return f"本库文件最晚发布于{newest}年，不含{year}年的情况。"
+        for city, province in CITY_TO_PROVINCE.items():
+            if city in question and re.search(rf"{city}(市)?(政府|市里|本级|自己)|{city}市(出台|制定|的政策)", question):
+                return f"本库没有{city}市本级的政策文件，只有{province}的省级文件。"
         evidence = "".join(c.text for c in self._clauses(hits[:5]))
         for word in _DETAILS:
             if word in question and word not in evidence:
@@ -298,13 +303,20 @@ class AnswerChain:
                        and not any(t[i:i + 2] in all_text for i in range(len(t) - 1))]
             if unknown:
                 return self._refuse(state, f"文件中没有提到“{unknown[0]}”。")
+            # The figure may sit in a close runner-up clause (a goal in the parent, not the item).
+            pool = clauses[skip : skip + 5]
             with_numbers = [
                 (self._sentence_score(s, q) - 0.5 * i, c, s)
-                for i, c in enumerate(picked) for s in quotes[c.clause_id] if figure.search(s)
+                for i, c in enumerate(pool) for s in sentences(c.text)
+                if figure.search(s) and self._sentence_score(s, q) > 0
+                and all(b in s for b in _BENEFIT.findall(q))
             ]
             if not with_numbers:
                 return self._refuse(state, "文件中没有给出这个问题所问的具体数额。")
             _, c, s = max(with_numbers, key=lambda x: x[0])
+            if c not in picked:
+                picked = [c, *picked[:1]]
+                quotes.setdefault(c.clause_id, [])
             n = cites.add(c, s)
             lines.append(f"答：{s}{self._past_target_note(s)} [{n}]")
             quotes[c.clause_id] = [x for x in quotes[c.clause_id] if x != s]
