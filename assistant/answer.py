@@ -36,7 +36,7 @@ _ASK_UNIT_WORK = re.compile(r"负责(什么|哪些|哪|了)|牵头(了)?(哪些|
                             r"任务有哪些|哪些任务|哪些工作|做什么|干什么|分工")
 # A number that is a figure, not part of a Latin token such as "O2O" or "C2B".
 _NUMBERS = re.compile(r"(?<![A-Za-z0-9])\d+(?:\.\d+)?(?![A-Za-z])")
-_BENEFIT = re.compile(r"补贴|奖励|资助|补助|贴息|扶持资金")
+_BENEFIT = re.compile(r"补贴|奖励|资助|补助|贴息|扶持")
 # A figure that answers "how much": money, a percentage or a multiple — a bare year is not one.
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|倍)")
 _ASKS_MONEY = re.compile(r"多少钱|多少万|多少亿|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助)(是)?多少|标准是多少|比例|税率|几成|百分之")
@@ -241,8 +241,8 @@ class AnswerChain:
                 score -= 0.5
             scored.append((score, -i, s))
         best = sorted(scored, reverse=True)[:n]
-        if best[0][0] <= 0:
-            best = best[:1]
+        # A second sentence must be nearly as relevant as the first, or it is noise.
+        best = best[:1] + [b for b in best[1:] if best[0][0] > 0 and b[0] >= 0.4 * best[0][0]]
         return [s for _, _, s in sorted(best, key=lambda x: -x[1])]
 
     def _past_target_note(self, text: str) -> str:
@@ -255,15 +255,15 @@ class AnswerChain:
     def _clauses(self, hits: list[Hit]) -> list[Clause]:
         return [c for h in hits if (c := self.bot.corpus.clause(h.clause_id)) is not None]
 
-    def _bullets(self, clause: Clause, quotes: list[str], cites: _Cites, full: bool) -> list[str]:
+    def _bullets(self, clause: Clause, quotes: list[str], cites: _Cites, full: bool, question: str = "") -> list[str]:
+        """Bullets in document order; the citation quotes the sentence that best answers the question."""
+        if not quotes:
+            quotes = [clause.heading if clause.heading in clause.text else clause.text[:60]]
+        best = max(quotes, key=lambda s: self._sentence_score(s, question)) if question else quotes[0]
+        n = cites.add(clause, best)
         if full:
-            n = cites.add(clause, quotes[0] if quotes else clause.text[:60])
             return [f"- {clause.label}{clause.text} [{n}]"]
-        lines = []
-        for i, s in enumerate(quotes):
-            n = cites.add(clause, s) if i == 0 else cites.numbers[clause.clause_id]
-            lines.append(f"- {s}{self._past_target_note(s)} [{n}]")
-        return lines
+        return [f"- {s}{self._past_target_note(s)} [{n}]" for s in quotes]
 
     # ------------------------------------------------------------------ routes
 
@@ -322,7 +322,7 @@ class AnswerChain:
             quotes[c.clause_id] = [x for x in quotes[c.clause_id] if x != s]
         body = []
         for c in picked:
-            body.extend(self._bullets(c, quotes[c.clause_id], cites, full))
+            body.extend(self._bullets(c, quotes[c.clause_id], cites, full, q))
         if body:
             lines.append("依据：" if lines else "根据现有文件：")
             lines.extend(body)
@@ -506,7 +506,7 @@ class AnswerChain:
                 continue
             lines.append(f"【{kind}】")
             for c, quotes in items:
-                lines.extend(self._bullets(c, quotes, cites, bool(state["options"].get("full_clauses"))))
+                lines.extend(self._bullets(c, quotes, cites, bool(state["options"].get("full_clauses")), query))
         state["signals"] = {"topic": topic}
         return self._answer(lines, cites)
 
@@ -545,7 +545,7 @@ class AnswerChain:
                 lines.append("- 该地文件没有专门规定。")
                 continue
             for c in clauses:
-                lines.extend(self._bullets(c, self._best_sentences(c, topic, 2, route.wants == "figure"), cites, False))
+                lines.extend(self._bullets(c, self._best_sentences(c, topic, 2, route.wants == "figure"), cites, False, topic))
         state["hits"] = all_hits
         if not cites.items:
             return self._refuse(state, "")
