@@ -127,6 +127,8 @@ class AnswerChain:
             answer = self._refuse(state, f"本库没有{route.uncovered[0]}的政策文件。")
         elif reason:
             answer = self._refuse(state, reason)
+        elif rw.kind == "ordinal" and (item := self._ordinal_clause(rw)) is not None:
+            answer = self._item(state, item)
         elif route.kind == "validity":
             answer = self._validity(state)
         elif route.kind == "responsibility":
@@ -266,6 +268,25 @@ class AnswerChain:
         return [f"- {s}{self._past_target_note(s)} [{n}]" for s in quotes]
 
     # ------------------------------------------------------------------ routes
+
+    def _ordinal_clause(self, rw: Rewrite) -> Clause | None:
+        """Item N of the list the previous question was about: child N of its best clause."""
+        hits = self.bot.searcher.search(rw.previous, 8)
+        for c in self._rerank(rw.previous, self._clauses(hits)[:5]):
+            target = self.bot.corpus.clause(f"{c.doc_id}#{c.path}.{rw.item}")
+            if target is not None:
+                return target
+        return None
+
+    def _item(self, state: dict, clause: Clause) -> Answer:
+        cites = _Cites(self.bot)
+        quotes = [x for x in sentences(clause.text) if x.rstrip("。") != clause.heading][:3]
+        doc = self.bot.corpus.documents[clause.doc_id]
+        lines = [f"第{state['rewrite'].item}项是《{doc.short_title}》{clause.label}{clause.heading}："]
+        lines.extend(self._bullets(clause, quotes, cites, bool(state["options"].get("full_clauses")),
+                                   state["question"]))
+        state["hits"] = [Hit(clause.clause_id, 1.0), *(h for h in state["hits"] if h.clause_id != clause.clause_id)]
+        return self._answer(lines, cites)
 
     def _fact(self, state: dict) -> Answer:
         q = state["rewrite"].question

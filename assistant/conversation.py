@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .clauses import cn_to_int
 from .corpus import REGION_NAMES
 
 _CONTINUE = re.compile(r"^(还有(吗|呢|别的|其他|没有)?|其他的?呢|更多|继续|再来点|再列(几条|一些)?)[？?。!！]*$")
 _MARKER = re.compile(r"\[(\d+)\]")
+# "第二项具体要做什么？": an item of the list the previous answer was about.
+_ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(项|条|点|个)")
 # A question that opens by pointing back ("这个政策…", "该条款…") is about the previous topic.
 _DEICTIC = re.compile(r"^(这个|这项|这条|这些|这一|这件|这方面|这块|这部分|该|此|上述|上面|刚才|它|其|那这|那么这)")
 # "那X呢？" with a new topic X: keep the previous question's frame (region, what was asked).
@@ -33,8 +36,10 @@ _FOCUS_WORDS = re.compile(
 @dataclass(frozen=True)
 class Rewrite:
     question: str  # what retrieval and routing see
-    kind: str = "none"  # none | continue | region_swap | topic_swap | focus
+    kind: str = "none"  # none | continue | region_swap | topic_swap | focus | ordinal
     skip: int = 0  # for "continue": how many items the previous answer already showed
+    item: int = 0  # for "ordinal": "第二项" → 2
+    previous: str = ""  # the previous question, for "ordinal"
 
 
 def _last(history: list[dict], role: str) -> str:
@@ -57,6 +62,11 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
     prev = _last(history, "user")
     if not prev:
         return Rewrite(q)
+    ordinal = _ORDINAL.search(q)
+    if ordinal and len(q) <= 20:
+        raw = ordinal.group(1)
+        n = int(raw) if raw.isdigit() else cn_to_int(raw)
+        return Rewrite(f"{prev.rstrip('？?。')}，{q}", "ordinal", item=n, previous=prev)
     if _CONTINUE.match(q):
         shown = len(set(_MARKER.findall(_last(history, "assistant"))))
         return Rewrite(prev, "continue", skip=shown)

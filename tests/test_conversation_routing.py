@@ -76,3 +76,9 @@ def test_new_topic_follow_up_keeps_region_and_what_was_asked():
                {"role": "assistant", "content": "省金融办 [1]"}]
     rw = rewrite("那物流平台呢？", history)
     assert (rw.kind, rw.question) == ("topic_swap", "江苏物流平台是哪些部门负责？")
+
+
+def test_ordinal_follow_up_names_the_item():
+    history = [{"role": "user", "content": "湖北“互联网+”现代农业有哪些任务？"}, {"role": "assistant", "content": "…"}]
+    rw = rewrite("第二项具体要做什么？", history)
+    assert (rw.kind, rw.item, rw.previous) == ("ordinal", 2, "湖北“互联网+”现代农业有哪些任务？")
