@@ -140,3 +140,21 @@ def test_cli_empty_question_is_one_line_error():
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", " "], capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert out.stderr.strip().count("\n") == 0 and "Traceback" not in out.stderr
+
+
+def test_ordinal_follow_up_answers_the_nth_item(real_assistant):
+    history = [{"role": "user", "content": "湖北“互联网+”现代农业有哪些任务？"},
+               {"role": "assistant", "content": "推进信息进村入户 [1]；开展智慧农业示范应用 [2]"}]
+    a = real_assistant.ask("第二项具体要做什么？", history)
+    assert cited(a) == ["hubei-internet-plus-2015#2.2.2"]
+    assert "智慧农业云平台" in a.answer
+
+
+def test_unanswerable_detail_is_refused(real_assistant):
+    a = real_assistant.ask("济南天使投资奖励要到哪个窗口递交申请材料？")
+    assert a.refused and "本库收录5份文件" in a.answer
+
+
+def test_question_about_a_year_after_the_newest_document_is_refused(real_assistant):
+    a = real_assistant.ask("济南2023年平台经济交易额实际完成了多少？")
+    assert a.refused and "2020年" in a.answer
