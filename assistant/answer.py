@@ -508,7 +508,7 @@ class AnswerChain:
         if not ranked:
             return self._refuse(state, "现有文件中没有找到适用于该情况的扶持条款。")
         best = self._overlap(query, ranked[0])
-        chosen = [c for c in ranked if self._overlap(query, c) >= 0.5 * best][:6]
+        chosen = [c for c in ranked if self._overlap(query, c) >= 0.35 * best][:6]
         skip = state["rewrite"].skip
         chosen = chosen[skip:] if skip else chosen
         if not chosen:
