@@ -8,8 +8,9 @@ Lines that are not facts (headings, refusals, notes about dates) carry no marker
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from langchain_core.runnables import RunnableLambda
@@ -19,7 +20,7 @@ from .conversation import Rewrite, rewrite
 from .corpus import REGION_NAMES, STATUS_LABELS, Document, documents_for_region
 from .lexicon import variants
 from .retrieval import Filters, Hit
-from .routing import CITY_TO_PROVINCE, INDUSTRIES, STAGES, SUPPORT_KINDS, Route, classify, regions_named
+from .routing import CITY_TO_PROVINCE, SUPPORT_KINDS, Route, classify, regions_named
 from .units import find_notes
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class _Cites:
 class AnswerChain:
     def __init__(self, bot: Assistant) -> None:
         self.bot = bot
+        # Reranking scores every candidate against the same question: segment it once.
+        self._content_tokens = lru_cache(maxsize=512)(self._segment_content)
         self.chain = (
             RunnableLambda(self._rewrite, name="rewrite")
             | RunnableLambda(self._route, name="route")
@@ -103,7 +106,7 @@ class AnswerChain:
         route = classify(q, names_unit=bool(units))
         profile = state["options"].get("profile") or {}
         if route.kind == "fact" and profile.get("region") and re.search(r"政策|支持|扶持|补贴|奖励", q):
-            route = Route("support", route.regions, route.uncovered, route.industry, route.stage, route.wants)
+            route = replace(route, kind="support")
         state["route"], state["units"] = route, units
         return state
 
@@ -158,14 +161,13 @@ class AnswerChain:
         return f"本库收录{len(docs)}份文件：" + "；".join(parts) + "。"
 
     def _refuse(self, state: dict, reason: str) -> Answer:
-        answer = self._answer([reason + "现有文件没有回答这个问题的内容。", self.coverage_statement()],
-                              _Cites(self.bot), refused=True)
-        return answer
+        return self._answer([reason + "现有文件没有回答这个问题的内容。", self.coverage_statement()],
+                            _Cites(self.bot), refused=True)
 
     def _outside_corpus(self, question: str, hits: list[Hit]) -> str | None:
         """A reason the corpus cannot answer, whatever retrieval found; None when it may."""
         newest = max((d.year or 0) for d in self.bot.corpus.documents.values())
-        all_text = self._all_text()
+        all_text = self.bot.corpus.text
         for year in {int(y) for y in _YEAR.findall(question)}:
             if year > newest and f"{year}年" not in all_text:
                 return f"本库文件最晚发布于{newest}年，不含{year}年的情况。"
@@ -178,20 +180,14 @@ class AnswerChain:
                 return f"文件没有写明“{word}”方面的内容。"
         return None
 
-    def _all_text(self) -> str:
-        cache = self.__dict__.setdefault("_all_text_cache", [])
-        if not cache:
-            cache.append("".join(c.text for c in self.bot.corpus.clauses))
-        return cache[0]
-
-    def _content_tokens(self, question: str) -> list[str]:
+    def _segment_content(self, question: str) -> tuple[str, ...]:
         toks = self.bot.segmenter.tokens(question)
         drop = set()
         for r in regions_named(question)[0]:
             drop.update({r, r[:-1]})
         generic = {"企业", "公司", "我们", "有没有", "规定", "要求", "内容", "哪些", "什么", "多少", "怎么样",
                    "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市", "湖北省", "江苏省"}
-        return [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
+        return tuple(t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t))
 
     def _coverage(self, question: str, clauses: list[Clause]) -> float:
         toks = set(self._content_tokens(question))
@@ -254,6 +250,11 @@ class AnswerChain:
             return ""
         return f"（注：{'、'.join(map(str, past))}年的目标期限已过，文件未说明完成情况）"
 
+    @staticmethod
+    def _has_content(c: Clause) -> bool:
+        """False for bare level-1 headings ("二、重点行动"): they hold no facts of their own."""
+        return not (c.level == 1 and len(c.text) < 30)
+
     def _clauses(self, hits: list[Hit]) -> list[Clause]:
         return [c for h in hits if (c := self.bot.corpus.clause(h.clause_id)) is not None]
 
@@ -294,15 +295,13 @@ class AnswerChain:
         skip = state["rewrite"].skip
         full = bool(state["options"].get("full_clauses"))
         clauses = self._clauses(state["hits"])
-        # Skip bare headings ("二、重点行动"): they hold no facts of their own.
-        clauses = [c for c in clauses if not (c.level == 1 and len(c.text) < 30)]
+        clauses = [c for c in clauses if self._has_content(c)]
         if not clauses:
             return self._refuse(state, "")
         clauses = self._rerank(q, clauses[:8])
         top = clauses[:3]
         coverage = self._coverage(q, top)
         dense = max((h.dense for h in state["hits"][:3]), default=0.0)
-        state["signals"] = {"coverage": coverage, "dense": dense}
         if coverage < MIN_COVERAGE and dense < MIN_DENSE:
             return self._refuse(state, "")
         want_figure = route.wants == "figure"
@@ -319,7 +318,7 @@ class AnswerChain:
             figure = _MONEY if _ASKS_MONEY.search(q) else _NUMBERS
             # A multi-character term none of whose character pairs occurs anywhere in the corpus
             # ("房产税", "每平方米") names something the documents never discuss.
-            all_text = self._all_text()
+            all_text = self.bot.corpus.text
             unknown = [t for t in self._content_tokens(q) if len(t) >= 3
                        and not any(t[i:i + 2] in all_text for i in range(len(t) - 1))]
             if unknown:
@@ -485,8 +484,6 @@ class AnswerChain:
         route: Route = state["route"]
         profile = state["options"].get("profile") or {}
         region = profile.get("region") or (route.regions[0] if route.regions else None)
-        industry = profile.get("industry") or route.industry
-        stage = profile.get("stage") or route.stage
         docs = documents_for_region(region, self.bot.corpus.documents) if region else list(
             self.bot.corpus.documents.values()
         )
@@ -501,9 +498,9 @@ class AnswerChain:
         # What the firm describes (its business, its need) decides relevance; the support kind only groups.
         extra = " ".join(w for w in (profile.get("industry"), profile.get("stage")) if w)
         query = f"{q} {extra}".strip()
-        hits = self.bot.searcher.search(query, 20, Filters(doc_ids=frozenset(d.doc_id for d in docs)))
+        hits = self.bot.searcher.search(query, 20, Filters.of(d.doc_id for d in docs))
         state["hits"] = hits
-        candidates = [c for c in self._clauses(hits) if c.level > 0 and not (c.level == 1 and len(c.text) < 30)]
+        candidates = [c for c in self._clauses(hits) if c.level > 0 and self._has_content(c)]
         ranked = self._rerank(query, candidates[:12])
         if not ranked:
             return self._refuse(state, "现有文件中没有找到适用于该情况的扶持条款。")
@@ -513,7 +510,6 @@ class AnswerChain:
         chosen = chosen[skip:] if skip else chosen
         if not chosen:
             return self._answer([*lines, "前面的回答已列出全部相关条款，没有更多内容了。"], _Cites(self.bot))
-        topic = " ".join([*(INDUSTRIES.get(industry, ()) if industry else ()), *(STAGES.get(stage, ()) if stage else ())])
         order = {d.doc_id: i for i, d in enumerate(docs)}
         grouped: dict[str, list[tuple[Clause, list[str]]]] = {}
         for c in chosen:
@@ -528,7 +524,6 @@ class AnswerChain:
             lines.append(f"【{kind}】")
             for c, quotes in items:
                 lines.extend(self._bullets(c, quotes, cites, bool(state["options"].get("full_clauses")), query))
-        state["signals"] = {"topic": topic}
         return self._answer(lines, cites)
 
     @staticmethod
@@ -556,9 +551,9 @@ class AnswerChain:
             if not docs:
                 lines.append(f"【{region}】本库没有{region}的文件。")
                 continue
-            hits = self.bot.searcher.search(topic, 6, Filters(doc_ids=frozenset(d.doc_id for d in docs)))
+            hits = self.bot.searcher.search(topic, 6, Filters.of(d.doc_id for d in docs))
             all_hits.extend(hits)
-            ranked = self._rerank(topic, [c for c in self._clauses(hits) if not (c.level == 1 and len(c.text) < 30)])
+            ranked = self._rerank(topic, [c for c in self._clauses(hits) if self._has_content(c)])
             best = self._overlap(topic, ranked[0]) if ranked else 0.0
             clauses = [c for i, c in enumerate(ranked[:2]) if i == 0 or self._overlap(topic, c) >= max(0.5, 0.9 * best)]
             lines.append(f"【{region}】")

@@ -183,8 +183,7 @@ class Assistant:
         unknown = set(doc_ids or ()) - set(self.corpus.documents)
         if unknown:
             raise InputError(f"未知文档编号：{'、'.join(sorted(unknown))}")
-        filters = Filters(doc_ids=frozenset(doc_ids) if doc_ids else None, region=region or None)
-        return self.searcher.search(question, k, filters, mode=mode)
+        return self.searcher.search(question, k, Filters.of(doc_ids, region), mode=mode)
 
     def retrieve(self, question: str, k: int = 10, **filters) -> list[tuple[str, float]]:
         """Best clauses for a question: [(clause_id, score)], best first."""
@@ -192,10 +191,8 @@ class Assistant:
 
     def retriever(self, k: int = 10, **filters) -> PolicyRetriever:
         """A LangChain retriever over this assistant's index."""
-        doc_ids = filters.get("doc_ids")
         return PolicyRetriever(
-            searcher=self.searcher, k=k,
-            filters=Filters(doc_ids=frozenset(doc_ids) if doc_ids else None, region=filters.get("region")),
+            searcher=self.searcher, k=k, filters=Filters.of(filters.get("doc_ids"), filters.get("region"))
         )
 
     def ask(self, question: str, history: list[dict] | None = None, **options) -> Answer:

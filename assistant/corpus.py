@@ -6,6 +6,7 @@ import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from .clauses import Clause, ParseReport, decode_bytes, parse_document
@@ -82,18 +83,21 @@ class Corpus:
     reports: dict[str, ParseReport] = field(default_factory=dict)
     fingerprint: str = ""  # hash of every text and metadata file: a changed corpus means a stale index
 
-    def clause(self, clause_id: str) -> Clause | None:
-        return self._by_id().get(clause_id)
+    @cached_property
+    def by_id(self) -> dict[str, Clause]:
+        return {c.clause_id: c for c in self.clauses}
 
-    def _by_id(self) -> dict[str, Clause]:
-        cache = self.__dict__.setdefault("_by_id_cache", {})
-        if not cache:
-            cache.update({c.clause_id: c for c in self.clauses})
-        return cache
+    @cached_property
+    def text(self) -> str:
+        """All clause texts joined: for "does the corpus mention this at all" checks."""
+        return "".join(c.text for c in self.clauses)
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self.by_id.get(clause_id)
 
     def breadcrumb(self, clause: Clause) -> list[Clause]:
         """The clause's ancestors, outermost first."""
-        by_id = self._by_id()
+        by_id = self.by_id
         return [by_id[f"{clause.doc_id}#{p}"] for p in clause.parents if f"{clause.doc_id}#{p}" in by_id]
 
     def children(self, clause: Clause) -> list[Clause]:

@@ -32,6 +32,12 @@ class Filters:
     doc_ids: frozenset[str] | None = None
     region: str | None = None  # applies the hierarchy: 武汉市 includes 湖北省 documents
 
+    @classmethod
+    def of(cls, doc_ids: Iterable[str] | None = None, region: str | None = None) -> Filters:
+        """Filters from loose arguments: empty means "no restriction"."""
+        ids = frozenset(doc_ids) if doc_ids else None
+        return cls(doc_ids=ids or None, region=region or None)
+
     def allowed(self, corpus: Corpus) -> set[str] | None:
         if self.doc_ids is None and not self.region:
             return None
