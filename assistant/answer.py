@@ -194,7 +194,7 @@ class AnswerChain:
         if not toks:
             return 1.0
         blob = "".join(
-            c.text + "".join(p.heading for p in self.bot.corpus.breadcrumb(c)) + "".join(c.lead_units) for c in clauses
+            c.text + "".join(self.bot.corpus.context_headings(c)) + "".join(c.lead_units) for c in clauses
         )
         return sum(1 for t in toks if any(v in blob for v in variants(t))) / len(toks)
 
@@ -204,7 +204,7 @@ class AnswerChain:
         if not toks:
             return 0.0
         idf = self.bot.searcher.bm25.idf
-        blob = clause.text + "".join(p.heading for p in self.bot.corpus.breadcrumb(clause))
+        blob = clause.text + "".join(self.bot.corpus.context_headings(clause))
         total = sum(idf.get(t, 1.0) for t in toks)
         return sum(idf.get(t, 1.0) for t in toks if any(v in blob for v in variants(t))) / total
 

@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .clauses import Clause, ParseReport, decode_bytes, parse_document
+from .docfacts import normalise_title
 
 
 @dataclass(frozen=True)
@@ -25,19 +26,23 @@ class Document:
     doc_id: str
     file: str
     issuer: str
-    region: str  # "湖北省", "武汉市", …
-    level: str  # "province" | "city"
+    region: str  # "全国", "浙江省", "杭州市", "萧山区", …
+    level: str  # "national" | "province" | "city" | "county"
     title: str = ""  # as printed; empty when the text has no title line
     title_reconstructed: str = ""  # a title from elsewhere or our description, flagged by title_note
     title_note: str = ""
     doc_number: str = ""
     parent_region: str = ""
     issued: str = ""  # ISO date, empty when the text prints none
-    issued_kind: str = ""  # "dated" (date line) | "printed" (印发 date)
+    # "dated" (date line) | "printed" (印发 date) | "adopted" (…会议通过) | "promulgated" (…令第N号公布)
+    issued_kind: str = ""
     effective: str = ""
     valid_until: str = ""
     validity_note: str = ""
     basis: tuple[Basis, ...] = ()
+    promulgation: str = ""  # the adoption or promulgation line as printed
+    amendments: tuple[str, ...] = ()  # 修正 / 修订 events as printed
+    repeals: tuple[str, ...] = ()  # titles of the documents it repeals ("…同时废止"), without 《》
 
     @property
     def display_title(self) -> str:
@@ -73,7 +78,9 @@ class Document:
         return "unknown"
 
 
-STATUS_LABELS = {"in_force": "现行有效", "expired": "已过有效期", "not_yet": "尚未施行", "unknown": "有效期未载明"}
+STATUS_LABELS = {
+    "in_force": "现行有效", "expired": "已过有效期", "not_yet": "尚未施行", "unknown": "有效期未载明", "repealed": "已废止",
+}
 
 
 @dataclass
@@ -100,6 +107,26 @@ class Corpus:
         by_id = self.by_id
         return [by_id[f"{clause.doc_id}#{p}"] for p in clause.parents if f"{clause.doc_id}#{p}" in by_id]
 
+    def context_headings(self, clause: Clause) -> list[str]:
+        """What puts a clause in context, outermost first: its 编/章/节 headings, then the headings of
+        its ancestor clauses ("第三章 网络运行安全", "第一节 一般规定", "国家实行网络安全等级保护制度")."""
+        return [h for h in (*clause.sections, *(p.heading for p in self.breadcrumb(clause))) if h]
+
+    def repealed_by(self, doc_id: str) -> Document | None:
+        """The document in the corpus that repeals this one ("…《X》同时废止"), matched by title."""
+        title = normalise_title(self.documents[doc_id].short_title)
+        for other in self.documents.values():
+            if other.doc_id != doc_id and title and any(normalise_title(t) == title for t in other.repeals):
+                return other
+        return None
+
+    def status(self, doc_id: str, today: date) -> str:
+        """Document.status, or "repealed" once a document in the corpus that repeals it is in effect."""
+        repealer = self.repealed_by(doc_id)
+        if repealer is not None and not (repealer.effective and today < date.fromisoformat(repealer.effective)):
+            return "repealed"
+        return self.documents[doc_id].status(today)
+
     def children(self, clause: Clause) -> list[Clause]:
         prefix = clause.path + "."
         return [c for c in self.clauses if c.doc_id == clause.doc_id and c.path.startswith(prefix)]
@@ -108,11 +135,14 @@ class Corpus:
 def load_metadata(path: Path) -> Document:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     basis = tuple(Basis(title=b.get("title", ""), number=b.get("number", "")) for b in data.pop("basis", []))
+    for listed in ("amendments", "repeals"):
+        if listed in data:
+            data[listed] = tuple(data[listed])
     known = set(Document.__dataclass_fields__)
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"{path.name}: 未知字段 {sorted(unknown)}")
-    for required in ("doc_id", "file", "issuer", "region", "level"):
+    for required in ("doc_id", "file", "region", "level"):  # the issuer may be unknown
         if not data.get(required):
             raise ValueError(f"{path.name}: 缺少必填字段 {required}")
     return Document(basis=basis, **data)
@@ -120,6 +150,21 @@ def load_metadata(path: Path) -> Document:
 
 def read_text(path: Path) -> str:
     return decode_bytes(path.read_bytes())
+
+
+def check_unique_ids(clauses: list[Clause]) -> None:
+    """ValueError (one line, naming the id and both places) when two clauses share an id."""
+    seen: dict[str, Clause] = {}
+    for c in clauses:
+        first = seen.setdefault(c.clause_id, c)
+        if first is not c:
+            raise ValueError(
+                f"条款编号重复：{c.clause_id} 出现两次（“{_place(first)}”与“{_place(c)}”），解析有误，未载入"
+            )
+
+
+def _place(c: Clause) -> str:
+    return f"{c.label} {c.text[:20]}".strip()
 
 
 def load_corpus(corpus_dir: Path) -> Corpus:
@@ -137,6 +182,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         text_path = corpus_dir / doc.file
         text = read_text(text_path)
         doc_clauses, report = parse_document(text, doc.doc_id)
+        check_unique_ids(doc_clauses)
         doc_clauses = assign_units(doc_clauses, province=doc.province, city=doc.city)
         # Hash what the parser made, not just the files: a parser change also makes an index stale.
         digest.update(meta_path.read_bytes())

@@ -53,7 +53,7 @@ def passage_texts(corpus: Corpus, clause: Clause, size: int, overlap: int) -> li
     the clause's score is the best of its windows.
     """
     doc = corpus.documents[clause.doc_id]
-    crumbs = [p.heading for p in corpus.breadcrumb(clause) if p.heading]
+    crumbs = corpus.context_headings(clause)
     head = " ".join([doc.short_title, *crumbs, clause.heading]).strip()
     body = clause.text
     if len(body) <= size:

@@ -72,7 +72,7 @@ class HybridSearcher:
 
     def _bm25_text(self, c: Clause) -> str:
         # Units are searchable by name; headings of ancestors give a clause its topic words.
-        crumbs = " ".join(p.heading for p in self.corpus.breadcrumb(c))
+        crumbs = " ".join(self.corpus.context_headings(c))
         return f"{crumbs} {c.heading} {c.text} {' '.join(c.lead_units + c.participant_units)}"
 
     def search(self, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
