@@ -17,7 +17,7 @@ Pure functions over the text. Nothing is invented: a fact the text does not prin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .clauses import clean_line, cn_to_int
@@ -62,7 +62,19 @@ class DocFacts:
     valid_until: str = ""
     repeals: tuple[str, ...] = ()  # titles, without 《》
     amendments: tuple[str, ...] = ()  # 修正 / 修订 events, as printed
-    warnings: list[str] = field(default_factory=list)
+    missing: tuple[str, ...] = ()  # names of the facts above that the text does not print
+
+    @property
+    def warnings(self) -> list[str]:
+        return [MISSING_WARNINGS[name] for name in self.missing]
+
+
+MISSING_WARNINGS = {
+    "title": "正文未识别到标题（无 # 标题行、像标题的首行或《》书名）：标题留空",
+    "issuer": "正文未载明发文或通过机关（无“…会议通过”“…令第N号公布”行或落款）：发文机关留空",
+    "issued": "正文未载明通过、公布或成文日期：日期留空",
+    "effective": "正文未载明施行日期：施行日期留空",
+}
 
 
 def _iso(y: str, m: str, d: str) -> str:
@@ -189,8 +201,9 @@ def effective_of(lines: list[str], head: list[str]) -> tuple[str, str]:
     for s in _sentences("\n".join(lines)):
         m = _EFFECTIVE.search(s)
         if m:
-            found = (_iso(*m.groups()), s.strip())
-            if re.sub(rf"^第{_NUM}条", "", s.strip()).startswith("本"):
+            sentence = re.sub(rf"^第{_NUM}条", "", s.strip())
+            found = (_iso(*m.groups()), sentence)
+            if sentence.startswith("本"):
                 own = found
             else:
                 other = found
@@ -282,14 +295,7 @@ def document_facts(text: str) -> DocFacts:
     f.valid_until = valid_until_of(lines, f.effective)
     f.repeals = repeals_of(lines)
 
-    if not f.title:
-        f.warnings.append("正文未识别到标题（无 # 标题行、像标题的首行或《》书名）：标题留空")
-    if not f.issuer:
-        f.warnings.append("正文未载明发文或通过机关（无“…会议通过”“…令第N号公布”行或落款）：发文机关留空")
-    if not f.issued:
-        f.warnings.append("正文未载明通过、公布或成文日期：日期留空")
-    if not f.effective:
-        f.warnings.append("正文未载明施行日期：施行日期留空")
+    f.missing = tuple(name for name in MISSING_WARNINGS if not getattr(f, name))
     return f
 
 

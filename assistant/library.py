@@ -25,22 +25,16 @@ from pathlib import Path
 from . import index as index_mod
 from .clauses import decode_bytes
 from .config import Config
-from .corpus import REGION_NAMES, Corpus, load_corpus, load_metadata
+from .corpus import Corpus, load_corpus, load_metadata
+from .docfacts import MISSING_WARNINGS, DocFacts, document_facts
+from .regions import LEVELS
 
 Log = Callable[[str], None]
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
-LEVELS = ("province", "city")
-# Regions we know the pinyin and the parent of; anything else needs --doc-id / is left without a parent.
-REGION_SLUGS = {"湖北省": "hubei", "江苏省": "jiangsu", "山东省": "shandong", "武汉市": "wuhan", "济南市": "jinan"}
-PARENT_REGIONS = {"武汉市": "湖北省", "济南市": "山东省"}
+LEVEL_NAMES = {"national": "全国", "province": "省级", "city": "市级", "county": "区县级"}
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_REGION_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:省|自治区|市))(?:人民政府|政府|办公厅|委员会|商务厅|商务局)")
-_TITLE_END = re.compile(r"(意见|办法|通知|方案|规定|细则|决定|措施|条例|计划|规划|纲要)([（(][^）)]{1,20}[）)])?$")
-_ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,20}(人民政府|人民政府办公厅|办公厅|办公室)$")
-_DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d{1,4}号")
 
 
 class LibraryError(ValueError):
@@ -60,11 +54,18 @@ class AddReport:
     warnings: list[str] = field(default_factory=list)
     embedded: int = 0  # passages that had to be embedded (the rest were reused from the index)
     metadata: dict = field(default_factory=dict)
+    scheme: str = ""  # the parser's numbering scheme: "opinion" | "articles" | "paragraphs"
+    structure: str = ""  # one line: the scheme and its counts ("条文式编号（第N条）：79 条，7 章，2 节，28 项")
+    inferred: list[str] = field(default_factory=list)  # facts read from the text, one line each
 
     def lines(self) -> list[str]:
         levels = "，".join(f"{_LEVEL_NAMES.get(k, k)} {v} 条" for k, v in sorted(self.clauses_per_level.items()))
         out = [
             f"已加入 {self.doc_id}：{self.n_clauses} 个条款（{levels}）",
+            f"  编号：{self.structure}",
+        ]
+        out += [f"  {line}" for line in self.inferred]
+        out += [
             f"  识别到责任单位 {len(self.units)} 个" + (f"：{'、'.join(self.units[:10])}" if self.units else ""),
             f"  未归位的行 {len(self.unplaced_lines)} 行；丢弃的页码等杂项 {len(self.dropped_debris)} 处",
         ]
@@ -171,38 +172,19 @@ def content_hash(text: str) -> str:
 # ---------------------------------------------------------------- metadata
 
 
-def guess_region(text: str) -> str | None:
-    """The one region the text names as the issuing government; None when none or several."""
-    found = {REGION_NAMES.get(m, m) for m in _REGION_IN_TEXT.findall(text)}
-    return found.pop() if len(found) == 1 else None
+def region_slug(region: str) -> str:
+    """Pinyin of a region's short name for document ids ("济南市" → "jinan"); "" for 全国."""
+    from pypinyin import lazy_pinyin
 
+    from .regions import NATIONAL, short_form
 
-def guess_title(text: str) -> str:
-    """The first line when it reads like a title (short, ends with 意见/办法/通知…); else ""."""
-    first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
-    if len(first) <= 60 and "。" not in first and _TITLE_END.search(first):
-        return first
-    return ""
-
-
-def guess_issuer(text: str) -> str:
-    """The signature line near the end ("武汉市人民政府"), when exactly one is printed."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    found = {ln for ln in lines[-8:] if _ISSUER_LINE.match(ln)}
-    return found.pop() if len(found) == 1 else ""
-
-
-def guess_issued(text: str) -> str:
-    lines = [ln.strip().replace(" ", "") for ln in text.split("\n") if ln.strip()]
-    dates = {m.groups() for ln in lines[-8:] if (m := _DATE_LINE.match(ln))}
-    if len(dates) != 1:
+    if not region or region == NATIONAL:
         return ""
-    y, mo, d = dates.pop()
-    return f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+    return re.sub(r"[^a-z0-9]+", "", "".join(lazy_pinyin(short_form(region))).lower())
 
 
-def make_doc_id(region: str, stem: str, year: int | None, text_hash: str) -> str:
-    parts = [REGION_SLUGS.get(region, "")]
+def make_doc_id(region_slug: str, stem: str, year: int | None, text_hash: str) -> str:
+    parts = [region_slug]
     ascii_stem = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     ascii_stem = re.sub(r"(^|-)(19|20)\d\d(?=-|$)", "", ascii_stem).strip("-")  # the year goes last
     if parts[0] and (ascii_stem == parts[0] or ascii_stem.startswith(parts[0] + "-")):
@@ -213,15 +195,65 @@ def make_doc_id(region: str, stem: str, year: int | None, text_hash: str) -> str
     return "-".join(p for p in parts if p)
 
 
+def resolve_region(region: str | None, level: str | None, title: str, issuer: str) -> tuple[str, str, str]:
+    """(region, level, parent_region): the given region (normalised, "杭州" → 杭州市), else the one the
+    title and issuer name (中华人民共和国…法 / 国务院… → 全国); LibraryError asking for --region when neither."""
+    from .regions import gazetteer
+
+    if level is not None and level not in LEVELS:
+        raise LibraryError(f"level 必须是 {'、'.join(LEVELS)} 之一：{level}")
+    places = gazetteer()
+    if region and region.strip():
+        found = places.resolve(region.strip())
+        if found is None:
+            raise LibraryError(f"无法识别地区“{region.strip()}”：请写省、市或区县名称，如 --region 杭州市；全国性文件用 --region 全国")
+    elif level == "national":
+        found = places.national
+    else:
+        found = places.infer(title, issuer)
+        if found is None:
+            raise LibraryError("无法从标题和发文机关确定所属地区：请用 --region 指定，如 --region 杭州市；全国性文件用 --region 全国")
+    level = level or found.level
+    if (found.level == "national") != (level == "national"):
+        raise LibraryError(f"地区 {found.name} 与级别 {level} 不符：全国性文件的级别是 national")
+    return found.name, level, found.parent
+
+
+def _fact_lines(meta: dict, facts: DocFacts) -> list[str]:
+    """The inferred facts, for the add report."""
+    title_from = {"markdown": "取自 # 标题行", "first_line": "取自首行", "quoted": "取自《》"}
+    lines = [
+        f"标题：{meta['title'] or '（未识别，暂用文件名 ' + meta['title_reconstructed'] + '）'}"
+        + (f"（{title_from[facts.title_source]}）" if meta["title"] and facts.title_source else ""),
+        f"地区：{meta['region']}" + ("" if meta["level"] == "national" else
+                                    f"（{LEVEL_NAMES.get(meta['level'], meta['level'])}，上级 {meta['parent_region']}）"),
+        f"发文机关：{meta['issuer'] or '（未载明）'}；日期：{meta['issued'] or '（未载明）'}"
+        + (f"（{_KIND_NAMES.get(meta['issued_kind'], meta['issued_kind'])}）" if meta["issued"] else ""),
+        f"施行日期：{meta['effective'] or '（未载明）'}" + (f"；有效期至 {meta['valid_until']}" if meta["valid_until"] else ""),
+    ]
+    if meta["doc_number"]:
+        lines.append(f"文号：{meta['doc_number']}")
+    if meta["repeals"]:
+        lines.append("废止：" + "、".join(f"《{t}》" for t in meta["repeals"]))
+    lines += [f"修正/修订：{a}" for a in meta["amendments"]]
+    return lines
+
+
+_KIND_NAMES = {"adopted": "通过", "promulgated": "公布", "dated": "落款日期", "printed": "印发"}
+
+
 def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
 def metadata_toml(meta: dict) -> str:
     order = ("doc_id", "file", "title", "title_reconstructed", "title_note", "issuer", "doc_number", "region",
-             "level", "parent_region", "issued", "issued_kind", "effective", "valid_until", "validity_note")
+             "level", "parent_region", "issued", "issued_kind", "effective", "valid_until", "validity_note",
+             "promulgation")
     lines = ["# Metadata for one document, added with `python -m assistant add`. Unknown stays empty."]
     lines += [f"{k} = {_toml_str(meta.get(k, ''))}" for k in order]
+    for listed in ("amendments", "repeals"):
+        lines.append(f"{listed} = [{', '.join(_toml_str(v) for v in meta.get(listed, ()))}]")
     lines.append("basis = []")
     return "\n".join(lines) + "\n"
 
@@ -254,12 +286,24 @@ def _next_prefix(corpus_dir: Path) -> int:
     return max(nums, default=-1) + 1
 
 
-def add_document(
+@dataclass
+class PreparedAdd:
+    """A document parsed and its metadata inferred, with the corpus as it will be: nothing written yet."""
+
+    report: AddReport
+    corpus: Corpus
+    files: dict[str, bytes]  # corpus file name → bytes to write
+
+
+def prepare_add(
     config: Config, path: Path | str, *, doc_id: str | None = None, region: str | None = None,
-    title: str | None = None, issuer: str | None = None, level: str | None = None, log: Log = print,
-    embedder=None,
-) -> AddReport:
-    """Add one policy file to the corpus and the index; LibraryError (one line) when it can't be."""
+    title: str | None = None, issuer: str | None = None, level: str | None = None,
+) -> PreparedAdd:
+    """Read, parse and infer the metadata of one file; LibraryError (one line) when it can't be added.
+
+    Facts the text does not print stay empty with a warning; only the region is required (given, or
+    inferred from the title and issuer).
+    """
     path = Path(path)
     corpus_dir = Path(config.corpus_dir)
     text = extract_text(path)
@@ -269,40 +313,30 @@ def add_document(
     if same:
         raise LibraryError(f"内容与已有文档 {same} 完全相同，未重复加入")
 
-    # Metadata: what the caller gave, else what the text prints unambiguously, else empty.
-    if region:
-        region = REGION_NAMES.get(region.strip(), region.strip())
-    else:
-        region = guess_region(text)
-        if not region:
-            raise LibraryError("无法从正文确定所属地区（未找到或不止一个）：请用 --region 指定，如 --region 武汉市")
-    if level is None:
-        level = "city" if region.endswith("市") else "province"
-    if level not in LEVELS:
-        raise LibraryError(f"level 必须是 {' 或 '.join(LEVELS)}：{level}")
-    issuer = (issuer or "").strip() or guess_issuer(text)
-    if not issuer:
-        raise LibraryError("无法从正文确定发文机关：请用 --issuer 指定，如 --issuer 武汉市人民政府")
-    printed_title = (title or "").strip() or guess_title(text)
-    issued = guess_issued(text)
-    year = int(issued[:4]) if issued else None
+    # Metadata: what the caller gave, else what the text prints, else empty with a warning.
+    facts = document_facts(text)
+    given = {"title": (title or "").strip(), "issuer": (issuer or "").strip()}
+    printed_title = given["title"] or facts.title
+    issuer = given["issuer"] or facts.issuer
+    warnings = [MISSING_WARNINGS[name] for name in facts.missing if not given.get(name)]
+    region, level, parent_region = resolve_region(region, level, printed_title, issuer)
+    year_from = facts.issued or facts.effective
     if doc_id is None:
-        doc_id = make_doc_id(region, path.stem, year, digest)
+        doc_id = make_doc_id(region_slug(region), path.stem, int(year_from[:4]) if year_from else None, digest)
     doc_id = doc_id.strip()
     if not _SLUG.match(doc_id):
         raise LibraryError(f"文档编号只能用小写英文字母、数字和连字符：{doc_id!r}")
     if doc_id in existing:
         raise LibraryError(f"文档编号 {doc_id} 已存在：请换一个 --doc-id，或先删除旧文档")
-    number = _DOC_NUMBER.search("\n".join(text.split("\n")[:8]))
     text_file = f"{_next_prefix(corpus_dir):03d}_{digest[:16]}.txt"
     meta = {
         "doc_id": doc_id, "file": text_file, "title": printed_title,
         "title_reconstructed": "" if printed_title else path.stem,
         "title_note": "" if printed_title else "原文未识别到标题行；此名称取自上传的文件名",
-        "issuer": issuer, "doc_number": number.group(0) if number else "", "region": region, "level": level,
-        "parent_region": PARENT_REGIONS.get(region, "") if level == "city" else "",
-        "issued": issued, "issued_kind": "dated" if issued else "", "effective": "", "valid_until": "",
-        "validity_note": "",
+        "issuer": issuer, "doc_number": facts.doc_number, "region": region, "level": level,
+        "parent_region": parent_region, "issued": facts.issued, "issued_kind": facts.issued_kind,
+        "effective": facts.effective, "valid_until": facts.valid_until, "validity_note": facts.effective_note,
+        "promulgation": facts.promulgation, "amendments": list(facts.amendments), "repeals": list(facts.repeals),
     }
     meta_file = f"{doc_id}.toml"
     files = {text_file: text.encode("utf-8"), meta_file: metadata_toml(meta).encode("utf-8")}
@@ -313,12 +347,24 @@ def add_document(
     units = sorted({u for c in clauses for u in (*c.lead_units, *c.participant_units)})
     if not clauses:
         raise LibraryError(f"{path.name} 中没有可用的条款文字")
-    embedded = _commit(config, corpus, embedder, log, add=files, remove=())
     report = AddReport(
         doc_id=doc_id, text_file=text_file, meta_file=meta_file, n_clauses=len(clauses),
         clauses_per_level=dict(parse.clauses_per_level), units=units, unplaced_lines=list(parse.unplaced_lines),
-        dropped_debris=list(parse.dropped_debris), warnings=list(parse.warnings), embedded=embedded, metadata=meta,
+        dropped_debris=list(parse.dropped_debris), warnings=list(parse.warnings) + warnings, metadata=meta,
+        scheme=parse.scheme, structure=parse.summary(), inferred=_fact_lines(meta, facts),
     )
+    return PreparedAdd(report=report, corpus=corpus, files=files)
+
+
+def add_document(
+    config: Config, path: Path | str, *, doc_id: str | None = None, region: str | None = None,
+    title: str | None = None, issuer: str | None = None, level: str | None = None, log: Log = print,
+    embedder=None,
+) -> AddReport:
+    """Add one policy file to the corpus and the index; LibraryError (one line) when it can't be."""
+    prepared = prepare_add(config, path, doc_id=doc_id, region=region, title=title, issuer=issuer, level=level)
+    report = prepared.report
+    report.embedded = _commit(config, prepared.corpus, embedder, log, add=prepared.files, remove=())
     for line in report.lines():
         log(line)
     return report
@@ -430,10 +476,10 @@ def register_cli(sub) -> None:
     a = sub.add_parser("add", help="把政策文件加入语料库（.txt/.md/.docx/.pdf）并更新索引")
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--doc-id", help="文档编号（小写英文、数字、连字符）；默认由地区、文件名和年份生成")
-    a.add_argument("--region", help="所属地区，如 武汉市；默认从正文识别（不唯一时必须指定）")
-    a.add_argument("--title", help="标题（默认取正文第一行，若像标题）")
-    a.add_argument("--issuer", help="发文机关（默认取文末落款）")
-    a.add_argument("--level", choices=LEVELS, help="province 或 city（默认按地区名判断）")
+    a.add_argument("--region", help="所属地区，如 杭州市、萧山区、全国；默认从标题和发文机关识别")
+    a.add_argument("--title", help="标题（默认取 # 标题行、像标题的首行或《》书名）")
+    a.add_argument("--issuer", help="发文机关（默认取“…会议通过”“…令第N号公布”行或文末落款；可以没有）")
+    a.add_argument("--level", choices=LEVELS, help="national、province、city 或 county（默认按地区判断）")
     a.set_defaults(func=_cmd_add)
 
     r = sub.add_parser("remove", help="从语料库删除一个文档并更新索引")

@@ -20,6 +20,7 @@ import pytest
 from assistant import index as index_mod
 from assistant.config import Config
 from assistant.core import Assistant, InputError
+from assistant.corpus import load_metadata
 from assistant.library import LibraryError, add_document, extract_text, list_documents, remove_document
 
 from .conftest import CORPUS, REPO
@@ -294,11 +295,13 @@ def test_ambiguous_region_asks_for_region(lib: Config, tmp_path: Path) -> None:
         add_document(lib, src, embedder=HashEmbedder(), log=quiet)
 
 
-def test_missing_issuer_asks_for_issuer(lib: Config, tmp_path: Path) -> None:
+def test_missing_issuer_is_left_empty_with_a_warning(lib: Config, tmp_path: Path) -> None:
     src = tmp_path / "x.txt"
     src.write_text("一、支持电子商务企业发展。\n", encoding="utf-8")
-    with pytest.raises(LibraryError, match="--issuer"):
-        add_document(lib, src, region="武汉市", embedder=HashEmbedder(), log=quiet)
+    report = add_document(lib, src, region="武汉市", embedder=HashEmbedder(), log=quiet)
+    assert report.metadata["issuer"] == ""
+    assert any(w.startswith("正文未载明发文或通过机关") for w in report.warnings)
+    assert load_metadata(lib.corpus_dir / report.meta_file).issuer == ""
 
 
 def test_text_without_numbering_becomes_paragraph_clauses_with_a_warning(lib: Config, tmp_path: Path) -> None:
