@@ -192,7 +192,8 @@ def amendments_of(head: list[str]) -> tuple[str, ...]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[。！？])|\n", text) if s.strip()]
+    """Sentences, without the article number that opens one ("第七十九条本法自…" → "本法自…")."""
+    return [re.sub(rf"^第{_NUM}条", "", s.strip()) for s in re.split(r"(?<=[。！？])|\n", text) if s.strip()]
 
 
 def effective_of(lines: list[str], head: list[str]) -> tuple[str, str]:
@@ -201,9 +202,8 @@ def effective_of(lines: list[str], head: list[str]) -> tuple[str, str]:
     for s in _sentences("\n".join(lines)):
         m = _EFFECTIVE.search(s)
         if m:
-            sentence = re.sub(rf"^第{_NUM}条", "", s.strip())
-            found = (_iso(*m.groups()), sentence)
-            if sentence.startswith("本"):
+            found = (_iso(*m.groups()), s)
+            if s.startswith("本"):
                 own = found
             else:
                 other = found
