@@ -295,6 +295,8 @@ def parse_document(text: str, doc_id: str) -> tuple[list[Clause], ParseReport]:
 
 def _parse_opinion(raw_lines: list[str], doc_id: str, report: ParseReport) -> list[Clause]:
     table_start = next((i for i, ln in enumerate(raw_lines) if ln.startswith("\t")), None)
+    if table_start is not None and not any(_L1.match(clean_line(ln)) for ln in raw_lines[:table_start]):
+        table_start = None  # tab-indented paragraphs, not a table after the numbered text
     table_lines: list[str] = []
     if table_start is not None:
         # The line just before the first tab-indented line is the table's title.
@@ -495,8 +497,8 @@ def _parse_articles(lines: list[str], spaced: list[bool], doc_id: str, report: P
             if article is None:
                 # The headings in force are article 1's breadcrumb, not preamble text (a table of
                 # contents before them stays in the preamble).
-                for rank in sorted(preamble_heading_at, reverse=True):
-                    del preamble.paras[preamble_heading_at[rank]]
+                for at in sorted(preamble_heading_at.values(), reverse=True):
+                    del preamble.paras[at]
                 for rank in sorted(sections):
                     count_division(sections[rank][0])
             article_sections = tuple(sections[r][1] for r in sorted(sections))

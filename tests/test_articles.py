@@ -306,3 +306,15 @@ def test_scheme_is_summarised_for_the_report(laws):
 def test_clause_levels_of_the_cybersecurity_law(laws):
     by_path, report = laws["cybersecurity-law-2016"]
     assert dict(Counter(c.level for c in by_path.values())) == {0: 1, 1: 79, 2: 28} == report.clauses_per_level
+
+
+def test_parts_chapters_and_sections_nest_after_a_table_of_contents():
+    text = ("某某法典\n目录\n第一编 总则\n第一章 基本规定\n第二章 自然人\n第一节 民事能力\n第二编 物权\n"
+            "第一编　总　　则\n第一章　基本规定\n第一条　为了……，制定本法。\n第二条　调整……。\n"
+            "第二章 自然人\n第一节 民事权利能力\n第三条 自然人……。\n")
+    clauses, report = parse_document(text, "t")
+    by_path = {c.path: c for c in clauses}
+    assert by_path["0"].text.split("\n")[-1] == "第二编物权"
+    assert by_path["2"].sections == ("第一编 总则", "第一章 基本规定")
+    assert by_path["3"].sections == ("第一编 总则", "第二章 自然人", "第一节 民事权利能力")
+    assert report.divisions == {"编": 1, "章": 2, "节": 1}

@@ -213,3 +213,21 @@ def test_out_of_sequence_marker_is_kept_as_text_and_reported():
     clauses, report = parse_document("一、总则\n（一）目标。\n（三）跳号。\n", "t")
     assert [c.path for c in clauses] == ["1", "1.1"]
     assert "跳号" in clauses[-1].text and report.warnings
+
+
+def test_tab_indented_paragraphs_are_not_a_table():
+    clauses, report = parse_document("\t一、总则\n\t（一）目标。\n\t二、措施\n\t（一）资金支持。\n", "t")
+    assert [c.path for c in clauses] == ["1", "1.1", "2", "2.1"] and report.warnings == []
+
+
+def test_numbering_that_starts_over_keeps_ids_unique_with_a_warning():
+    # an annex with its own 一、 after the text: the ids of the text stay, the annex is text
+    clauses, report = parse_document("一、总则\n（一）目标。\n二、措施\n附件\n一、申报条件\n", "t")
+    paths = [c.path for c in clauses]
+    assert paths == ["1", "1.1", "2"] and "一、申报条件" in clauses[-1].text
+    assert report.warnings == ["编号重复（1），按正文处理：一、申报条件"]
+
+
+def test_marker_with_an_impossible_numeral_is_text():
+    clauses, _ = parse_document("一、总则\n一一、不是编号。\n", "t")
+    assert [c.path for c in clauses] == ["1"] and clauses[0].text == "总则\n一一、不是编号。"
