@@ -293,3 +293,13 @@ def _is_national_body(text: str) -> bool:
 
 def gazetteer() -> Gazetteer:
     return Gazetteer.default()
+
+
+def resolve(name: str) -> Region | None:
+    """``gazetteer().resolve``: the region a user-typed name means ("杭州" → 杭州市), or None."""
+    return gazetteer().resolve(name)
+
+
+def infer_region(title: str, issuer: str = "") -> Region | None:
+    """``gazetteer().infer``: the region of a document from its title and issuer, or None."""
+    return gazetteer().infer(title, issuer)
