@@ -25,15 +25,12 @@ from pathlib import Path
 from . import index as index_mod
 from .clauses import decode_bytes
 from .config import Config
-from .corpus import REGION_NAMES, Corpus, load_corpus, load_metadata
+from .corpus import Corpus, load_corpus, load_metadata, region_chain
+from .regions import LEVELS, NATIONAL, resolve
 
 Log = Callable[[str], None]
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
-LEVELS = ("province", "city")
-# Regions we know the pinyin and the parent of; anything else needs --doc-id / is left without a parent.
-REGION_SLUGS = {"湖北省": "hubei", "江苏省": "jiangsu", "山东省": "shandong", "武汉市": "wuhan", "济南市": "jinan"}
-PARENT_REGIONS = {"武汉市": "湖北省", "济南市": "山东省"}
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REGION_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:省|自治区|市))(?:人民政府|政府|办公厅|委员会|商务厅|商务局)")
@@ -173,7 +170,7 @@ def content_hash(text: str) -> str:
 
 def guess_region(text: str) -> str | None:
     """The one region the text names as the issuing government; None when none or several."""
-    found = {REGION_NAMES.get(m, m) for m in _REGION_IN_TEXT.findall(text)}
+    found = {r.name if (r := resolve(m)) else m for m in _REGION_IN_TEXT.findall(text)}
     return found.pop() if len(found) == 1 else None
 
 
@@ -201,8 +198,18 @@ def guess_issued(text: str) -> str:
     return f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
 
 
+def region_slug(region: str) -> str:
+    """杭州市 → hangzhou, 全国 → cn: the region part of a generated document id."""
+    if region == NATIONAL:
+        return "cn"
+    from pypinyin import lazy_pinyin
+
+    place = resolve(region)
+    return re.sub(r"[^a-z]", "", "".join(lazy_pinyin(place.short if place else region)))
+
+
 def make_doc_id(region: str, stem: str, year: int | None, text_hash: str) -> str:
-    parts = [REGION_SLUGS.get(region, "")]
+    parts = [region_slug(region)]
     ascii_stem = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     ascii_stem = re.sub(r"(^|-)(19|20)\d\d(?=-|$)", "", ascii_stem).strip("-")  # the year goes last
     if parts[0] and (ascii_stem == parts[0] or ascii_stem.startswith(parts[0] + "-")):
@@ -271,13 +278,15 @@ def add_document(
 
     # Metadata: what the caller gave, else what the text prints unambiguously, else empty.
     if region:
-        region = REGION_NAMES.get(region.strip(), region.strip())
+        place = resolve(region)
+        region = place.name if place else region.strip()
     else:
         region = guess_region(text)
         if not region:
             raise LibraryError("无法从正文确定所属地区（未找到或不止一个）：请用 --region 指定，如 --region 武汉市")
     if level is None:
-        level = "city" if region.endswith("市") else "province"
+        place = resolve(region)
+        level = place.level if place else ("city" if region.endswith("市") else "province")
     if level not in LEVELS:
         raise LibraryError(f"level 必须是 {' 或 '.join(LEVELS)}：{level}")
     issuer = (issuer or "").strip() or guess_issuer(text)
@@ -300,7 +309,7 @@ def add_document(
         "title_reconstructed": "" if printed_title else path.stem,
         "title_note": "" if printed_title else "原文未识别到标题行；此名称取自上传的文件名",
         "issuer": issuer, "doc_number": number.group(0) if number else "", "region": region, "level": level,
-        "parent_region": PARENT_REGIONS.get(region, "") if level == "city" else "",
+        "parent_region": (region_chain(region)[1:2] or [""])[0] if region != NATIONAL else "",
         "issued": issued, "issued_kind": "dated" if issued else "", "effective": "", "valid_until": "",
         "validity_note": "",
     }

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from .corpus import REGION_NAMES
-
-# Cities whose province has a document in the corpus: a firm there is covered by the provincial one.
-CITY_TO_PROVINCE = {
-    **dict.fromkeys("南京 无锡 徐州 常州 苏州 南通 连云港 淮安 盐城 扬州 镇江 泰州 宿迁 昆山".split(), "江苏省"),
-    **dict.fromkeys("襄阳 宜昌 黄石 十堰 荆州 荆门 鄂州 孝感 黄冈 咸宁 随州 恩施 仙桃 潜江 天门".split(), "湖北省"),
-}
-# Places with no document of their own or of their province in the corpus.
-UNCOVERED = tuple(
-    "北京 上海 天津 重庆 广东 广州 深圳 浙江 杭州 宁波 四川 成都 福建 厦门 福州 河南 郑州 湖南 长沙 安徽 合肥 "
-    "江西 南昌 河北 石家庄 山西 太原 陕西 西安 辽宁 沈阳 大连 吉林 长春 黑龙江 哈尔滨 广西 南宁 云南 昆明 贵州 "
-    "贵阳 海南 海口 甘肃 兰州 青海 宁夏 新疆 西藏 内蒙古 香港 澳门 台湾 雄安 珠海 东莞 佛山".split()
-)
-SHANDONG_CITIES = tuple("青岛 烟台 潍坊 淄博 临沂 济宁 泰安 威海 日照 德州 聊城 滨州 菏泽 枣庄 东营".split())
+from .corpus import region_chain
+from .regions import gazetteer
 
 _VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期|施行|生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
                        r"仍然?(适用|有效)|还(管用|能用|适用|执行)|现行|文号|发文|印发")
@@ -56,30 +45,24 @@ SUPPORT_KINDS = {
 @dataclass(frozen=True)
 class Route:
     kind: str  # validity | responsibility | support | comparison | fact
-    regions: list[str] = field(default_factory=list)  # corpus regions named (湖北省, 武汉市, …)
-    uncovered: list[str] = field(default_factory=list)  # places named that the corpus does not cover
+    regions: list[str] = field(default_factory=list)  # places named that some document covers (full names)
+    uncovered: list[str] = field(default_factory=list)  # places named that no document covers
     industry: str | None = None
     stage: str | None = None
     wants: str | None = None  # "figure" | "date" | "unit" | None
 
 
-def regions_named(text: str) -> tuple[list[str], list[str]]:
-    """(corpus regions, uncovered places) mentioned in the text, in order of appearance."""
-    hits: list[tuple[int, str]] = []
-    for alias, region in REGION_NAMES.items():
-        if len(alias) >= 2 and alias in text:
-            hits.append((text.index(alias), region))
-    for city, province in CITY_TO_PROVINCE.items():
-        if city in text:
-            hits.append((text.index(city), province))
-    regions: list[str] = []
-    for _, r in sorted(hits):
-        if r not in regions:
-            regions.append(r)
-    uncovered = [p for p in UNCOVERED if p in text]
-    if not regions:
-        uncovered += [c for c in SHANDONG_CITIES if c in text]
-    return regions, uncovered
+def regions_named(text: str, doc_regions: Collection[str] = ()) -> tuple[list[str], list[str]]:
+    """(covered, uncovered): the places a text names (full names, in order), split by whether any
+    document in the corpus applies there — one of its own or of a region above it, national included.
+    """
+    covered: list[str] = []
+    uncovered: list[str] = []
+    have = set(doc_regions)
+    for place in gazetteer().find(text):
+        chain = region_chain(place.name)
+        (covered if have.intersection(chain) else uncovered).append(place.name)
+    return covered, uncovered
 
 
 def _first_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
@@ -89,8 +72,8 @@ def _first_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-def classify(question: str, *, names_unit: bool = False) -> Route:
-    regions, uncovered = regions_named(question)
+def classify(question: str, *, names_unit: bool = False, doc_regions: Collection[str] = ()) -> Route:
+    regions, uncovered = regions_named(question, doc_regions)
     industry = _first_key(question, INDUSTRIES)
     stage = _first_key(question, STAGES)
     wants = "figure" if FIGURE.search(question) else "date" if DATE.search(question) else None
