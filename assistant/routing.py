@@ -20,6 +20,27 @@ _COMPARISON = re.compile(r"比较|对比|相比|区别|不同|异同|差异|分�
 FIGURE = re.compile(r"多少|几(家|项|年|成|倍)|比例|百分之|金额|上限|最高|额度|规模|目标是|指标|数量|达到")
 DATE = re.compile(r"什么时候|何时|哪一?年|日期|时间")
 
+# What a question asks for, matched against what a sentence offers (sentences.offers).
+_ASKS = {
+    "list": re.compile(r"哪些|哪几|分别|包括(什么|哪些)|有几(个|项|类|种|方面|条|点)|几个方面|列举|都有什么|都有啥|有什么(措施|任务|行动|内容|要求|义务)"),
+    "money": re.compile(r"多少钱|多少万|多少亿|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助|罚款|罚)(是)?多少|标准是多少|比例|几成|百分之|罚多少|罚款.*(范围|多少)"),
+    "date": re.compile(r"什么时候|何时|哪天|哪一天|日期|几月几日|哪年哪月"),
+    "duration": re.compile(r"多久|多长时间|期限|几天|几日|几个月|多少天|多少日|多少年|保存多长|提前几|至少.*(多久|几)"),
+    "definition": re.compile(r"是什么意思|什么是|指什么|指的是|含义|定义|是指|怎么界定|如何界定|什么叫"),
+    "penalty": re.compile(r"罚|处罚|法律责任|后果|会怎样|怎么处理|如何处理|违反|违规|吊销|责任追究"),
+    "duty": re.compile(r"应当|义务|必须|要求|不得|禁止|能不能|可不可以|可以吗|是否可以|需要做|要做什么|怎么做|允许"),
+    "target": re.compile(r"目标|阶段|哪几年|时间节点|到期"),
+}
+
+
+def asks(question: str) -> frozenset[str]:
+    """What the question asks for: list, figure, money, date, duration, definition, penalty, duty, target."""
+    found = {name for name, rx in _ASKS.items() if rx.search(question)}
+    if FIGURE.search(question):
+        found.add("figure")
+    return frozenset(found)
+
+
 INDUSTRIES = {
     "跨境电商": ("跨境电子商务", "跨境"), "电商": ("电子商务", "电商", "网络销售"),
     "物流": ("物流", "配送", "快递"), "金融": ("金融", "支付", "融资"), "制造": ("制造", "工业互联网", "智能"),
@@ -50,6 +71,7 @@ class Route:
     industry: str | None = None
     stage: str | None = None
     wants: str | None = None  # "figure" | "date" | "unit" | None
+    asks: frozenset[str] = frozenset()  # see asks()
 
 
 def regions_named(text: str, doc_regions: Collection[str] = ()) -> tuple[list[str], list[str]]:
@@ -89,4 +111,5 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
         kind = "support"
     else:
         kind = "fact"
-    return Route(kind=kind, regions=regions, uncovered=uncovered, industry=industry, stage=stage, wants=wants)
+    return Route(kind=kind, regions=regions, uncovered=uncovered, industry=industry, stage=stage, wants=wants,
+                 asks=asks(question))
