@@ -17,10 +17,11 @@ from langchain_core.runnables import RunnableLambda
 
 from .clauses import Clause
 from .conversation import Rewrite, rewrite
-from .corpus import REGION_NAMES, STATUS_LABELS, Document, documents_for_region
+from .corpus import STATUS_LABELS, Document, covering_regions, documents_for_region, region_chain
 from .lexicon import variants
+from .regions import NATIONAL, gazetteer
 from .retrieval import Filters, Hit
-from .routing import CITY_TO_PROVINCE, SUPPORT_KINDS, Route, classify, regions_named
+from .routing import SUPPORT_KINDS, Route, classify
 from .units import find_notes
 
 if TYPE_CHECKING:
@@ -103,7 +104,8 @@ class AnswerChain:
     def _route(self, state: dict) -> dict:
         q = state["rewrite"].question
         units = self.bot.units.find_in_text(q)
-        route = classify(q, names_unit=bool(units))
+        doc_regions = {d.region for d in self.bot.corpus.documents.values()}
+        route = classify(q, names_unit=bool(units), doc_regions=doc_regions)
         profile = state["options"].get("profile") or {}
         if route.kind == "fact" and profile.get("region") and re.search(r"政策|支持|扶持|补贴|奖励", q):
             route = replace(route, kind="support")
@@ -171,9 +173,18 @@ class AnswerChain:
         for year in {int(y) for y in _YEAR.findall(question)}:
             if year > newest and f"{year}年" not in all_text:
                 return f"本库文件最晚发布于{newest}年，不含{year}年的情况。"
-        for city, province in CITY_TO_PROVINCE.items():
-            if city in question and re.search(rf"{city}(市)?(政府|市里|本级|自己)|{city}市(出台|制定|的政策)", question):
-                return f"本库没有{city}市本级的政策文件，只有{province}的省级文件。"
+        # "X市政府出台了什么" about a place that has no document of its own, only documents above it.
+        documents = self.bot.corpus.documents
+        own = {d.region for d in documents.values()}
+        for surface, place in gazetteer().mentions(question):
+            if place.name in own:
+                continue
+            if re.search(rf"{surface}[省市区县]?(?:政府|市里|区里|县里|省里|本级|自己)|{surface}[省市区县]?(?:出台|制定|的政策)", question):
+                above = documents_for_region(place.name, documents)
+                if above:
+                    names = "、".join(f"{d.region}《{d.short_title}》" for d in above)
+                    return f"本库没有{place.name}本级的政策文件；适用于{place.name}的上级文件有：{names}。"
+                return f"本库没有适用于{place.name}的政策文件。"
         evidence = "".join(c.text for c in self._clauses(hits[:5]))
         for word in _DETAILS:
             if word in question and word not in evidence:
@@ -183,10 +194,10 @@ class AnswerChain:
     def _segment_content(self, question: str) -> tuple[str, ...]:
         toks = self.bot.segmenter.tokens(question)
         drop = set()
-        for r in regions_named(question)[0]:
-            drop.update({r, r[:-1]})
+        for surface, place in gazetteer().mentions(question):
+            drop.update({surface, place.name, place.short})
         generic = {"企业", "公司", "我们", "有没有", "规定", "要求", "内容", "哪些", "什么", "多少", "怎么样",
-                   "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市", "湖北省", "江苏省"}
+                   "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市"}
         return tuple(t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t))
 
     def _coverage(self, question: str, clauses: list[Clause]) -> float:
@@ -210,7 +221,7 @@ class AnswerChain:
 
     def _rerank(self, question: str, clauses: list[Clause]) -> list[Clause]:
         """Retrieval order, corrected by how much of the question each clause actually contains."""
-        regions = set(regions_named(question)[0])
+        regions = {name for place in gazetteer().find(question) for name in region_chain(place.name)}
         # Deeper clauses win ties: an answer must cite the exact clause, not its parent.
         scored = [
             (self._overlap(question, c) - 0.02 * i + 0.03 * c.level
@@ -427,7 +438,8 @@ class AnswerChain:
         if by_number:
             return by_number
         if route.regions:
-            docs = [d for d in docs if d.region in route.regions] or docs
+            applying = {name for r in route.regions for name in region_chain(r)}
+            docs = [d for d in docs if d.region in applying] or docs
         topical = [d for d in docs if self._title_match(q, d)]
         return topical or docs
 
@@ -491,8 +503,10 @@ class AnswerChain:
         if region:
             names = "、".join(f"{d.region}《{d.short_title}》" for d in docs)
             lines.append(f"适用于{region}企业的文件：{names}。" if docs else f"本库没有适用于{region}的文件。")
-            if region == "济南市":
-                lines.append("本库没有山东省省级文件，以下只含济南市文件。")
+            have = {d.region for d in docs}
+            missing = [r for r in covering_regions(region, self.bot.corpus.documents) if r not in have and r != NATIONAL]
+            if docs and missing:
+                lines.append(f"本库没有{'、'.join(missing)}的文件，以下只含{'、'.join(dict.fromkeys(d.region for d in docs))}的文件。")
         if not docs:
             return self._refuse(state, f"本库没有适用于{region}的文件。")
         # What the firm describes (its business, its need) decides relevance; the support kind only groups.
@@ -540,14 +554,16 @@ class AnswerChain:
         route: Route = state["route"]
         regions = route.regions or sorted({d.region for d in self.bot.corpus.documents.values()})
         topic = q
-        for alias in sorted(REGION_NAMES, key=len, reverse=True):
-            topic = topic.replace(alias, "")
+        for surface, _ in gazetteer().mentions(q):
+            topic = topic.replace(surface, "")
         topic = re.sub(r"比较|对比|相比|区别|不同|异同|差异|分别|各自|和|与|跟|有什么|有何|一下", " ", topic)
         cites = _Cites(self.bot)
         lines: list[str] = []
         all_hits: list[Hit] = []
         for region in regions:
-            docs = [d for d in self.bot.corpus.documents.values() if d.region == region]
+            # A place's own documents when it has some, else those that apply there from above.
+            docs = [d for d in self.bot.corpus.documents.values() if d.region == region] or documents_for_region(
+                region, self.bot.corpus.documents)
             if not docs:
                 lines.append(f"【{region}】本库没有{region}的文件。")
                 continue

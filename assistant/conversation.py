@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .clauses import cn_to_int
-from .corpus import REGION_NAMES
+from .regions import gazetteer
 
 _CONTINUE = re.compile(r"^(还有(吗|呢|别的|其他|没有)?|其他的?呢|更多|继续|再来点|再列(几条|一些)?)[？?。!！]*$")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -50,11 +50,8 @@ def _last(history: list[dict], role: str) -> str:
 
 
 def _regions_in(text: str) -> list[str]:
-    found = []
-    for name in sorted(REGION_NAMES, key=len, reverse=True):
-        if len(name) >= 2 and name in text and not any(name in f for f in found):
-            found.append(name)
-    return found
+    """The place names as written in the text ("济南", "湖北省"), in order, without repeats."""
+    return list(dict.fromkeys(surface for surface, _ in gazetteer().mentions(text)))
 
 
 def rewrite(question: str, history: list[dict]) -> Rewrite:

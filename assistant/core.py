@@ -13,7 +13,7 @@ from . import index as index_mod
 from .clauses import Clause
 from .config import Config
 from .corpus import Corpus, Document, load_corpus
-from .lexicon import Segmenter
+from .lexicon import Segmenter, corpus_terms
 from .retrieval import Filters, Hit, HybridSearcher, PolicyRetriever
 from .units import UnitIndex
 
@@ -115,7 +115,7 @@ class Assistant:
         self.vectors = vectors
         self.units = UnitIndex.build(corpus.clauses)
         unit_words = {a for e in self.units.entries() for a in (e.name, *e.aliases)}
-        self.segmenter = Segmenter(unit_words)
+        self.segmenter = Segmenter(unit_words | corpus_terms(c.text for c in corpus.clauses))
         self._embed_lock = threading.Lock()  # torch inference from many threads at once only thrashes 2 cores
         self.searcher = HybridSearcher(
             corpus, vectors, self._embed_query, self.segmenter, config.candidates, config.rrf_k

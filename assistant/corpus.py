@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .clauses import Clause, ParseReport, decode_bytes, parse_document
 from .docfacts import normalise_title
+from .regions import NATIONAL, gazetteer
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Document:
     doc_id: str
     file: str
     issuer: str
-    region: str  # "全国", "浙江省", "杭州市", "萧山区", …
+    region: str  # full name from the administrative-division table: "全国", "浙江省", "杭州市", …
     level: str  # "national" | "province" | "city" | "county"
     title: str = ""  # as printed; empty when the text has no title line
     title_reconstructed: str = ""  # a title from elsewhere or our description, flagged by title_note
@@ -63,11 +64,17 @@ class Document:
 
     @property
     def province(self) -> str:
-        return self.region if self.level == "province" else self.parent_region
+        """The provincial-level region the document belongs to ("" for national documents)."""
+        chain = region_chain(self.region)
+        return chain[-2] if len(chain) >= 2 else ""
 
     @property
     def city(self) -> str | None:
-        return self.region if self.level == "city" else None
+        """The city that issued the document, for city (and county) documents."""
+        if self.level not in ("city", "county"):
+            return None
+        chain = region_chain(self.region)
+        return chain[-3] if len(chain) >= 3 else self.region
 
     def status(self, today: date) -> str:
         """"in_force", "expired", "not_yet" or "unknown" (no validity period printed)."""
@@ -196,27 +203,31 @@ def load_corpus(corpus_dir: Path) -> Corpus:
 
 # ---------------------------------------------------------------- regions
 
-# Short names people type → the region names the metadata uses.
-REGION_NAMES = {
-    "湖北": "湖北省", "湖北省": "湖北省", "鄂": "湖北省",
-    "江苏": "江苏省", "江苏省": "江苏省", "苏": "江苏省",
-    "武汉": "武汉市", "武汉市": "武汉市", "汉": "武汉市",
-    "济南": "济南市", "济南市": "济南市",
-    "山东": "山东省", "山东省": "山东省",
-}
+
+def region_chain(region: str, documents: dict[str, Document] | None = None) -> list[str]:
+    """A region's name and the names of every region above it, up to 全国 (萧山区, 杭州市, 浙江省, 全国).
+
+    The tree is the national administrative-division table (``regions.py``). A region outside it
+    (a development zone, a name the table lacks) is placed by the ``parent_region`` its documents
+    give, and in any case lies in 全国: national documents apply everywhere.
+    """
+    g = gazetteer()
+    known = g.get(region) or g.resolve(region)
+    if known is not None:
+        return [r.name for r in g.chain(known)]
+    parents = {d.region: d.parent_region for d in (documents or {}).values() if d.parent_region}
+    if region in parents and parents[region] != region:
+        return [region, *region_chain(parents[region], documents)]
+    return [region] if region == NATIONAL else [region, NATIONAL]
 
 
 def covering_regions(region: str, documents: dict[str, Document]) -> list[str]:
-    """A region and every region above it: a Wuhan firm is covered by Wuhan and Hubei documents."""
-    parents = {d.region: d.parent_region for d in documents.values() if d.parent_region}
-    chain = [region]
-    while chain[-1] in parents and parents[chain[-1]] not in chain:
-        chain.append(parents[chain[-1]])
-    return chain
+    """The regions whose documents apply in ``region``: itself and every region above it."""
+    return region_chain(region, documents)
 
 
 def documents_for_region(region: str, documents: dict[str, Document]) -> list[Document]:
-    """Documents that apply in ``region``, most specific (city) first."""
+    """Documents that apply in ``region``, most specific first (a Wuhan firm: Wuhan, Hubei, national)."""
     chain = covering_regions(region, documents)
     docs = [d for d in documents.values() if d.region in chain]
     return sorted(docs, key=lambda d: (chain.index(d.region), d.doc_id))

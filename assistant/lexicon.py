@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 import jieba
 import numpy as np
 
-# Policy vocabulary jieba's default dictionary splits badly; unit names are added from the corpus.
+# General policy vocabulary jieba's default dictionary splits badly. The corpus adds its own terms
+# (``corpus_terms``: quoted coinages, defined terms, abbreviations) and unit names when it loads.
 POLICY_TERMS = (
     "平台经济", "互联网平台", "平台企业", "电子商务", "电商", "跨境电商", "跨境电子商务", "农村电商",
     "互联网+", "互联网金融", "大数据", "云计算", "物联网", "工业互联网", "天使投资", "风险投资",
@@ -21,7 +22,8 @@ POLICY_TERMS = (
     "示范城市", "孵化器", "加速器", "众创空间", "牵头单位", "参加单位", "责任单位", "责任部门",
     "多式联运", "冷链物流", "智慧物流", "最后一公里", "线上线下", "O2O", "移动支付", "智慧旅游",
     "智慧城市", "信用体系", "统计监测", "发展改革委", "经济和信息化委", "经信委", "人社厅",
-    "商务厅", "商务局", "网信办", "市场监管局", "金融办", "财政厅", "科技厅", "一照多址",
+    "商务厅", "商务局", "网信办", "市场监管局", "金融办", "财政厅", "科技厅", "主管部门", "网信部门",
+    "个人信息", "数据安全", "网络安全", "罚款", "违法所得", "吊销", "营业执照", "法定代表人",
 )
 
 STOPWORDS = frozenset(
@@ -35,10 +37,29 @@ _PUNCT = re.compile(r"^[\W_]+$")
 # Everyday short forms → the form the documents print; both are indexed so either matches.
 SYNONYMS = {
     "电商": "电子商务", "跨境电商": "跨境电子商务", "农村电商": "农村电子商务", "网店": "网络零售",
-    "补助": "补贴", "税率": "税", "贷款": "信贷", "人才": "人才", "快递": "物流", "大学": "高校",
+    "补助": "补贴", "税率": "税", "贷款": "信贷", "快递": "物流", "大学": "高校",
     "工信局": "工业和信息化局", "发改委": "发展改革委", "人社": "人力资源社会保障", "网购": "网络购物",
 }
 _REVERSE = {v: k for k, v in SYNONYMS.items() if v != k}
+
+
+# Terms a document coins or defines: “互联网+流通”, 本法所称网络运营者，是指…, （以下简称算法推荐服务）.
+_QUOTED = re.compile(r"[“\"]([^“”\"、，,。；：\s]{2,12})[”\"]")
+_DEFINED = re.compile(r"(?:所称|以下简称|以下称)[“\"]?([\u4e00-\u9fffA-Za-z0-9+]{2,12}?)[”\"]?(?:，|,|）|\)|是指)")
+
+
+# "（三）网络运营者，是指…": a defined term opening an item or sentence.
+_DEFINITION_ITEM = re.compile(r"(?:^|[）)。])([\u4e00-\u9fff]{2,12})，是指", re.M)
+
+
+def corpus_terms(texts: Iterable[str]) -> set[str]:
+    """Terms the documents themselves mark as terms, so that segmentation keeps them whole."""
+    terms: set[str] = set()
+    for text in texts:
+        terms.update(_QUOTED.findall(text))
+        terms.update(_DEFINED.findall(text))
+        terms.update(_DEFINITION_ITEM.findall(text))
+    return {t for t in terms if not t.isdigit() and "所称" not in t}
 
 
 def variants(token: str) -> tuple[str, ...]:

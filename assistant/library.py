@@ -27,7 +27,7 @@ from .clauses import decode_bytes
 from .config import Config
 from .corpus import Corpus, load_corpus, load_metadata
 from .docfacts import MISSING_WARNINGS, DocFacts, document_facts
-from .regions import LEVELS
+from .regions import LEVELS, NATIONAL, infer_region, resolve, short_form
 
 Log = Callable[[str], None]
 
@@ -176,8 +176,6 @@ def region_slug(region: str) -> str:
     """Pinyin of a region's short name for document ids ("济南市" → "jinan"); "" for 全国."""
     from pypinyin import lazy_pinyin
 
-    from .regions import NATIONAL, short_form
-
     if not region or region == NATIONAL:
         return ""
     return re.sub(r"[^a-z0-9]+", "", "".join(lazy_pinyin(short_form(region))).lower())
@@ -198,19 +196,16 @@ def make_doc_id(region_slug: str, stem: str, year: int | None, text_hash: str) -
 def resolve_region(region: str | None, level: str | None, title: str, issuer: str) -> tuple[str, str, str]:
     """(region, level, parent_region): the given region (normalised, "杭州" → 杭州市), else the one the
     title and issuer name (中华人民共和国…法 / 国务院… → 全国); LibraryError asking for --region when neither."""
-    from .regions import gazetteer
-
     if level is not None and level not in LEVELS:
         raise LibraryError(f"level 必须是 {'、'.join(LEVELS)} 之一：{level}")
-    places = gazetteer()
     if region and region.strip():
-        found = places.resolve(region.strip())
+        found = resolve(region.strip())
         if found is None:
             raise LibraryError(f"无法识别地区“{region.strip()}”：请写省、市或区县名称，如 --region 杭州市；全国性文件用 --region 全国")
     elif level == "national":
-        found = places.national
+        found = resolve(NATIONAL)
     else:
-        found = places.infer(title, issuer)
+        found = infer_region(title, issuer)
         if found is None:
             raise LibraryError("无法从标题和发文机关确定所属地区：请用 --region 指定，如 --region 杭州市；全国性文件用 --region 全国")
     level = level or found.level

@@ -233,13 +233,13 @@ class Gazetteer:
         highest = [c for c in candidates if LEVELS.index(c.level) == top]
         return highest[0] if len(highest) == 1 else None
 
-    def find(self, text: str, *, national: bool = False) -> list[Region]:
-        """Regions named in ``text``, in order of first mention, without repeats.
+    def mentions(self, text: str, *, national: bool = False) -> list[tuple[str, Region]]:
+        """(surface as written, region) for each place named in ``text``, in order.
 
         Longest surface wins ("萧山区" over "萧山"); ambiguous short forms are resolved by the other
         places the text names, else dropped. ``national=True`` also reports 全国/中华人民共和国.
         """
-        spans: list[tuple[int, str]] = []
+        spans: list[str] = []
         i = 0
         while i < len(text):
             for n in range(min(self._max_len, len(text) - i), 1, -1):
@@ -247,17 +247,20 @@ class Gazetteer:
                 if piece in self._framed and not self._in_frame(text, i, n):
                     continue
                 if piece in self._surfaces or (national and piece in _NATIONAL_SURFACES):
-                    spans.append((i, piece))
+                    spans.append(piece)
                     i += n
                     break
             else:
                 i += 1
-        picks = [self.candidates(s) for _, s in spans]
-        certain = [c[0] for c in picks if len(c) == 1]
+        picks = [(s, self.candidates(s)) for s in spans]
+        certain = [c[0] for _, c in picks if len(c) == 1]
+        return [(s, r) for s, cands in picks if (r := self._pick(cands, certain)) is not None]
+
+    def find(self, text: str, *, national: bool = False) -> list[Region]:
+        """The regions named in ``text``, in order of first mention, without repeats."""
         out: list[Region] = []
-        for cands in picks:
-            r = self._pick(cands, certain)
-            if r is not None and r not in out:
+        for _, r in self.mentions(text, national=national):
+            if r not in out:
                 out.append(r)
         return out
 
@@ -293,3 +296,13 @@ def _is_national_body(text: str) -> bool:
 
 def gazetteer() -> Gazetteer:
     return Gazetteer.default()
+
+
+def resolve(name: str) -> Region | None:
+    """``gazetteer().resolve``: the region a user-typed name means ("杭州" → 杭州市), or None."""
+    return gazetteer().resolve(name)
+
+
+def infer_region(title: str, issuer: str = "") -> Region | None:
+    """``gazetteer().infer``: the region of a document from its title and issuer, or None."""
+    return gazetteer().infer(title, issuer)

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from .corpus import REGION_NAMES
-
-# Cities whose province has a document in the corpus: a firm there is covered by the provincial one.
-CITY_TO_PROVINCE = {
-    **dict.fromkeys("南京 无锡 徐州 常州 苏州 南通 连云港 淮安 盐城 扬州 镇江 泰州 宿迁 昆山".split(), "江苏省"),
-    **dict.fromkeys("襄阳 宜昌 黄石 十堰 荆州 荆门 鄂州 孝感 黄冈 咸宁 随州 恩施 仙桃 潜江 天门".split(), "湖北省"),
-}
-# Places with no document of their own or of their province in the corpus.
-UNCOVERED = tuple(
-    "北京 上海 天津 重庆 广东 广州 深圳 浙江 杭州 宁波 四川 成都 福建 厦门 福州 河南 郑州 湖南 长沙 安徽 合肥 "
-    "江西 南昌 河北 石家庄 山西 太原 陕西 西安 辽宁 沈阳 大连 吉林 长春 黑龙江 哈尔滨 广西 南宁 云南 昆明 贵州 "
-    "贵阳 海南 海口 甘肃 兰州 青海 宁夏 新疆 西藏 内蒙古 香港 澳门 台湾 雄安 珠海 东莞 佛山".split()
-)
-SHANDONG_CITIES = tuple("青岛 烟台 潍坊 淄博 临沂 济宁 泰安 威海 日照 德州 聊城 滨州 菏泽 枣庄 东营".split())
+from .corpus import region_chain
+from .regions import gazetteer
 
 _VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期|施行|生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
                        r"仍然?(适用|有效)|还(管用|能用|适用|执行)|现行|文号|发文|印发")
@@ -31,8 +20,29 @@ _COMPARISON = re.compile(r"比较|对比|相比|区别|不同|异同|差异|分�
 FIGURE = re.compile(r"多少|几(家|项|年|成|倍)|比例|百分之|金额|上限|最高|额度|规模|目标是|指标|数量|达到")
 DATE = re.compile(r"什么时候|何时|哪一?年|日期|时间")
 
+# What a question asks for, matched against what a sentence offers (sentences.offers).
+_ASKS = {
+    "list": re.compile(r"哪些|哪几|分别|包括(什么|哪些)|有几(个|项|类|种|方面|条|点)|几个方面|列举|都有什么|都有啥|有什么(措施|任务|行动|内容|要求|义务)"),
+    "money": re.compile(r"多少钱|多少万|多少亿|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助|罚款|罚)(是)?多少|标准是多少|比例|几成|百分之|罚多少|罚款.*(范围|多少)"),
+    "date": re.compile(r"什么时候|何时|哪天|哪一天|日期|几月几日|哪年哪月"),
+    "duration": re.compile(r"多久|多长时间|期限|几天|几日|几个月|多少天|多少日|多少年|保存多长|提前几|至少.*(多久|几)"),
+    "definition": re.compile(r"是什么意思|什么是|指什么|指的是|含义|定义|是指|怎么界定|如何界定|什么叫"),
+    "penalty": re.compile(r"罚|处罚|法律责任|后果|会怎样|怎么处理|如何处理|违反|违规|吊销|责任追究"),
+    "duty": re.compile(r"应当|义务|必须|要求|不得|禁止|能不能|可不可以|可以吗|是否可以|需要做|要做什么|怎么做|允许"),
+    "target": re.compile(r"目标|阶段|哪几年|时间节点|到期"),
+}
+
+
+def asks(question: str) -> frozenset[str]:
+    """What the question asks for: list, figure, money, date, duration, definition, penalty, duty, target."""
+    found = {name for name, rx in _ASKS.items() if rx.search(question)}
+    if FIGURE.search(question):
+        found.add("figure")
+    return frozenset(found)
+
+
 INDUSTRIES = {
-    "跨境电商": ("跨境电子商务", "跨境", "买全球"), "电商": ("电子商务", "电商", "网络销售"),
+    "跨境电商": ("跨境电子商务", "跨境"), "电商": ("电子商务", "电商", "网络销售"),
     "物流": ("物流", "配送", "快递"), "金融": ("金融", "支付", "融资"), "制造": ("制造", "工业互联网", "智能"),
     "农业": ("农业", "农村", "农产品"), "旅游": ("旅游",), "教育": ("教育", "培训"), "医疗健康": ("医疗", "健康", "养老"),
     "文化创意": ("文化", "创意", "传媒"), "软件信息": ("软件", "信息服务", "大数据", "云计算"), "会展": ("会展",),
@@ -49,37 +59,32 @@ SUPPORT_KINDS = {
     "人才": ("人才", "职称", "培训", "引进"),
     "场地与租金": ("租金", "房租", "场地", "载体", "园区", "办公用房", "用地"),
     "认定与荣誉": ("认定", "示范", "评选", "品牌", "名单"),
-    "准入与便利": ("登记", "审批", "一照多址", "经营场所", "简化"),
+    "准入与便利": ("登记", "审批", "许可", "经营场所", "简化"),
 }
 
 
 @dataclass(frozen=True)
 class Route:
     kind: str  # validity | responsibility | support | comparison | fact
-    regions: list[str] = field(default_factory=list)  # corpus regions named (湖北省, 武汉市, …)
-    uncovered: list[str] = field(default_factory=list)  # places named that the corpus does not cover
+    regions: list[str] = field(default_factory=list)  # places named that some document covers (full names)
+    uncovered: list[str] = field(default_factory=list)  # places named that no document covers
     industry: str | None = None
     stage: str | None = None
     wants: str | None = None  # "figure" | "date" | "unit" | None
+    asks: frozenset[str] = frozenset()  # see asks()
 
 
-def regions_named(text: str) -> tuple[list[str], list[str]]:
-    """(corpus regions, uncovered places) mentioned in the text, in order of appearance."""
-    hits: list[tuple[int, str]] = []
-    for alias, region in REGION_NAMES.items():
-        if len(alias) >= 2 and alias in text:
-            hits.append((text.index(alias), region))
-    for city, province in CITY_TO_PROVINCE.items():
-        if city in text:
-            hits.append((text.index(city), province))
-    regions: list[str] = []
-    for _, r in sorted(hits):
-        if r not in regions:
-            regions.append(r)
-    uncovered = [p for p in UNCOVERED if p in text]
-    if not regions:
-        uncovered += [c for c in SHANDONG_CITIES if c in text]
-    return regions, uncovered
+def regions_named(text: str, doc_regions: Collection[str] = ()) -> tuple[list[str], list[str]]:
+    """(covered, uncovered): the places a text names (full names, in order), split by whether any
+    document in the corpus applies there — one of its own or of a region above it, national included.
+    """
+    covered: list[str] = []
+    uncovered: list[str] = []
+    have = set(doc_regions)
+    for place in gazetteer().find(text):
+        chain = region_chain(place.name)
+        (covered if have.intersection(chain) else uncovered).append(place.name)
+    return covered, uncovered
 
 
 def _first_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
@@ -89,8 +94,8 @@ def _first_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-def classify(question: str, *, names_unit: bool = False) -> Route:
-    regions, uncovered = regions_named(question)
+def classify(question: str, *, names_unit: bool = False, doc_regions: Collection[str] = ()) -> Route:
+    regions, uncovered = regions_named(question, doc_regions)
     industry = _first_key(question, INDUSTRIES)
     stage = _first_key(question, STAGES)
     wants = "figure" if FIGURE.search(question) else "date" if DATE.search(question) else None
@@ -106,4 +111,5 @@ def classify(question: str, *, names_unit: bool = False) -> Route:
         kind = "support"
     else:
         kind = "fact"
-    return Route(kind=kind, regions=regions, uncovered=uncovered, industry=industry, stage=stage, wants=wants)
+    return Route(kind=kind, regions=regions, uncovered=uncovered, industry=industry, stage=stage, wants=wants,
+                 asks=asks(question))

@@ -9,8 +9,9 @@ four kinds of parenthesised note plus the Jiangsu task-division table:
 * ``(责任单位:市商务局、济南金融控股集团牵头,市统计局等有关单位配合)``  jinan-platform-economy-2020
 * table rows ``省发展改革委、经济和信息化委、科技厅…等``            jiangsu-platform-economy-2015
 
-Unit names in prose ("省发展改革委负责统筹协调…", "由市发展改革委牵头") are deliberately not
-annotations: only parenthesised notes and table rows are, so ``find_notes`` looks at brackets only.
+Laws and regulations print no notes: they state duties in prose ("国家网信部门负责统筹协调…",
+"市经济和信息化部门应当会同有关部门…", "由国务院有关部门负责…"). ``find_duties`` reads those
+sentences; a clause without a note of its own (or inherited) takes its units from them.
 
 Everything here is pure (no I/O); the caller supplies the region qualifier of each document.
 """
@@ -23,28 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.clauses import Clause
+from assistant.regions import gazetteer
 
 __all__ = ["UnitEntry", "UnitIndex", "assign_units", "find_notes", "parse_note"]
-
-# Provincial-level names, used to recognise a region prefix on an already qualified name
-# ("湖北省经济和信息化委" -> 湖北省 + 经济和信息化委) and to tell a province qualifier from a city one.
-PROVINCES: tuple[str, ...] = (
-    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
-    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省",
-    "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
-    "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
-    "香港特别行政区", "澳门特别行政区",
-)  # fmt: skip
-
-# Only needed so that lookup("市商务局", province="湖北省") can keep to Hubei's cities; the corpus
-# names just these prefectural cities. Unknown cities are simply not filtered by province.
-CITY_PROVINCE: dict[str, str] = {
-    "武汉市": "湖北省",
-    "襄阳市": "湖北省",
-    "宜昌市": "湖北省",
-    "济南市": "山东省",
-    "南京市": "江苏省",
-}
 
 # Department-name aliases, applied to the part after the region prefix. Canonical forms follow the
 # brief ("省经信委 = 省经济和信息化委", "省政府金融办 = 省金融办", "省发改委 = 省发展改革委": the right-hand,
@@ -112,7 +94,6 @@ _PLACE_AND_SUFFIX_RE = re.compile(r"^([\u4e00-\u9fff]{1,6}?[省市州县区])(.+
 # Districts of the issuing city ("历下区政府", "市中区政府"). 市中区 starts with 市, so this test must
 # run before "leading 市 means the city".
 _DISTRICT_RE = re.compile(r"^[\u4e00-\u9fff]{1,3}区(?:人民)?政府$")
-_CITY_PREFIX_RE = re.compile(r"^([\u4e00-\u9fff]{2,3}市)(?=.)")
 _DEPARTMENT_RE = re.compile(r"(?:厅|委|局|办|委员会|署)$")
 _ISSUER_PREFIXES = ("人民银行", "人行", "国家", "中国")
 
@@ -140,6 +121,8 @@ def _canonical(name: str, *, province: str, city: str | None) -> str:
     """Qualify one printed unit name with the document's region and resolve aliases."""
     # Whoever issued the document: a city document's "各区人民政府" are that city's districts.
     issuer = city or province
+    if not issuer:
+        return _canonical_body(name)  # a national document: names are national ("国家网信部门")
     if name in ("团市委", "团省委"):
         # The Communist Youth League committee: official short form 共青团济南市委.
         return f"共青团{city if name == '团市委' and city else province}委"
@@ -149,10 +132,11 @@ def _canonical(name: str, *, province: str, city: str | None) -> str:
     if city and _DISTRICT_RE.match(name) and not name.startswith(_province_short(city)):
         # District names are not unique across cities (市中区 exists in several), so qualify them.
         return city + name
-    if name.startswith("省"):
+    if name.startswith("省") and province.endswith("省"):
         return province + _canonical_body(name[1:])
-    if name.startswith("市") and city:
-        return city + _canonical_body(name[1:])
+    if name.startswith("市") and (city or province.endswith("市")):
+        # 市… in a city's document is that city's; in a province-level city's (北京市) the province's.
+        return (city or province) + _canonical_body(name[1:])
     region, body = _split_region(name)
     if region is not None:
         # Printed fully qualified ("湖北省经信委", "武汉市人社局"): aliases still apply to the body.
@@ -283,6 +267,80 @@ def find_notes(text: str) -> list[str]:
     return notes
 
 
+# What ends the name of a government body in prose (longer alternatives first). 机构 alone is too
+# broad (具备资格的机构), so only the supervisory kinds qualify.
+_BODY_SUFFIX = (
+    "主管部门|部门|机关|人民政府|政府|委员会|办公厅|办公室|总局|厅|局|委|办|署|部|中心|监管机构|管理机构"
+)
+# Words a body's name never contains: where a name stops ("市统计部门|会同经济和信息化部门").
+_STOP = "由|会同|负责|应当|依照|依据|按照|根据|配合|牵头|组织|统筹|在各自|对|的|将|要|可以|须|必须|要求"
+_NAME = rf"(?:(?!{_STOP})[\u4e00-\u9fff]){{0,24}}(?:{_BODY_SUFFIX})"
+# "国务院电信、公安、市场监管等有关部门": bare items before the one that carries the suffix.
+_BARE = rf"(?:(?!{_STOP})[\u4e00-\u9fff]){{1,12}}、"
+_BODY_LIST_RE = re.compile(rf"(?:{_BARE})*{_NAME}(?:、(?:{_BARE})*{_NAME})*")
+_BODY_END_RE = re.compile(rf"(?:{_BODY_SUFFIX})$")
+# What may open a sentence before its actor: an article number (第八条), 应当, 由 …
+_LEAD_IN_RE = re.compile(r"^(?:第[一二三四五六七八九十百千零〇\d]+条)?(?:应当|并|由|经|通过|具体办法由|同时)*")
+# A body opening a sentence is its actor only when a duty follows at once ("省发展改革委负责…",
+# "…部门应当会同…", "…机关依照本法…"); "立足湖北产业布局，…" merely ends in 局.
+_DUTY_START = re.compile(
+    r"(?:具体|分别|共同|统一|依法|要|应当|可以)?(?:负责|牵头|会同|配合|统筹|组织|指导|推进|推动|制定|建立|编制|开展|"
+    r"实施|完善|健全|加强|依照|依据|按照|根据|在各自|对本|做好|抓好|承担)"
+)
+_GENERIC_PREFIX_RE = re.compile(r"^(?:其他|有关|相关|各有关|各相关|各)+")
+
+
+def _split_conjunction(text: str) -> list[str]:
+    """和/及/与 separate two bodies only after a complete name ("公安部门和其他有关机关"), never
+    inside one ("经济和信息化部门")."""
+    for m in re.finditer(r"以及|和|及|与", text):
+        if _BODY_END_RE.search(text[: m.start()]) and _BODY_END_RE.search(text[m.end() :]):
+            return [text[: m.start()], *_split_conjunction(text[m.end() :])]
+    return [text]
+
+
+def _bodies(listed: str) -> list[str]:
+    """The bodies of a printed list, the shared suffix distributed, generic ones ("有关部门") dropped."""
+    parts = [q for p in listed.split("、") for q in _split_conjunction(p) if q]
+    parts = [re.sub(r"等(?:有关|相关|其他)?(?=(?:部门|机关|单位)$)", "", p) for p in parts]
+    last = _BODY_END_RE.search(parts[-1]) if parts else None
+    names = [p if _BODY_END_RE.search(p) else p + (last.group(0) if last else "") for p in parts]
+    return [n for n in names if _BODY_END_RE.sub("", _GENERIC_PREFIX_RE.sub("", n))]
+
+
+def find_duties(text: str) -> tuple[list[str], list[str]]:
+    """(lead, partners) named in prose: the bodies a sentence makes act, and those it acts 会同/配合.
+
+    "国家网信部门负责统筹协调…" → lead 国家网信部门; "市统计部门会同经济和信息化部门完善…" → lead 市统计部门,
+    partner 经济和信息化部门; "…，由公安机关没收违法所得" → lead 公安机关; "由有关主管部门责令改正"
+    names nobody in particular and yields nothing; "…部门的职责，按照…确定" is not an act.
+    """
+    lead: list[str] = []
+    partners: list[str] = []
+
+    def take(match: re.Match[str] | None, after: str) -> None:
+        if match is None or after.startswith("的"):
+            return
+        lead.extend(_bodies(match.group(0)))
+        with_ = re.search(r"(?:会同|配合)", after)
+        if with_:
+            partner = _BODY_LIST_RE.match(after, with_.end())
+            if partner:
+                partners.extend(_bodies(partner.group(0)))
+
+    for sentence in re.split(r"[。；;：:\n]", _clean(text)):
+        opening = _LEAD_IN_RE.sub("", sentence)
+        m = _BODY_LIST_RE.match(opening)
+        if m and _DUTY_START.match(opening, m.end()):
+            take(m, opening[m.end():])
+        for by in re.finditer(r"由", sentence):
+            m = _BODY_LIST_RE.match(sentence, by.end())
+            if m and by.start() > 0:
+                take(m, sentence[m.end():])
+    lead = _dedupe(lead)
+    return lead, [p for p in _dedupe(partners) if p not in lead]
+
+
 def _table_cell(text: str) -> str:
     """The 责任部门 cell of a table row clause: its last line/cell (the whole text if one line)."""
     cells = [c for c in re.split(r"[\n\t|]+", text) if c.strip()]
@@ -347,6 +405,15 @@ def assign_units(clauses: list[Clause], *, province: str, city: str | None = Non
             if not has_note[k] or k == source:
                 final[k] = own[source]
 
+    # No note, own or inherited: the duties the clause states in prose (how laws assign work).
+    for c in clauses:
+        if not any(final[c.path]) and c.level > 0:
+            lead, partners = find_duties(c.text)
+            final[c.path] = (
+                _dedupe(_canonical(u, province=province, city=city) for u in lead),
+                _dedupe(_canonical(u, province=province, city=city) for u in partners),
+            )
+
     return [
         dataclasses.replace(c, lead_units=tuple(final[c.path][0]), participant_units=tuple(final[c.path][1]))
         for c in clauses
@@ -366,18 +433,29 @@ class UnitEntry:
 
 
 def _split_region(name: str) -> tuple[str | None, str]:
-    """("湖北省", "商务厅") for "湖北省商务厅"; (None, name) when no region prefix is recognised."""
-    for p in PROVINCES:
-        if name.startswith(p) and len(name) > len(p):
-            return p, name[len(p) :]
-    m = _CITY_PREFIX_RE.match(name)
-    if m and m.group(1) not in PROVINCES:
-        return m.group(1), name[m.end() :]
+    """("湖北省", "商务厅") for "湖北省商务厅"; (None, name) when no region prefix is recognised.
+
+    The prefix is the longest full region name (from the gazetteer) the name starts with.
+    """
+    g = gazetteer()
+    for n in range(min(len(name) - 1, 12), 1, -1):
+        if any(r.name == name[:n] for r in g.candidates(name[:n])):
+            return name[:n], name[n:]
     return None, name
 
 
 def _region_level(region: str) -> str:
-    return "province" if region in PROVINCES else "city"
+    found = [r for r in gazetteer().candidates(region) if r.name == region]
+    return "province" if found and found[0].level == "province" else "city"
+
+
+def _within(region: str, province: str) -> bool:
+    """Is ``region`` (a city) inside ``province``? Unknown or ambiguous places are not filtered out."""
+    g = gazetteer()
+    place, outer = g.get(region), g.get(province)
+    if place is None or outer is None:
+        return True
+    return g.is_within(place, outer)
 
 
 # Bodies too generic to be recognised on their own in a question ("人民政府" alone names no one).
@@ -477,8 +555,8 @@ class UnitIndex:
                 return False
             if province is None:
                 return True
-            if province in PROVINCES and _region_level(entry_region) == "city":
-                return CITY_PROVINCE.get(entry_region, province) == province
+            if _region_level(province) == "province" and _region_level(entry_region) == "city":
+                return _within(entry_region, province)
             return entry_region == province
 
         found = [e for e in self._by_body.get(body, []) if wanted(_split_region(e.name)[0])]

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.clauses import Clause
-from assistant.units import UnitEntry, UnitIndex, assign_units, find_notes, parse_note
+from assistant.units import UnitEntry, UnitIndex, assign_units, find_duties, find_notes, parse_note
+
+from .conftest import REPO
 
 # Region qualifier per document (the caller's job; see the brief).
 REGION = {
@@ -438,10 +440,14 @@ def test_headings_and_clauses_without_notes_have_no_units(assigned: dict[str, Cl
     for cid in (
         "wuhan-internet-plus-circulation-2016#2.1",
         "hubei-internet-plus-2015#1.1",
-        "jiangsu-platform-economy-2015#5.1",
         "jiangsu-platform-economy-2015#table",
     ):
         assert (assigned[cid].lead_units, assigned[cid].participant_units) == ((), ()), cid
+
+
+def test_a_seed_clause_without_a_note_takes_the_duty_its_prose_states(assigned: dict[str, Clause]):
+    # jiangsu 五、（一）: "省发展改革委负责统筹协调全省平台经济发展工作"
+    assert assigned["jiangsu-platform-economy-2015#5.1"].lead_units == ("江苏省发展改革委",)
 
 
 def _clause(path: str, level: int, text: str) -> Clause:
@@ -551,3 +557,57 @@ def test_find_in_text_ambiguous_short_form_yields_all_candidates(index: UnitInde
 
 def test_find_in_text_without_units(index: UnitIndex):
     assert index.find_in_text("平台经济的发展目标是什么？") == []
+
+
+# ------------------------------------------------------------------ duties written in prose (laws)
+
+LAWS = REPO / "eval" / "laws" if (REPO / "eval" / "laws").is_dir() else REPO.parent / "shared" / "laws"
+
+
+def law_sentence(file: str, start: str) -> str:
+    """The paragraph of a shared law text that starts with ``start`` (quoted from the source)."""
+    text = (LAWS / file).read_text(encoding="utf-8")
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+def test_a_body_that_is_made_responsible_leads():
+    text = law_sentence("cybersecurity-law-2016.md", "第八条")
+    assert find_duties(text) == (["国家网信部门", "国务院电信主管部门", "公安部门"], [])
+
+
+def test_a_shared_suffix_distributes_over_bare_names_and_generic_bodies_are_dropped():
+    text = law_sentence("algorithm-recommendation-rules-2021.md", "第三条")
+    assert find_duties(text)[0] == ["国家网信部门", "国务院电信部门", "公安部门", "市场监管部门"]
+
+
+def test_the_bodies_after_hui_tong_take_part():
+    text = law_sentence("beijing-digital-economy-2022.md", "第七条")
+    assert find_duties(text) == (["市统计部门"], ["经济和信息化部门"])
+
+
+def test_the_agent_after_you_leads_even_mid_sentence():
+    text = law_sentence("algorithm-recommendation-rules-2021.md", "第三十四条")
+    assert find_duties(text) == (["国家互联网信息办公室"], ["工业和信息化部", "公安部", "国家市场监督管理总局"])
+
+
+def test_an_unnamed_authority_is_nobody_in_particular():
+    text = law_sentence("cybersecurity-law-2016.md", "第五十九条")
+    assert find_duties(text) == ([], [])
+
+
+def test_a_name_ending_like_a_body_without_a_duty_is_not_a_unit():
+    assert find_duties("立足湖北产业布局，发挥政府在规划引导方面的重要作用。") == ([], [])
+
+
+def test_a_clause_without_a_note_takes_its_units_from_prose():
+    clauses = [Clause(doc_id="bj", path="5", level=1, label="第五条", heading="",
+                      text=law_sentence("beijing-digital-economy-2022.md", "第五条"))]
+    (c,) = assign_units(clauses, province="北京市")
+    assert c.lead_units == ("北京市经济和信息化部门", "区经济和信息化部门")
+
+
+def test_units_of_a_national_document_keep_their_printed_names():
+    clauses = [Clause(doc_id="cs", path="8", level=1, label="第八条", heading="",
+                      text=law_sentence("cybersecurity-law-2016.md", "第八条"))]
+    (c,) = assign_units(clauses, province="")
+    assert c.lead_units == ("国家网信部门", "国务院电信主管部门", "公安部门")

@@ -1,0 +1,100 @@
+"""Sentence-level evidence: a clause split into the sentences and list items an answer quotes.
+
+Every ``Sentence.text`` is a substring of its clause's text, so a quote is always verbatim. Each
+sentence knows what it offers — a figure, a date, a duration, a duty (应当/不得), a definition, a
+penalty, a target year, list items — so that the answer can pick the sentence that holds what the
+question asks for, rather than the one that merely shares its words (a heading such as
+"加大政策扶持。" shares many words and says nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Sentence ends; the piece keeps its terminator. A newline ends a sentence too (list lines, titles).
+_PIECE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
+# Inline enumerations that open a new item inside running text: ①…②…, 一是…二是…, （一）…（二）… .
+_INLINE_ITEM = re.compile(r"(?=[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮])|(?<=[。；;：:，,])(?=[一二三四五六七八九十]是)")
+_ITEM_MARK = re.compile(
+    r"^(?:[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[.．、]|[-—]{1,2})"
+)
+
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|倍)|[一二三四五六七八九十百千万]+(?:万元|元|倍)|百分之[一二三四五六七八九十]+")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d+(?:\.\d+)?(?![A-Za-z])")
+_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+_CN_NUM = "零〇一二两三四五六七八九十百千"
+_DURATION = re.compile(
+    rf"(?:不少于|不超过|至少|最长|最短|超过|满|提前|之日起|起)?[\d{_CN_NUM}]+个?(?:小时|工作日|日|天|周|个月|月|年)(?:内|以上|以下|之内)?"
+)
+_DUTY = re.compile(r"应当|必须|不得|禁止|严禁|有义务|负责")
+_DEFINITION = re.compile(r"是指|所称|的含义|本法下列用语|以下简称")
+_PENALTY = re.compile(r"罚款|处罚|警告|吊销|没收|拘留|责令(?:改正|停止|暂停|关闭)|停业整顿|追究|处分|法律责任")
+_TARGET_YEAR = re.compile(r"(?:到|至|力争到|争取到|在)(20\d\d)年")
+_HEADING_END = "。"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # verbatim piece of the clause text
+    index: int  # position within the clause
+    item: bool = False  # opens with a list marker (①, 一是, （一）, 1.)
+    heading: bool = False  # a bare heading: short, no clause-internal punctuation, says nothing by itself
+
+    @property
+    def offers(self) -> frozenset[str]:
+        """What this sentence can answer: figure, money, date, duration, duty, definition, penalty, target."""
+        return offers(self.text)
+
+
+def offers(text: str) -> frozenset[str]:
+    found = set()
+    if _NUMBER.search(text) or _MONEY.search(text):
+        found.add("figure")
+    if _MONEY.search(text):
+        found.add("money")
+    if _DATE.search(text):
+        found.add("date")
+    if _DURATION.search(text):
+        found.add("duration")
+    if _DUTY.search(text):
+        found.add("duty")
+    if _DEFINITION.search(text):
+        found.add("definition")
+    if _PENALTY.search(text):
+        found.add("penalty")
+    if _TARGET_YEAR.search(text):
+        found.add("target")
+    return frozenset(found)
+
+
+def target_years(text: str) -> list[int]:
+    """The target years a text sets ("到2020年…"), in order, without repeats."""
+    return list(dict.fromkeys(int(y) for y in _TARGET_YEAR.findall(text)))
+
+
+def is_heading(piece: str) -> bool:
+    """"加大政策扶持。", "基本原则。", "第二章 网络安全支持与促进": short, no commas, nothing to quote."""
+    body = piece.strip().rstrip("。：:")
+    return 0 < len(body) <= 16 and not re.search(r"[，,、；;：:（(]", body) and not _NUMBER.search(body)
+
+
+def split(text: str) -> list[Sentence]:
+    """The clause text as sentences and list items, in order; every piece verbatim from ``text``."""
+    out: list[Sentence] = []
+    for m in _PIECE.finditer(text):
+        piece = m.group(0)
+        cuts = [0, *(c.start() for c in _INLINE_ITEM.finditer(piece) if c.start() > 0), len(piece)]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            part = piece[a:b].strip()
+            if not part or not re.search(r"[\w\u4e00-\u9fff]", part):
+                continue
+            out.append(Sentence(text=part, index=len(out), item=bool(_ITEM_MARK.match(part)),
+                                heading=is_heading(part)))
+    return out
+
+
+def enumeration(sentences: list[Sentence]) -> list[Sentence]:
+    """The list items of a clause (①…, 一是…, （一）…, 1. …, ——…) when it enumerates at least two."""
+    items = [s for s in sentences if s.item]
+    return items if len(items) >= 2 else []

@@ -1,0 +1,55 @@
+"""Clauses as sentences and list items, each knowing what it offers."""
+
+from __future__ import annotations
+
+from assistant.sentences import enumeration, offers, split, target_years
+
+
+def texts(sentences) -> list[str]:
+    return [s.text for s in sentences]
+
+
+def test_every_sentence_is_verbatim_from_the_clause(clause_by_id):
+    for clause in clause_by_id.values():
+        for s in split(clause.text):
+            assert s.text in clause.text, clause.clause_id
+
+
+def test_a_bare_heading_is_marked_so_it_is_never_the_evidence(clause_by_id):
+    first, *rest = split(clause_by_id["jinan-platform-economy-2020#4.2"].text)
+    assert (first.text, first.heading) == ("加大政策扶持。", True)
+    assert not any(s.heading for s in rest)
+
+
+def test_the_sentence_with_the_grant_offers_money(clause_by_id):
+    sentences = split(clause_by_id["jinan-platform-economy-2020#4.2"].text)
+    grant = next(s for s in sentences if "天使投资基金" in s.text)
+    assert {"money", "figure"} <= grant.offers
+    assert "10%" in grant.text and "100万元" in grant.text
+
+
+def test_inline_enumerations_are_split_into_items():
+    text = "重点做好三项工作：一是完善制度；二是建设平台，推进共享；三是加强监管。"
+    items = enumeration(split(text))
+    assert texts(items) == ["一是完善制度；", "二是建设平台，推进共享；", "三是加强监管。"]
+
+
+def test_circled_numbers_open_items():
+    items = enumeration(split("包括：①网络零售；②跨境电商；③农村电商。"))
+    assert [t[0] for t in texts(items)] == ["①", "②", "③"]
+
+
+def test_a_clause_without_items_has_no_enumeration(clause_by_id):
+    assert enumeration(split(clause_by_id["jinan-platform-economy-2020#4.2"].text)) == []
+
+
+def test_what_law_sentences_offer():
+    assert "duration" in offers("网络日志留存不少于六个月。")
+    assert "duration" in offers("应当提前七日告知。")
+    assert {"duty", "penalty", "money"} <= offers("不得泄露；违反的，处五万元以上五十万元以下罚款。")
+    assert "definition" in offers("网络运营者，是指网络的所有者、管理者和网络服务提供者。")
+
+
+def test_target_years_in_order():
+    text = "到2017年，平台交易额超过1万亿元；到2020年，超过2万亿元，到2017年基本建成。"
+    assert target_years(text) == [2017, 2020]
