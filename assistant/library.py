@@ -358,6 +358,11 @@ def add_document(
 ) -> AddReport:
     """Add one policy file to the corpus and the index; LibraryError (one line) when it can't be."""
     prepared = prepare_add(config, path, doc_id=doc_id, region=region, title=title, issuer=issuer, level=level)
+    return commit_add(config, prepared, embedder=embedder, log=log)
+
+
+def commit_add(config: Config, prepared: PreparedAdd, *, embedder=None, log: Log = print) -> AddReport:
+    """Write a prepared document into corpus/ and the index (embedding only its passages), then log the report."""
     report = prepared.report
     report.embedded = _commit(config, prepared.corpus, embedder, log, add=prepared.files, remove=())
     for line in report.lines():
@@ -503,11 +508,12 @@ def _cmd_add(args) -> None:
     embedder = None
     for f in args.files:
         try:
-            extract_text(Path(f))  # fail on a bad file before the model loads
+            # Parse and infer first: a bad file or a missing region is reported before the model loads.
+            prepared = prepare_add(config, f, doc_id=args.doc_id, region=args.region, title=args.title,
+                                   issuer=args.issuer, level=args.level)
             if embedder is None:
                 embedder = _load_embedder(config, None, _stderr)
-            add_document(config, f, doc_id=args.doc_id, region=args.region, title=args.title, issuer=args.issuer,
-                         level=args.level, log=print, embedder=embedder)
+            commit_add(config, prepared, embedder=embedder, log=print)
         except LibraryError as e:
             raise _cli_error(LibraryError(f"{Path(f).name}：{e}")) from None
 
