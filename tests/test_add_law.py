@@ -224,3 +224,15 @@ def test_a_document_repealed_by_another_in_the_corpus_is_repealed(lib, tmp_path)
     assert corpus.status("wuhan-ec-measures", date(2023, 12, 31)) == "unknown"  # not yet repealed
     assert corpus.repealed_by("wuhan-ec-regulation") is None
     assert STATUS_LABELS["repealed"] == "已废止"
+
+
+def test_cli_reports_a_missing_region_before_loading_the_model(lib, tmp_path, monkeypatch, capsys):
+    from assistant import cli, library
+
+    src = tmp_path / "x.txt"
+    src.write_text("关于支持企业发展的若干措施\n一、支持企业发展。\n", encoding="utf-8")
+    monkeypatch.setenv("POLICYQA_CORPUS_DIR", str(lib.corpus_dir))
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(lib.index_dir))
+    monkeypatch.setattr(library, "_load_embedder", lambda *a: pytest.fail("the model was loaded"))
+    assert cli.main(["add", str(src)]) == 2
+    assert capsys.readouterr().err.startswith("错误：x.txt：无法从标题和发文机关确定所属地区：请用 --region 指定")
