@@ -318,3 +318,12 @@ def test_parts_chapters_and_sections_nest_after_a_table_of_contents():
     assert by_path["2"].sections == ("第一编 总则", "第一章 基本规定")
     assert by_path["3"].sections == ("第一编 总则", "第二章 自然人", "第一节 民事权利能力")
     assert report.divisions == {"编": 1, "章": 2, "节": 1}
+
+
+def test_sections_survive_the_index_clause_store(cyber):
+    import json
+
+    from assistant.index import clause_from_json, clause_to_json
+
+    c = cyber["21.3"]
+    assert clause_from_json(json.loads(json.dumps(clause_to_json(c), ensure_ascii=False))) == c
