@@ -883,14 +883,14 @@ def evaluate_runs(
         items = items[:limit]
     label = " + ".join([SEED, *(e.name for e in extras)])
     seed_bot = Assistant.load(config, embedder=embedder, log=log)
-    log(f"run 1/2: {SEED_RUN}")
-    runs = {SEED_RUN: _run_once(seed_bot, items, {SEED}, variants, progress, log)}
     with tempfile.TemporaryDirectory(prefix="policyqa-eval-") as tmp:
-        log(
-            f"run 2/2: {label} — adding {sum(len(e.documents) for e in extras)} documents to a copy of corpus/"
-        )
+        # Staged first: a document the add path refuses stops the evaluation before the long runs.
+        log(f"{label}: adding {sum(len(e.documents) for e in extras)} documents to a scratch copy of corpus/")
         staged = stage_corpus(config, extras, Path(tmp), embedder=seed_bot.embedder, log=log)
         bot = Assistant.load(staged, embedder=seed_bot.embedder, log=log)
+        log(f"run 1/2: {SEED_RUN}")
+        runs = {SEED_RUN: _run_once(seed_bot, items, {SEED}, variants, progress, log)}
+        log(f"run 2/2: {label}")
         runs[label] = _run_once(bot, items, {SEED, *(e.name for e in extras)}, variants, progress, log)
     runs[label]["meta"]["added"] = {
         e.name: {"manifest": _shown(e.manifest), "doc_ids": [d.doc_id for d in e.documents]} for e in extras
