@@ -50,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import REPO_ROOT
+from .config import REPO_ROOT, Config
 
 VARIANTS = ("full", "bm25", "dense", "chunks")
 K = 10
@@ -387,6 +387,8 @@ def load_extra_corpus(manifest: Path | str) -> ExtraCorpus:
         raise ValueError(f"评测语料清单没有列出文档（[[document]]）：{manifest}")
     docs = []
     for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"评测语料清单第 {n} 个文档格式不对（应为 [[document]] 表）：{manifest}")
         file, doc_id = entry.get("file"), entry.get("doc_id")
         if not file or not doc_id:
             raise ValueError(f"评测语料清单第 {n} 个文档缺少 file 或 doc_id：{manifest}")
@@ -399,7 +401,14 @@ def load_extra_corpus(manifest: Path | str) -> ExtraCorpus:
     return ExtraCorpus(str(data.get("name") or manifest.stem), manifest, tuple(docs))
 
 
-def stage_corpus(config, extras: Sequence[ExtraCorpus], workdir: Path, *, embedder=None, log=print):
+def stage_corpus(
+    config: Config,
+    extras: Sequence[ExtraCorpus],
+    workdir: Path,
+    *,
+    embedder=None,
+    log: Callable[[str], None] = print,
+) -> Config:
     """A Config whose corpus is a copy of ``config.corpus_dir`` in ``workdir`` with every extra
     document added through ``library.add_document``; returns that Config.
 
@@ -863,7 +872,7 @@ def _run_once(
 
 
 def evaluate_runs(
-    config,
+    config: Config,
     extras: Sequence[ExtraCorpus],
     dataset: Path = DEFAULT_DATASET,
     variants: Sequence[str] = VARIANTS,
@@ -1008,7 +1017,6 @@ def extra_manifests(args) -> list[Path]:
 
 def cmd_eval(args) -> None:
     from .cli import CLIError
-    from .config import Config
     from .core import Assistant
 
     variants = list(dict.fromkeys(args.variant or VARIANTS))
