@@ -124,6 +124,25 @@ def _checked(fn: Callable[[], Any]) -> Any:
         raise APIError(400, str(e), code="invalid_input") from None
 
 
+class DeclaredBodyLimit:
+    """413 in the API's error shape when a request to /v1 or /api declares a body over the limit.
+
+    (Bodies sent without a length are still cut off by the routes' own ``max_body_size``.)
+    """
+
+    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, prefixes: tuple[str, ...] = ("/v1/", "/api/")) -> None:
+        self.app, self.max_bytes, self.prefixes = app, max_bytes, prefixes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > self.max_bytes:
+                response = error_response(413, _STATUS_MESSAGES[413], code="body_too_large")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 # ------------------------------------------------------------------------------------------ auth
 
 
@@ -341,6 +360,7 @@ def create_api(live: LiveAssistant, *, api_key: str | None = None, title: str = 
         version="1",
     )
     install_error_handlers(app)
+    app.add_middleware(DeclaredBodyLimit)
     limiter = anyio.CapacityLimiter(ASK_CONCURRENCY)
     guard = [Depends(bearer_guard(api_key))]
 
