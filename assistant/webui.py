@@ -661,9 +661,9 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                              **private)
                 preview_btn.click(preview, [upload, *fields], [*fields, add_report, confirm_btn], **private)
                 confirm_btn.click(add, [upload, *fields], [doc_status, upload, *fields, add_report, confirm_btn,
-                                                                 *lists], **private)
+                                                                 *lists], show_progress_on=add_report, **private)
                 remove_btn.click(
-                    remove, [doc, doc], [doc_status, *lists], **private,
+                    remove, [doc, doc], [doc_status, *lists], show_progress_on=doc_status, **private,
                     js="(d, s) => [d && confirm('确定从语料库删除 ' + d + ' 吗？删除后索引随即更新。') ? d : null, s]",
                 )
 
