@@ -264,9 +264,13 @@ def _next_prefix(corpus_dir: Path) -> int:
 def add_document(
     config: Config, path: Path | str, *, doc_id: str | None = None, region: str | None = None,
     title: str | None = None, issuer: str | None = None, level: str | None = None, log: Log = print,
-    embedder=None,
+    embedder=None, dry_run: bool = False,
 ) -> AddReport:
-    """Add one policy file to the corpus and the index; LibraryError (one line) when it can't be."""
+    """Add one policy file to the corpus and the index; LibraryError (one line) when it can't be.
+
+    ``dry_run``: parse, infer and check only, and return the report (``embedded`` 0) without embedding
+    or writing anything: the web UI's preview before the user confirms.
+    """
     path = Path(path)
     corpus_dir = Path(config.corpus_dir)
     text = extract_text(path)
@@ -322,12 +326,14 @@ def add_document(
     units = sorted({u for c in clauses for u in (*c.lead_units, *c.participant_units)})
     if not clauses:
         raise LibraryError(f"{path.name} 中没有可用的条款文字")
-    embedded = _commit(config, corpus, embedder, log, add=files, remove=())
+    embedded = 0 if dry_run else _commit(config, corpus, embedder, log, add=files, remove=())
     report = AddReport(
         doc_id=doc_id, text_file=text_file, meta_file=meta_file, n_clauses=len(clauses),
         clauses_per_level=dict(parse.clauses_per_level), units=units, unplaced_lines=list(parse.unplaced_lines),
         dropped_debris=list(parse.dropped_debris), warnings=list(parse.warnings), embedded=embedded, metadata=meta,
     )
+    if dry_run:
+        return report
     for line in report.lines():
         log(line)
     return report
