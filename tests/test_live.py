@@ -15,7 +15,7 @@ from assistant.live import LiveAssistant, ProgressEmbedder
 from .conftest import CORPUS
 from .fakes import HashEmbedder
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "eval" / "laws"
 LAW = DATA / "beijing-digital-economy-2022.md"  # copied from shared/laws/
 LAW_ID = "beijing-digital-economy-2022"
 LAW_FIELDS = {"doc_id": LAW_ID, "region": "北京市", "issuer": "北京市人民代表大会常务委员会"}

@@ -254,7 +254,7 @@ def test_browser_chat_shows_answer_and_citation_then_unit_table(app_url, angel_a
 
 # --------------------------------------------------------------------------- adding documents in the UI
 
-LAW = REPO / "tests" / "data" / "beijing-digital-economy-2022.md"  # copied from shared/laws/
+LAW = REPO / "eval" / "laws" / "beijing-digital-economy-2022.md"  # copied from shared/laws/
 LAW_ID = "beijing-digital-economy-2022"
 LAW_Q = "数据交易机构应当制定什么规则？"  # 第二十二条 …数据交易机构应当制定数据交易规则…
 
