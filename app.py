@@ -1,6 +1,6 @@
-"""Web UI entry point (see assistant/webui.py)."""
+"""Entry point: the web UI and the HTTP API on one port (see assistant/server.py)."""
 
-from assistant.webui import main
+from assistant.server import main
 
 if __name__ == "__main__":
     main()

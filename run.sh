@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install into .venv (torch CPU build pinned first) and start the web app on http://127.0.0.1:7860
+# Install into .venv (torch CPU build pinned first) and serve the web UI and the API (/v1, /api, /docs)
+# on http://127.0.0.1:7860 (python app.py --help for host, port and login)
 set -euo pipefail
 cd "$(dirname "$0")"
 [ -x .venv/bin/python ] || python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv

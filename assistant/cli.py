@@ -85,8 +85,9 @@ def cmd_search(args: argparse.Namespace) -> None:
     except InputError as e:
         raise CLIError(str(e)) from None
     if args.json:
-        _print_json([{"clause_id": h.clause_id, "score": h.score, "dense": round(h.dense, 4),
-                      "bm25": round(h.bm25, 4)} for h in hits])
+        from .records import hit_record
+
+        _print_json([hit_record(h) for h in hits])
         return
     for rank, h in enumerate(hits, 1):
         c = bot.corpus.clause(h.clause_id)
@@ -95,14 +96,10 @@ def cmd_search(args: argparse.Namespace) -> None:
 
 def cmd_clauses(args: argparse.Namespace) -> None:
     from .corpus import load_corpus
+    from .records import clause_record
 
     corpus = load_corpus(Config.from_env().corpus_dir)
-    rows = [
-        {"clause_id": c.clause_id, "doc_id": c.doc_id, "path": c.path, "heading": c.heading, "text": c.text,
-         "lead_units": list(c.lead_units), "participant_units": list(c.participant_units),
-         "label": c.label, "level": c.level}
-        for c in corpus.clauses
-    ]
+    rows = [clause_record(c) for c in corpus.clauses]
     if args.json:
         _print_json(rows)
         return
@@ -112,14 +109,14 @@ def cmd_clauses(args: argparse.Namespace) -> None:
 
 def cmd_units(args: argparse.Namespace) -> None:
     from .corpus import load_corpus
+    from .records import unit_record
     from .units import UnitIndex
 
     index = UnitIndex.build(load_corpus(Config.from_env().corpus_dir).clauses)
     entries = index.lookup(args.name) if args.name else index.entries()
     if args.name and not entries:
         raise CLIError(f"没有找到单位：{args.name}")
-    rows = [{"name": e.name, "aliases": list(e.aliases), "lead": list(e.lead), "participant": list(e.participant)}
-            for e in entries]
+    rows = [unit_record(e) for e in entries]
     if args.json:
         _print_json(rows)
         return

@@ -192,7 +192,8 @@ class Assistant:
     def retriever(self, k: int = 10, **filters) -> PolicyRetriever:
         """A LangChain retriever over this assistant's index."""
         return PolicyRetriever(
-            searcher=self.searcher, k=k, filters=Filters.of(filters.get("doc_ids"), filters.get("region"))
+            searcher=self.searcher, k=k, filters=Filters.of(filters.get("doc_ids"), filters.get("region")),
+            today=self.today(),
         )
 
     def ask(self, question: str, history: list[dict] | None = None, **options) -> Answer:

@@ -1,6 +1,17 @@
 """Evaluation harness: run the assistant (and retrieval baselines) over eval/questions.jsonl.
 
-``python -m assistant eval [--dataset FILE] [--variant full|bm25|dense|chunks ...] [--out eval/] [--limit N]``
+``python -m assistant eval [--dataset FILE] [--variant full|bm25|dense|chunks ...] [--out eval/] [--limit N]
+[--with-laws] [--extra MANIFEST ...]``
+
+Corpora
+  Items without a ``corpus`` field are about the documents in corpus/. Items with one (e.g.
+  ``"corpus": "laws"``) need extra documents, listed in a manifest (eval/laws/laws.toml: file,
+  doc_id, region, level per document, as a user would pass them to ``python -m assistant add``).
+  Without ``--extra``/``--with-laws`` those items are skipped and the report says how many.
+  With it there are two runs: the seed corpus as shipped (extra items skipped), then a scratch copy
+  of corpus/ with the extra documents added through ``library.add_document`` (temporary corpus_dir
+  and index_dir; the repository's corpus/ and index/ are only read), all items. The report shows
+  both, the extra items alone, and the seed items with the extra documents present vs without.
 
 Variants
   full    ``Assistant.ask`` (answer-level metrics) and ``Assistant.retrieve`` (hybrid, k=10).
@@ -22,25 +33,33 @@ or ``p`` starts with ``g + "."``; citing a parent does not satisfy a child.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
+import shutil
 import sys
+import tempfile
 import time
+import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .config import REPO_ROOT
+from .config import REPO_ROOT, Config
 
 VARIANTS = ("full", "bm25", "dense", "chunks")
 K = 10
 RECALL_KS = (1, 3, 5, 10)
 DEFAULT_DATASET = REPO_ROOT / "eval" / "questions.jsonl"
 DEFAULT_OUT = REPO_ROOT / "eval"
+DEFAULT_LAWS = REPO_ROOT / "eval" / "laws" / "laws.toml"
+SEED = "seed"  # the corpus of items that carry no "corpus" field: corpus/ as shipped
+SEED_RUN = "seed corpus"
 
 # ---------------------------------------------------------------------------- pure metric functions
 
@@ -305,6 +324,117 @@ def load_dataset(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def item_corpus(item: dict) -> str:
+    """Which corpus an item needs: its ``corpus`` field, or the seed corpus when it has none."""
+    return item.get("corpus") or SEED
+
+
+def select_items(items: Sequence[dict], corpora: Collection[str]) -> tuple[list[dict], dict[str, int]]:
+    """The items whose corpus is available, and how many were skipped per missing corpus."""
+    kept = [it for it in items if item_corpus(it) in corpora]
+    skipped = Counter(item_corpus(it) for it in items if item_corpus(it) not in corpora)
+    return kept, dict(sorted(skipped.items()))
+
+
+# ---------------------------------------------------------------------------- extra corpora
+
+
+@dataclass(frozen=True)
+class ExtraDocument:
+    """One document of an extra corpus, with the options a user would give ``assistant add``."""
+
+    path: Path
+    doc_id: str
+    region: str | None = None
+    level: str | None = None
+    title: str | None = None
+    issuer: str | None = None
+
+    def add_options(self) -> dict[str, str]:
+        """Only the options the manifest sets, so ``add`` infers the rest exactly as for a user."""
+        opts = {
+            "doc_id": self.doc_id,
+            "region": self.region,
+            "level": self.level,
+            "title": self.title,
+            "issuer": self.issuer,
+        }
+        return {k: v for k, v in opts.items() if v}
+
+
+@dataclass(frozen=True)
+class ExtraCorpus:
+    """Documents added on top of corpus/ for items marked ``"corpus": name``."""
+
+    name: str
+    manifest: Path
+    documents: tuple[ExtraDocument, ...]
+
+
+def load_extra_corpus(manifest: Path | str) -> ExtraCorpus:
+    """Read a manifest (see eval/laws/laws.toml); ValueError with a one-line message when it is unusable."""
+    manifest = Path(manifest)
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"找不到评测语料清单：{manifest}") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(
+            f"无法读取评测语料清单 {manifest}：{str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        ) from None
+    entries = data.get("document")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"评测语料清单没有列出文档（[[document]]）：{manifest}")
+    docs = []
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"评测语料清单第 {n} 个文档格式不对（应为 [[document]] 表）：{manifest}")
+        file, doc_id = entry.get("file"), entry.get("doc_id")
+        if not file or not doc_id:
+            raise ValueError(f"评测语料清单第 {n} 个文档缺少 file 或 doc_id：{manifest}")
+        path = (manifest.parent / file).resolve()
+        if not path.is_file():
+            raise ValueError(f"评测语料清单列出的文件不存在：{path}")
+        docs.append(
+            ExtraDocument(path, doc_id, *(entry.get(k) for k in ("region", "level", "title", "issuer")))
+        )
+    return ExtraCorpus(str(data.get("name") or manifest.stem), manifest, tuple(docs))
+
+
+def stage_corpus(
+    config: Config,
+    extras: Sequence[ExtraCorpus],
+    workdir: Path,
+    *,
+    embedder=None,
+    log: Callable[[str], None] = print,
+) -> Config:
+    """A Config whose corpus is a copy of ``config.corpus_dir`` in ``workdir`` with every extra
+    document added through ``library.add_document``; returns that Config.
+
+    The index starts as a copy of ``config.index_dir`` (when there is one) so unchanged passages are
+    reused instead of embedded again; the originals are only read, never written.
+    """
+    from .library import add_document
+
+    workdir = Path(workdir)
+    corpus_dir, index_dir = workdir / "corpus", workdir / "index"
+    corpus_dir.mkdir(parents=True)
+    for p in Path(config.corpus_dir).iterdir():
+        if p.is_file() and not p.name.startswith("."):
+            shutil.copy2(p, corpus_dir / p.name)
+    if Path(config.index_dir).is_dir():
+        shutil.copytree(config.index_dir, index_dir)
+    staged = dataclasses.replace(config, corpus_dir=corpus_dir, index_dir=index_dir)
+    for extra in extras:
+        for doc in extra.documents:
+            try:
+                add_document(staged, doc.path, **doc.add_options(), log=log, embedder=embedder)
+            except ValueError as e:  # LibraryError: one line for the user
+                raise ValueError(f"无法把 {doc.path.name} 加入评测语料（{extra.name}）：{e}") from None
+    return staged
+
+
 def retrieval_question(item: dict) -> str:
     if item.get("history"):
         from .conversation import rewrite
@@ -504,10 +634,23 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def render_markdown(items: Sequence[dict], report: dict) -> str:
+def _skipped_note(skipped: dict[str, int]) -> list[str]:
+    if not skipped:
+        return []
+    what = ", ".join(f"{name}: {n}" for name, n in skipped.items())
+    return [
+        f"Skipped {sum(skipped.values())} items that need documents this corpus does not hold ({what}); "
+        "`python -m assistant eval --with-laws` (or `--extra MANIFEST`) runs them on a copy of corpus/ "
+        "with those documents added.",
+        "",
+    ]
+
+
+def _render_run(items: Sequence[dict], report: dict, h: str = "#") -> list[str]:
+    """One run's tables: headline per variant, per-type per variant, failing items (full)."""
     summary, results, meta = report["summary"], report["results"], report["meta"]
     variants = list(results)
-    out = ["# Evaluation report", ""]
+    out: list[str] = []
     keys = HEADLINE + ["errors", "retrieve_p50_ms", "retrieve_p95_ms", "ask_p50_ms", "ask_p95_ms"]
     rows = [[LABELS[k]] + [_fmt(summary[v]["overall"].get(k), k) for v in variants] for k in keys]
     out += _table(["metric", *variants], rows)
@@ -520,6 +663,7 @@ def render_markdown(items: Sequence[dict], report: dict) -> str:
         "ones; cite P over items that cite something.",
         "",
     ]
+    out += _skipped_note(meta.get("skipped") or {})
     if "chunks" in meta:
         c = meta["chunks"]
         out += [
@@ -530,7 +674,7 @@ def render_markdown(items: Sequence[dict], report: dict) -> str:
     for v in variants:
         names = RETRIEVAL_METRICS + (ANSWER_METRICS if v in ANSWER_VARIANTS else [])
         cols = ["n", *names, "errors", "retrieve_p50_ms"] + (["ask_p50_ms"] if v in ANSWER_VARIANTS else [])
-        out += [f"## Per type: {v}", ""]
+        out += [f"{h}# Per type: {v}", ""]
         rows = []
         for t, agg in [*summary[v]["per_type"].items(), ("**all**", summary[v]["overall"])]:
             rows.append([t] + [_fmt(agg.get(c), c) for c in cols])
@@ -538,9 +682,9 @@ def render_markdown(items: Sequence[dict], report: dict) -> str:
     if "full" in results:
         fails = [(it, r, failing(it, r)) for it, r in zip(items, results["full"], strict=True)]
         fails = [f for f in fails if f[2]]
-        out += [f"## Failing items (full): {len(fails)} of {len(items)}", ""]
+        out += [f"{h}# Failing items (full): {len(fails)} of {len(items)}", ""]
         for it, r, why in fails:
-            out += [f"### {it['id']} ({it['type']})", "", f"- question: {it['question']}"]
+            out += [f"{h}## {it['id']} ({it['type']})", "", f"- question: {it['question']}"]
             if it.get("history"):
                 out.append(
                     f"- history: {' / '.join(t['content'][:60] for t in it['history'] if t['role'] == 'user')}"
@@ -555,7 +699,24 @@ def render_markdown(items: Sequence[dict], report: dict) -> str:
                 f"- why: {'; '.join(why)}",
                 "",
             ]
-    return "\n".join(out) + "\n"
+    return out
+
+
+def render_markdown(items: Sequence[dict], report: dict) -> str:
+    if "runs" in report:
+        return render_markdown_runs(report)
+    return "\n".join(["# Evaluation report", "", *_render_run(items, report)]) + "\n"
+
+
+def _plot_series(report: dict) -> dict[str, tuple[dict, bool]]:
+    """Bars to draw: label → (summary of one variant, has answer metrics)."""
+    if "runs" not in report:
+        return {v: (summ, v in ANSWER_VARIANTS) for v, summ in report["summary"].items()}
+    return {
+        f"{v} · {label}": (summ, v in ANSWER_VARIANTS)
+        for label, run_report in report["runs"].items()
+        for v, summ in run_report["summary"].items()
+    }
 
 
 def render_plot(report: dict, path: Path) -> None:
@@ -564,30 +725,65 @@ def render_plot(report: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    summary = report["summary"]
-    variants = list(summary)
-    types = [*next(iter(summary.values()))["per_type"], "all"]
+    series = _plot_series(report)
+    types = list(dict.fromkeys(t for summ, _ in series.values() for t in summ["per_type"])) + ["all"]
     metrics = ["recall@5", "mrr", "citation_recall", "must_include", "refusal_acc"]
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(11, 3.2 * len(metrics)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(metrics), 1, figsize=(max(11, 0.8 * len(types)), 3.2 * len(metrics)), squeeze=False
+    )
     for ax, metric in zip(axes[:, 0], metrics, strict=True):
-        shown = [v for v in variants if metric in RETRIEVAL_METRICS or v in ANSWER_VARIANTS]
+        shown = [label for label, (_, answers) in series.items() if metric in RETRIEVAL_METRICS or answers]
         width = 0.8 / max(len(shown), 1)
         x = np.arange(len(types))
-        for j, v in enumerate(shown):
+        for j, label in enumerate(shown):
+            summ = series[label][0]
             vals = []
             for t in types:
-                agg = summary[v]["overall"] if t == "all" else summary[v]["per_type"][t]
+                agg = summ["overall"] if t == "all" else summ["per_type"].get(t, {})
                 val = agg.get(metric)
                 vals.append(np.nan if val is None else val)
-            ax.bar(x + (j - (len(shown) - 1) / 2) * width, vals, width, label=v)
+            ax.bar(x + (j - (len(shown) - 1) / 2) * width, vals, width, label=label)
         ax.set_xticks(x, types, fontsize=8)
         ax.set_ylim(0, 1.05)
         ax.set_title(LABELS.get(metric, metric), fontsize=10)
-        ax.legend(fontsize=7, loc="lower right")
+        if shown:
+            ax.legend(fontsize=7, loc="lower right")
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _item_records(it: dict, run_report: dict, i: int) -> dict:
+    return {
+        v: {**recs[i], "metrics": item_metrics(it, recs[i], v in ANSWER_VARIANTS)}
+        for v, recs in run_report["results"].items()
+    }
+
+
+def _json_payload(items: Sequence[dict], report: dict) -> dict:
+    if "runs" not in report:
+        return {
+            "meta": report["meta"],
+            "summary": report["summary"],
+            "items": [
+                {"id": it["id"], "type": it["type"], **_item_records(it, report, i)}
+                for i, it in enumerate(items)
+            ],
+        }
+    per_item: dict[str, dict] = {}
+    for label, run_report in report["runs"].items():
+        for i, it in enumerate(run_report["items"]):
+            entry = per_item.setdefault(
+                it["id"], {"id": it["id"], "type": it["type"], "corpus": item_corpus(it), "runs": {}}
+            )
+            entry["runs"][label] = _item_records(it, run_report, i)
+    return {
+        "meta": report["meta"],
+        "runs": {label: {"meta": r["meta"], "summary": r["summary"]} for label, r in report["runs"].items()},
+        "comparison": report["comparison"],
+        "items": list(per_item.values()),
+    }
 
 
 def write_reports(items: Sequence[dict], report: dict, out_dir: Path) -> dict[str, Path]:
@@ -595,22 +791,9 @@ def write_reports(items: Sequence[dict], report: dict, out_dir: Path) -> dict[st
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"md": out_dir / "report.md", "json": out_dir / "report.json", "png": out_dir / "report.png"}
     paths["md"].write_text(render_markdown(items, report), encoding="utf-8")
-    payload = {
-        "meta": report["meta"],
-        "summary": report["summary"],
-        "items": [
-            {
-                "id": it["id"],
-                "type": it["type"],
-                **{
-                    v: {**recs[i], "metrics": item_metrics(it, recs[i], v in ANSWER_VARIANTS)}
-                    for v, recs in report["results"].items()
-                },
-            }
-            for i, it in enumerate(items)
-        ],
-    }
-    paths["json"].write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+    paths["json"].write_text(
+        json.dumps(_json_payload(items, report), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     render_plot(report, paths["png"])
     return paths
 
@@ -622,24 +805,218 @@ def evaluate(
     out_dir: Path | None = None,
     limit: int | None = None,
     progress: bool = True,
+    corpora: Collection[str] = (SEED,),
 ) -> dict:
-    """Run and (when ``out_dir`` is given) write the reports; returns the report dict."""
+    """Run and (when ``out_dir`` is given) write the reports; returns the report dict.
+
+    Only items whose corpus is in ``corpora`` are run (``bot`` must hold those documents); the
+    others are counted in ``report["meta"]["skipped"]``.
+    """
     items = load_dataset(dataset)
     if limit:
         items = items[:limit]
+    items, skipped = select_items(items, corpora)
     report = run(bot, items, variants, progress=progress)
+    report["meta"]["skipped"] = skipped
     report["items"] = items
     if out_dir is not None:
         report["paths"] = {k: str(p) for k, p in write_reports(items, report, out_dir).items()}
     return report
 
 
+def _subset(run_report: dict, keep: Callable[[dict], bool]) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The items of a run that ``keep`` accepts, with their records per variant."""
+    idx = [i for i, it in enumerate(run_report["items"]) if keep(it)]
+    items = [run_report["items"][i] for i in idx]
+    return items, {v: [recs[i] for i in idx] for v, recs in run_report["results"].items()}
+
+
+def compare_runs(base: dict, extended: dict) -> dict:
+    """Seed items without vs with the extra documents, and the extra items alone.
+
+    ``seed_without``/``seed_with``/``extra`` are ``summarize`` outputs; ``worse``/``better`` list the
+    seed items whose full-variant verdict (``failing``) flipped between the two runs.
+    """
+    seed_items, seed_recs = _subset(extended, lambda it: item_corpus(it) == SEED)
+    extra_items, extra_recs = _subset(extended, lambda it: item_corpus(it) != SEED)
+    out: dict = {
+        "seed_without": summarize(base["items"], base["results"]),
+        "seed_with": summarize(seed_items, seed_recs),
+        "extra": summarize(extra_items, extra_recs) if extra_items else {},
+        "worse": [],
+        "better": [],
+    }
+    if "full" in base["results"] and "full" in extended["results"]:
+        before = {
+            it["id"]: failing(it, r) for it, r in zip(base["items"], base["results"]["full"], strict=True)
+        }
+        for it, r in zip(seed_items, seed_recs["full"], strict=True):
+            now, was = failing(it, r), before.get(it["id"])
+            if was is None:
+                continue
+            if now and not was:
+                out["worse"].append({"id": it["id"], "type": it["type"], "why": now})
+            elif was and not now:
+                out["better"].append({"id": it["id"], "type": it["type"], "why_before": was})
+    return out
+
+
+def _run_once(
+    bot, items: Sequence[dict], corpora: Collection[str], variants: Sequence[str], progress: bool, log
+) -> dict:
+    kept, skipped = select_items(items, corpora)
+    report = run(bot, kept, variants, progress=progress, log=log)
+    report["meta"]["skipped"] = skipped
+    report["items"] = kept
+    return report
+
+
+def evaluate_runs(
+    config: Config,
+    extras: Sequence[ExtraCorpus],
+    dataset: Path = DEFAULT_DATASET,
+    variants: Sequence[str] = VARIANTS,
+    out_dir: Path | None = None,
+    limit: int | None = None,
+    progress: bool = True,
+    embedder=None,
+    log: Callable[[str], None] | None = None,
+) -> dict:
+    """Two runs: the corpus of ``config`` (items needing ``extras`` skipped), then a scratch copy
+    with the ``extras`` added (every item); see the module docstring. Returns the combined report."""
+    from .core import Assistant
+
+    log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+    items = load_dataset(dataset)
+    if limit:
+        items = items[:limit]
+    label = " + ".join([SEED, *(e.name for e in extras)])
+    seed_bot = Assistant.load(config, embedder=embedder, log=log)
+    with tempfile.TemporaryDirectory(prefix="policyqa-eval-") as tmp:
+        # Staged first: a document the add path refuses stops the evaluation before the long runs.
+        log(f"{label}: adding {sum(len(e.documents) for e in extras)} documents to a scratch copy of corpus/")
+        staged = stage_corpus(config, extras, Path(tmp), embedder=seed_bot.embedder, log=log)
+        bot = Assistant.load(staged, embedder=seed_bot.embedder, log=log)
+        log(f"run 1/2: {SEED_RUN}")
+        runs = {SEED_RUN: _run_once(seed_bot, items, {SEED}, variants, progress, log)}
+        log(f"run 2/2: {label}")
+        runs[label] = _run_once(bot, items, {SEED, *(e.name for e in extras)}, variants, progress, log)
+    runs[label]["meta"]["added"] = {
+        e.name: {"manifest": _shown(e.manifest), "doc_ids": [d.doc_id for d in e.documents]} for e in extras
+    }
+    report = {
+        "meta": {
+            "dataset": _shown(dataset),
+            "n_items": len(items),
+            "variants": list(variants),
+            "runs": list(runs),
+        },
+        "runs": runs,
+        "comparison": compare_runs(runs[SEED_RUN], runs[label]),
+        "items": items,
+    }
+    if out_dir is not None:
+        report["paths"] = {k: str(p) for k, p in write_reports(items, report, out_dir).items()}
+    return report
+
+
+COMPARE_METRICS = ["recall@5", "citation_recall", "must_include", "refusal_acc", "false_refusal"]
+
+
+def _shown(path: Path | str) -> str:
+    """A path as the report prints it: relative to the repository when it lies inside."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def render_markdown_runs(report: dict) -> str:
+    """The report for two runs: headline side by side, seed items without vs with the extra
+    documents, the extra items alone, then each run in full."""
+    runs, comp = report["runs"], report["comparison"]
+    (base_label, base), (ext_label, ext) = list(runs.items())
+    v = "full" if "full" in ext["results"] else next(iter(ext["results"]))
+    names = RETRIEVAL_METRICS + (ANSWER_METRICS if v in ANSWER_VARIANTS else [])
+    extra_names = " + ".join(ext["meta"].get("added", {})) or "extra"
+    added = "; ".join(
+        f"{name}: {', '.join(a['doc_ids'])} from `{a['manifest']}`"
+        for name, a in ext["meta"].get("added", {}).items()
+    )
+    out = [
+        "# Evaluation report",
+        "",
+        f"Two runs over `{report['meta']['dataset']}` ({report['meta']['n_items']} items): "
+        f"**{base_label}** — corpus/ as shipped, {base['meta']['n_items']} items "
+        f"(skipped {sum(base['meta']['skipped'].values())}: {', '.join(f'{k} {n}' for k, n in base['meta']['skipped'].items()) or 'none'}); "
+        f"**{ext_label}** — a scratch copy of corpus/ with the documents added through `library.add_document` "
+        f"({added}), {ext['meta']['n_items']} items. Variant shown in the comparisons: `{v}`.",
+        "",
+        f"## Headline ({v})",
+        "",
+    ]
+    cols = {
+        base_label: comp["seed_without"].get(v, {}).get("overall", {}),
+        f"{ext_label}: seed items": comp["seed_with"].get(v, {}).get("overall", {}),
+        f"{ext_label}: {extra_names} items": comp["extra"].get(v, {}).get("overall", {})
+        if comp["extra"]
+        else {},
+        f"{ext_label}: all": ext["summary"][v]["overall"],
+    }
+    keys = ["n", *names, "errors", "ask_p50_ms" if v in ANSWER_VARIANTS else "retrieve_p50_ms"]
+    out += _table(
+        ["metric", *cols], [[LABELS.get(k, k)] + [_fmt(c.get(k), k) for c in cols.values()] for k in keys]
+    )
+    out += ["", f"## Seed items with the {extra_names} documents present vs without ({v})", ""]
+    shown = [m for m in COMPARE_METRICS if m in names]
+    header = ["type", "n"] + [f"{LABELS[m]} {w}" for m in shown for w in ("without", "with", "Δ")]
+    rows = []
+    without, with_ = comp["seed_without"].get(v, {}), comp["seed_with"].get(v, {})
+    for t in [*without.get("per_type", {}), "**all**"]:
+        a = without["overall"] if t == "**all**" else without["per_type"][t]
+        b = with_["overall"] if t == "**all**" else with_["per_type"].get(t, {})
+        row = [t, _fmt(a.get("n"))]
+        for m in shown:
+            x, y = a.get(m), b.get(m)
+            row += [_fmt(x, m), _fmt(y, m), "n/a" if x is None or y is None else f"{y - x:+.3f}"]
+        rows.append(row)
+    out += _table(header, rows) + [""]
+    for key, title in (("worse", "pass without, fail with"), ("better", "fail without, pass with")):
+        flips = comp.get(key, [])
+        out.append(f"Seed items that {title} the {extra_names} documents: {len(flips)}")
+        out += [
+            f"- {f['id']} ({f['type']}): {'; '.join(f.get('why') or f.get('why_before') or [])}"
+            for f in flips
+        ]
+        out.append("")
+    if comp["extra"]:
+        out += [f"## {extra_names} items alone ({ext_label}, {v})", ""]
+        cols2 = ["n", *names]
+        extra = comp["extra"][v]
+        rows = [
+            [t] + [_fmt(agg.get(c), c) for c in cols2]
+            for t, agg in [*extra["per_type"].items(), ("**all**", extra["overall"])]
+        ]
+        out += _table(["type", *[LABELS.get(c, c) for c in cols2]], rows) + [""]
+    for label, run_report in runs.items():
+        out += [f"## Run: {label}", "", *_render_run(run_report["items"], run_report, h="##")]
+    return "\n".join(out) + "\n"
+
+
 # ---------------------------------------------------------------------------- CLI
+
+
+def extra_manifests(args) -> list[Path]:
+    """The manifests asked for on the command line: every ``--extra``, plus eval/laws with ``--with-laws``."""
+    paths = [Path(m) for m in (getattr(args, "extra", None) or [])]
+    if getattr(args, "with_laws", False):
+        paths.append(DEFAULT_LAWS)
+    return list(dict.fromkeys(p.resolve() for p in paths))
 
 
 def cmd_eval(args) -> None:
     from .cli import CLIError
-    from .config import Config
     from .core import Assistant
 
     variants = list(dict.fromkeys(args.variant or VARIANTS))
@@ -648,9 +1025,22 @@ def cmd_eval(args) -> None:
         raise CLIError(f"未知变体：{'、'.join(unknown)}（可选 {'、'.join(VARIANTS)}）")
     if not Path(args.dataset).is_file():
         raise CLIError(f"找不到评测集：{args.dataset}")
-    bot = Assistant.load(Config.from_env())
-    report = evaluate(bot, Path(args.dataset), variants, Path(args.out), args.limit)
-    first = render_markdown(report["items"], report).split("\n\n")[1]
+    try:
+        extras = [load_extra_corpus(m) for m in extra_manifests(args)]
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    if not extras:
+        bot = Assistant.load(Config.from_env())
+        report = evaluate(bot, Path(args.dataset), variants, Path(args.out), args.limit)
+        first = render_markdown(report["items"], report).split("\n\n")[1]
+    else:
+        try:
+            report = evaluate_runs(
+                Config.from_env(), extras, Path(args.dataset), variants, Path(args.out), args.limit
+            )
+        except ValueError as e:  # a document the add path refused
+            raise CLIError(str(e)) from None
+        first = render_markdown_runs(report).split("\n\n")[3]
     print(first)
     print(f"\n报告已写入 {report['paths']['md']}、{report['paths']['json']}、{report['paths']['png']}")
 
@@ -667,4 +1057,15 @@ def register_cli(sub) -> None:
     )
     p.add_argument("--out", default=str(DEFAULT_OUT))
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument(
+        "--with-laws",
+        action="store_true",
+        help="再在加入 eval/laws 三部法规的语料副本上评测一次（报告两次运行；等同 --extra eval/laws/laws.toml）",
+    )
+    p.add_argument(
+        "--extra",
+        action="append",
+        metavar="MANIFEST",
+        help="额外文档清单（TOML，格式见 eval/laws/laws.toml）；其文档加入语料副本后再评测一次（可重复）",
+    )
     p.set_defaults(func=cmd_eval)

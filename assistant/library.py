@@ -354,10 +354,16 @@ def prepare_add(
 def add_document(
     config: Config, path: Path | str, *, doc_id: str | None = None, region: str | None = None,
     title: str | None = None, issuer: str | None = None, level: str | None = None, log: Log = print,
-    embedder=None,
+    embedder=None, dry_run: bool = False,
 ) -> AddReport:
-    """Add one policy file to the corpus and the index; LibraryError (one line) when it can't be."""
+    """Add one policy file to the corpus and the index; LibraryError (one line) when it can't be.
+
+    ``dry_run``: parse, infer and check only, and return the report (``embedded`` 0) without embedding
+    or writing anything: the web UI's preview before the user confirms.
+    """
     prepared = prepare_add(config, path, doc_id=doc_id, region=region, title=title, issuer=issuer, level=level)
+    if dry_run:
+        return prepared.report
     return commit_add(config, prepared, embedder=embedder, log=log)
 
 

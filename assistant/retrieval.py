@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict
 
 from .clauses import Clause
@@ -130,21 +132,38 @@ class HybridSearcher:
 
 
 class PolicyRetriever(BaseRetriever):
-    """LangChain face of the searcher: Documents whose metadata carries the clause reference."""
+    """LangChain face of the searcher: Documents whose metadata carries the clause reference.
+
+    ``k`` (and ``filters``) set at construction can be overridden per call: ``invoke(query, k=3)``.
+    Metadata people filter on: doc_id, clause_id, label, region, level, status (validity on ``today``).
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     searcher: HybridSearcher
     k: int = 10
     filters: Filters | None = None
+    today: date | None = None  # for the status metadata; None means the real date at query time
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None,
+        filters: Filters | None = None,
     ) -> list[LCDocument]:
-        return to_documents(self.searcher.corpus, self.searcher.search(query, self.k, self.filters))
+        hits = self.searcher.search(query, self.k if k is None else k, filters or self.filters)
+        return to_documents(self.searcher.corpus, hits, self.today or date.today())
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, k: int | None = None,
+        filters: Filters | None = None,
+    ) -> list[LCDocument]:
+        # Search is CPU work: off the event loop, with the per-call k (the base class drops it).
+        return await run_in_executor(
+            None, self._get_relevant_documents, query, run_manager=run_manager.get_sync(), k=k, filters=filters
+        )
 
 
-def to_documents(corpus: Corpus, hits: Iterable[Hit]) -> list[LCDocument]:
+def to_documents(corpus: Corpus, hits: Iterable[Hit], today: date | None = None) -> list[LCDocument]:
+    today = today or date.today()
     docs = []
     for h in hits:
         c = corpus.clause(h.clause_id)
@@ -156,8 +175,8 @@ def to_documents(corpus: Corpus, hits: Iterable[Hit]) -> list[LCDocument]:
                 page_content=c.text,
                 metadata={
                     "clause_id": c.clause_id, "doc_id": c.doc_id, "path": c.path, "label": c.label,
-                    "heading": c.heading, "doc_title": d.display_title, "region": d.region,
-                    "score": h.score, "lead_units": list(c.lead_units),
+                    "heading": c.heading, "doc_title": d.display_title, "region": d.region, "level": d.level,
+                    "status": d.status(today), "score": h.score, "lead_units": list(c.lead_units),
                     "participant_units": list(c.participant_units),
                 },
             )

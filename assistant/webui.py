@@ -1,5 +1,8 @@
 """The Gradio web UI: a thin shell over `Assistant` (chat, unit responsibilities, documents).
 
+It is mounted on the FastAPI app of assistant/server.py (one process, one port, beside the HTTP API)
+and answers from ``live.current``: documents added or removed in the 文件 tab are served at once.
+
 Every string that comes from a document or from the user is passed through ``html.escape``
 before it goes into an HTML component; the renderers below are pure functions so they can be
 tested without a browser.
@@ -7,11 +10,9 @@ tested without a browser.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import html
 import json
-import os
 import re
 import sys
 import tempfile
@@ -25,8 +26,11 @@ from .corpus import STATUS_LABELS
 
 if TYPE_CHECKING:  # gradio is imported lazily: the CLI and the library do not need it
     import gradio as gr
+    from fastapi import FastAPI
 
     from .core import Answer, Assistant, Citation
+    from .library import AddReport
+    from .live import LiveAssistant
 
 TITLE = "政策问答"
 ALL_REGIONS = "全部"
@@ -310,6 +314,60 @@ def clause_view(bot: Assistant, clause_id: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Adding and removing documents
+
+LEVEL_LABELS = {"national": "全国", "province": "省级", "city": "市级"}
+CLAUSE_LEVEL_NAMES = {0: "正文前/文末/表头", 1: "一级", 2: "二级", 3: "三级"}
+UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf"]
+
+
+def level_choices() -> list[tuple[str, str]]:
+    from .library import LEVELS
+
+    return [(f"{LEVEL_LABELS.get(lv, lv)}（{lv}）", lv) for lv in LEVELS]
+
+
+def render_parse_report(report: AddReport) -> str:
+    """The preview before a document is added: inferred metadata and how the text was parsed."""
+    m = report.metadata
+    title = m.get("title") or (
+        f"{m.get('title_reconstructed', '')}（{m.get('title_note', '')}）" if m.get("title_reconstructed") else ""
+    )
+    levels = "，".join(f"{CLAUSE_LEVEL_NAMES.get(k, k)} {v} 条" for k, v in sorted(report.clauses_per_level.items()))
+    units = "、".join(report.units[:10]) + ("…" if len(report.units) > 10 else "")
+    none = '<span class="pq-muted">未识别</span>'
+    rows = [
+        ("文档编号", esc(report.doc_id)),
+        ("标题", esc(title) or none),
+        ("发文机关", esc(m.get("issuer")) or none),
+        ("地区", esc(m.get("region")) or none),
+        ("级别", esc(LEVEL_LABELS.get(m.get("level", ""), m.get("level", ""))) or none),
+        ("文号", esc(m.get("doc_number")) or none),
+        ("日期", esc(m.get("issued")) or none),
+        ("条款", f"{report.n_clauses} 个" + (f"（{esc(levels)}）" if levels else "")),
+        ("责任单位", f"{len(report.units)} 个" + (f"：{esc(units)}" if units else "")),
+        ("未归位的行", f"{len(report.unplaced_lines)} 行"
+         + "".join(f"<div class='pq-muted'>{esc(_summary(u, 60))}</div>" for u in report.unplaced_lines[:5])),
+        ("丢弃的杂项", f"{len(report.dropped_debris)} 处（页码等）"),
+    ]
+    rows += [("警告", esc(w)) for w in report.warnings]
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return (f'<div class="pq-doc pq-preview"><h3>预览：尚未加入，核对后点“确认加入”</h3>'
+            f"<table>{body}</table></div>")
+
+
+def render_error(message: str) -> str:
+    return f'<p class="pq-error">⚠ {esc(message)}</p>'
+
+
+def prefill(report: AddReport) -> dict[str, str]:
+    """The form fields as the parser inferred them."""
+    m = report.metadata
+    return {"doc_id": report.doc_id, "region": m.get("region", ""), "level": m.get("level", ""),
+            "issuer": m.get("issuer", ""), "title": m.get("title", "")}
+
+
+# ---------------------------------------------------------------------------------------------
 # Feedback
 
 _feedback_lock = threading.Lock()
@@ -366,20 +424,25 @@ def _regions(bot: Assistant) -> list[str]:
     return [r for r in preferred if r in have] + sorted(have - set(preferred))
 
 
-def build_ui(bot: Assistant) -> gr.Blocks:
+def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
+    """The app; handlers answer from ``live.current``, so added or removed documents show at once."""
     import gradio as gr
 
     from .core import InputError
+    from .library import LibraryError
+    from .live import LiveAssistant
 
-    regions = _regions(bot)
-    doc_choices = [(doc_label(d), doc_id) for doc_id, d in bot.documents.items()]
-    unit_names = [e.name for e in bot.units.entries()]
-    first_doc = next(iter(bot.documents), None)
+    live = bot if isinstance(bot, LiveAssistant) else LiveAssistant(bot)
+    start = live.current
+    regions = _regions(start)
+    doc_choices = [(doc_label(d), doc_id) for doc_id, d in start.documents.items()]
+    unit_names = [e.name for e in start.units.entries()]
+    first_doc = next(iter(start.documents), None)
 
     # ------------------------------------------------------------------ chat handlers
     def submit(message: str, chat: list):
         try:
-            question = bot.check_question(message)
+            question = live.current.check_question(message)
         except InputError as e:
             raise gr.Error(str(e), title="无法提问", print_exception=False) from None
         chat = [*chat, {"role": "user", "content": render_user(question)},
@@ -388,8 +451,8 @@ def build_ui(bot: Assistant) -> gr.Blocks:
 
     def answer(question: str, chat: list, turns: list, doc_ids, region, p_region, industry, stage):
         try:
-            result = bot.ask(question, history=list(turns),
-                             **ask_options(doc_ids, region, p_region, industry, stage))
+            result = live.current.ask(question, history=list(turns),
+                                      **ask_options(doc_ids, region, p_region, industry, stage))
         except InputError as e:
             chat = [*chat[:-1], {"role": "assistant", "content": render_notice(f"⚠ {e}")}]
             return chat, turns, None, ""
@@ -408,33 +471,88 @@ def build_ui(bot: Assistant) -> gr.Blocks:
 
     def feedback(rating: str):
         def handler(last, comment):
-            return record_feedback(bot, last, rating, comment), ""
+            return record_feedback(live.current, last, rating, comment), ""
         return handler
 
     # ------------------------------------------------------------------ units / documents handlers
     def show_unit(name: str):
-        rows = unit_table(bot, name)
-        return unit_matches(bot, name), rows, write_csv(rows, name or "")
+        rows = unit_table(live.current, name)
+        return unit_matches(live.current, name), rows, write_csv(rows, name or "")
 
     def show_document(doc_id: str):
+        bot = live.current
         choices = clause_choices(bot, doc_id) if doc_id else []
         first = choices[0][1] if choices else None
         return (document_card(bot, doc_id), gr.update(choices=choices, value=first),
                 clause_view(bot, first or ""))
+
+    def refreshed(selected: str | None = None):
+        """New choices for every list that names documents, regions or units (after a change, on page load)."""
+        bot = live.current
+        docs = [(doc_label(d), doc_id) for doc_id, d in bot.documents.items()]
+        if selected not in bot.documents:
+            selected = next(iter(bot.documents), None)
+        regs = _regions(bot)
+        return (gr.update(choices=docs, value=selected), gr.update(choices=docs, value=[]),
+                gr.update(choices=[ALL_REGIONS, *regs], value=ALL_REGIONS),
+                gr.update(choices=["不限", *regs], value="不限"),
+                gr.update(choices=[e.name for e in bot.units.entries()]))
+
+    def preview(file, doc_id, region, level, issuer, title):
+        """Parse and infer without writing: the report, and the form prefilled from what was inferred."""
+        if not file:
+            return (gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
+                    render_error("请先选择要上传的文件（.txt/.md/.docx/.pdf）"), gr.update(interactive=False))
+        try:
+            report = live.preview(file, doc_id=doc_id, region=region, level=level, issuer=issuer, title=title)
+        except LibraryError as e:
+            return (gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
+                    render_error(f"{Path(file).name}：{e}"), gr.update(interactive=False))
+        f = prefill(report)
+        return (f["doc_id"], f["region"], gr.update(value=f["level"] or None), f["issuer"], f["title"],
+                render_parse_report(report), gr.update(interactive=True))
+
+    def add(file, doc_id, region, level, issuer, title, progress=gr.Progress()):  # noqa: B008
+        if not file:
+            raise gr.Error("请先选择要上传的文件", title="无法加入", print_exception=False)
+        progress(0, desc="正在解析并核对…")
+
+        def embedded(done: int, total: int) -> None:
+            desc = "正在嵌入新文件的段落" if done < total else "正在写入索引并载入…"
+            progress((done, total), desc=desc, unit="段")
+
+        try:
+            report = live.add(file, progress=embedded, doc_id=doc_id, region=region, level=level, issuer=issuer,
+                              title=title)
+        except LibraryError as e:
+            raise gr.Error(f"{Path(file).name}：{e}", title="无法加入", print_exception=False) from None
+        status = (f"已加入 {report.doc_id}：{report.n_clauses} 个条款，新嵌入 {report.embedded} 个段落。"
+                  "现在就可以在“政策问答”中提问。")
+        return (status, None, "", "", gr.update(value=None), "", "", "", gr.update(interactive=False),
+                *refreshed(report.doc_id))
+
+    def remove(doc_id, selected):
+        if not doc_id:  # nothing selected, or the confirmation was cancelled
+            return ("", *refreshed(selected))
+        try:
+            live.remove(doc_id)
+        except LibraryError as e:
+            raise gr.Error(str(e), title="无法删除", print_exception=False) from None
+        return (f"已删除 {doc_id}，索引已更新。", *refreshed(None))
 
     # ------------------------------------------------------------------ API (for scripts)
     def ask_api(question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None,
                 region: str | None = None) -> dict:
         """Answer a policy question: {answer, refused, citations, retrieved, route, ...} (see interfaces.md)."""
         try:
-            return bot.ask(question, history=history or [], doc_ids=doc_ids or None,
-                           region=region or None).to_json()
+            return live.current.ask(question, history=history or [], doc_ids=doc_ids or None,
+                                    region=region or None).to_json()
         except InputError as e:
             raise gr.Error(str(e), title="无法提问", print_exception=False) from None
 
     def units_api(name: str) -> list[list[str]]:
         """Clauses a unit leads or takes part in: rows [文件, 条款, 角色, 内容摘要]."""
-        return unit_table(bot, name)
+        return unit_table(live.current, name)
 
     private = {"api_visibility": "private"}
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
@@ -465,7 +583,8 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                 with gr.Accordion("筛选与企业画像（可选）", open=False):
                     with gr.Row():
                         f_region = gr.Dropdown([ALL_REGIONS, *regions], value=ALL_REGIONS, label="只看地区")
-                        f_docs = gr.CheckboxGroup(doc_choices, label="只看这些文件（不选则全部）")
+                        f_docs = gr.CheckboxGroup(doc_choices, label="只看这些文件（不选则全部）",
+                                                  elem_id="pq-filter-docs")
                     with gr.Row():
                         p_region = gr.Dropdown(["不限", *regions], value="不限", label="企业所在地")
                         p_industry = gr.Dropdown(INDUSTRIES, value=None, allow_custom_value=True,
@@ -493,7 +612,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                     unit = gr.Dropdown(unit_names, value=None, allow_custom_value=True, filterable=True,
                                        label="单位名称", scale=4, elem_id="pq-unit")
                     unit_btn = gr.Button("查询", variant="primary", scale=1, min_width=80, elem_id="pq-unit-go")
-                unit_info = gr.HTML(unit_matches(bot, ""), js_on_load=None)
+                unit_info = gr.HTML(unit_matches(start, ""), js_on_load=None)
                 unit_rows = gr.Dataframe(headers=UNIT_HEADERS, value=[], interactive=False, wrap=True,
                                          column_widths=["24%", "12%", "10%", "54%"], elem_id="pq-unit-table")
                 unit_csv = gr.DownloadButton("下载 CSV", value=None, size="sm")
@@ -502,66 +621,74 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                             trigger_mode="always_last", **private)
 
             with gr.Tab("文件", id="docs"):
-                doc = gr.Dropdown(doc_choices, value=first_doc, label="政策文件", elem_id="pq-doc")
-                doc_card = gr.HTML(document_card(bot, first_doc or ""), js_on_load=None)
-                first_choices = clause_choices(bot, first_doc) if first_doc else []
+                with gr.Row():
+                    doc = gr.Dropdown(doc_choices, value=first_doc, label="政策文件", elem_id="pq-doc", scale=5)
+                    remove_btn = gr.Button("删除此文件", variant="stop", size="sm", scale=1, min_width=100,
+                                           elem_id="pq-doc-remove")
+                doc_status = gr.Markdown("", elem_id="pq-doc-status")
+                doc_card = gr.HTML(document_card(start, first_doc or ""), js_on_load=None)
+                first_choices = clause_choices(start, first_doc) if first_doc else []
                 clause = gr.Dropdown(first_choices, value=first_choices[0][1] if first_choices else None,
                                      label="条款目录", elem_id="pq-clause")
-                clause_html = gr.HTML(clause_view(bot, first_choices[0][1] if first_choices else ""),
+                clause_html = gr.HTML(clause_view(start, first_choices[0][1] if first_choices else ""),
                                       js_on_load=None)
-                doc.change(show_document, doc, [doc_card, clause, clause_html], **private)
-                clause.change(lambda cid: clause_view(bot, cid), clause, clause_html, **private)
+                with gr.Accordion("加入文件", open=True):
+                    gr.Markdown("上传 .txt / .md / .docx / .pdf（有文字层）文件，UTF-8 或 GBK 均可。先核对下面的"
+                                "解析结果和自动识别的信息（可修改后点“重新预览”），再确认加入；加入后立即可以提问。")
+                    upload = gr.File(label="政策文件", file_types=UPLOAD_TYPES, type="filepath",
+                                     elem_id="pq-upload")
+                    with gr.Row():
+                        a_doc_id = gr.Textbox(label="文档编号（小写英文、数字、连字符）", elem_id="pq-add-doc-id")
+                        a_region = gr.Textbox(label="所属地区（如 武汉市）", elem_id="pq-add-region")
+                        a_level = gr.Dropdown(level_choices(), value=None, label="级别", elem_id="pq-add-level")
+                    with gr.Row():
+                        a_issuer = gr.Textbox(label="发文机关", elem_id="pq-add-issuer")
+                        a_title = gr.Textbox(label="标题（空则取正文第一行）", elem_id="pq-add-title")
+                    with gr.Row():
+                        preview_btn = gr.Button("重新预览", elem_id="pq-add-preview")
+                        confirm_btn = gr.Button("确认加入", variant="primary", interactive=False,
+                                                elem_id="pq-add-confirm")
+                    add_report = gr.HTML("", elem_id="pq-add-report", js_on_load=None)
 
+                fields = [a_doc_id, a_region, a_level, a_issuer, a_title]
+                lists = [doc, f_docs, f_region, p_region, unit]
+                doc.change(show_document, doc, [doc_card, clause, clause_html], **private)
+                clause.change(lambda cid: clause_view(live.current, cid), clause, clause_html, **private)
+                # A fresh upload is previewed with everything inferred; "重新预览" uses the edited fields.
+                upload.upload(lambda f: preview(f, "", "", None, "", ""), upload,
+                              [*fields, add_report, confirm_btn], **private)
+                upload.clear(lambda: ("", gr.update(interactive=False)), None, [add_report, confirm_btn],
+                             **private)
+                preview_btn.click(preview, [upload, *fields], [*fields, add_report, confirm_btn], **private)
+                confirm_btn.click(add, [upload, *fields], [doc_status, upload, *fields, add_report, confirm_btn,
+                                                                 *lists], show_progress_on=add_report, **private)
+                remove_btn.click(
+                    remove, [doc, doc], [doc_status, *lists], show_progress_on=doc_status, **private,
+                    js="(d, s) => [d && confirm('确定从语料库删除 ' + d + ' 吗？删除后索引随即更新。') ? d : null, s]",
+                )
+
+        demo.load(lambda: refreshed(None), None, lists, **private)
         gr.api(ask_api, api_name="ask")
         gr.api(units_api, api_name="units")
     return demo
 
 
-def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, **extra: Any):
-    """Launch with the app's fixed safety settings: no extra file access, no tracebacks, no share link."""
+# Fixed safety settings: no extra file access, no tracebacks, no share link, no telemetry.
+MOUNT_SETTINGS: dict[str, Any] = {
+    "allowed_paths": [], "show_error": False, "css": CSS, "footer_links": ["api"], "run_history": False,
+    "enable_monitoring": False, "mcp_server": False, "pwa": False, "ssr_mode": False, "max_file_size": "20mb",
+}
+
+
+def mount(app: FastAPI, demo: gr.Blocks, *, auth=None) -> FastAPI:
+    """Mount the UI at / of the API's FastAPI app (after its routes, so /v1, /api and /docs stay theirs)."""
+    import gradio as gr
+
     demo.queue(default_concurrency_limit=2)
-    return demo.launch(
-        server_name=host, server_port=port, auth=auth, share=False,
-        allowed_paths=[], show_error=False, css=CSS,
-        footer_links=["api"], run_history=False, enable_monitoring=False, mcp_server=False,
-        pwa=False, ssr_mode=False,
-        **extra,
-    )
-
-
-def _parse_auth(raw: str) -> tuple[str, str]:
-    user, sep, password = raw.partition(":")
-    if not sep or not user or not password:
-        raise argparse.ArgumentTypeError("--auth 的格式应为 用户名:密码")
-    return user, password
+    return gr.mount_gradio_app(app, demo, path="", auth=auth, **MOUNT_SETTINGS)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="app.py", description="政策问答 Web 界面")
-    parser.add_argument("--host", default=os.environ.get("POLICYQA_HOST", "127.0.0.1"),
-                        help="监听地址（默认 127.0.0.1；环境变量 POLICYQA_HOST）")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("POLICYQA_PORT", "7860")),
-                        help="端口（默认 7860；环境变量 POLICYQA_PORT）")
-    parser.add_argument("--auth", type=_parse_auth, default=None,
-                        help="访问口令 用户名:密码（环境变量 POLICYQA_AUTH）")
-    args = parser.parse_args(argv)
-    auth = args.auth
-    if auth is None and os.environ.get("POLICYQA_AUTH"):
-        try:
-            auth = _parse_auth(os.environ["POLICYQA_AUTH"])
-        except argparse.ArgumentTypeError as e:
-            parser.error(f"POLICYQA_AUTH: {e}")
+    from .server import main as server_main
 
-    from .core import Assistant
-
-    print("正在加载政策问答助手（首次运行需要建立索引，可能需要几分钟）…", flush=True)
-    bot = Assistant.load(log=lambda m: print(m, flush=True))
-    print(f"已加载 {len(bot.documents)} 份文件、{len(bot.clauses)} 个条款；正在启动网页界面…", flush=True)
-    demo = build_ui(bot)
-    print(f"请在浏览器打开 http://{args.host}:{args.port}/", flush=True)
-    launch(demo, host=args.host, port=args.port, auth=auth)
-
-
-if __name__ == "__main__":
-    main()
+    server_main(argv)

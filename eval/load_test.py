@@ -1,8 +1,10 @@
-"""Load test for the web app's ask API: C concurrent clients × N questions each, via gradio_client.
+"""Load test for the app: C concurrent clients × N questions each, through the OpenAI-compatible
+``/v1/chat/completions`` (the official ``openai`` client, default) or the web UI's Gradio ``/ask``.
 
     python eval/load_test.py --url http://127.0.0.1:7860/          # a running app (python app.py)
     python eval/load_test.py --in-process                         # start the app here, on a free port
     python eval/load_test.py --in-process -c 4 -n 3 --json
+    python eval/load_test.py --in-process --via gradio            # the web UI's queue instead
 
 Only loopback addresses are accepted. The run is bounded in count (clients × questions, capped) and
 in wall time (--timeout: requests still running then count as errors and the run ends). It reports
@@ -31,6 +33,7 @@ sys.path.insert(0, str(HERE.parent))  # run as a script from anywhere in the che
 
 QUESTIONS_FILE = HERE / "questions.jsonl"
 API_NAME = "/ask"  # assistant/webui.py: gr.api(ask_api, api_name="ask")
+VIAS = ("openai", "gradio")
 MAX_CLIENTS = 64
 MAX_PER_CLIENT = 200
 
@@ -102,33 +105,62 @@ def listening_pid(port: int) -> int | None:
 
 
 def start_in_process(bot=None, port: int | None = None):
-    """Build the web UI around ``bot`` (default: Assistant.load()) and serve it on 127.0.0.1."""
-    from assistant import webui
+    """Serve the app (API and web UI, as app.py does) around ``bot`` (default: Assistant.load()) on 127.0.0.1."""
+    from assistant import server
 
     if bot is None:
         from assistant.core import Assistant
 
         bot = Assistant.load()
-    demo = webui.build_ui(bot)
-    port = port or free_port()
-    webui.launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    return demo, f"http://127.0.0.1:{port}/"
+    running = server.start(server.create_app(bot), port=port)
+    return running, running.url
+
+
+def _gradio_asker(url: str, timeout: float):
+    from gradio_client import Client
+
+    client = Client(url, verbose=False, analytics_enabled=False, download_files=False,
+                    httpx_kwargs={"timeout": max(5.0, min(60.0, timeout))})
+
+    def ask(question: str, history: list[dict], remaining: float) -> None:
+        result = client.submit(question, history, None, None, api_name=API_NAME).result(timeout=remaining)
+        if not isinstance(result, dict) or not isinstance(result.get("answer"), str):
+            raise ValueError(f"unexpected response {str(result)[:80]!r}")
+
+    return ask
+
+
+def _openai_asker(url: str, timeout: float):
+    import openai
+
+    client = openai.OpenAI(base_url=url.rstrip("/") + "/v1", api_key=os.environ.get("POLICYQA_API_KEY") or "none",
+                           max_retries=0, timeout=timeout)
+
+    def ask(question: str, history: list[dict], remaining: float) -> None:
+        messages = [*history, {"role": "user", "content": question}]
+        resp = client.with_options(timeout=max(1.0, remaining)).chat.completions.create(
+            model="zhengce-wenda", messages=messages)
+        if not isinstance(resp.choices[0].message.content, str) or "policyqa" not in (resp.model_extra or {}):
+            raise ValueError(f"unexpected response {str(resp)[:80]!r}")
+
+    return ask
 
 
 def run_load(
     url: str | None = None, *, bot=None, clients: int = 20, per_client: int = 10, timeout: float = 300.0,
-    questions: list[tuple[str, list[dict]]] | None = None, pid: int | None = None, log=print,
+    questions: list[tuple[str, list[dict]]] | None = None, pid: int | None = None, log=print, via: str = "openai",
 ) -> dict:
     """Run the load; return the figures. Starts the app in this process when ``url`` is None."""
-    from gradio_client import Client
-
+    if via not in VIAS:
+        raise SystemExit(f"load_test: --via must be one of {', '.join(VIAS)}")
+    make_asker = _openai_asker if via == "openai" else _gradio_asker
     clients = max(1, min(clients, MAX_CLIENTS))
     per_client = max(1, min(per_client, MAX_PER_CLIENT))
     questions = questions or load_questions()
     _no_proxy_for_loopback()
-    demo = None
+    running = None
     if url is None:
-        demo, url = start_in_process(bot)
+        running, url = start_in_process(bot)
         pid = None
     else:
         check_loopback(url)
@@ -141,17 +173,17 @@ def run_load(
     connected: list = []
     for c in range(clients):
         try:
-            connected.append(Client(url, verbose=False, analytics_enabled=False, download_files=False,
-                                    httpx_kwargs={"timeout": max(5.0, min(60.0, timeout))}))
+            connected.append(make_asker(url, timeout))
         except Exception as e:  # noqa: BLE001 — every failure is an error to count
             connected.append(None)
             errors.extend([f"client {c}: connect: {e.__class__.__name__}: {e}"] * per_client)
+    load_before = list(os.getloadavg())
     started = time.perf_counter()
     deadline = started + timeout
 
     def client_loop(c: int) -> None:
-        client = connected[c]
-        if client is None:
+        ask = connected[c]
+        if ask is None:
             return
         for i in range(per_client):
             question, history = questions[(c * per_client + i) % len(questions)]
@@ -162,10 +194,7 @@ def run_load(
                 continue
             t0 = time.perf_counter()
             try:
-                job = client.submit(question, history, None, None, api_name=API_NAME)
-                result = job.result(timeout=remaining)
-                if not isinstance(result, dict) or not isinstance(result.get("answer"), str):
-                    raise ValueError(f"unexpected response {str(result)[:80]!r}")
+                ask(question, history, remaining)
             except Exception as e:  # noqa: BLE001
                 with lock:
                     errors.append(f"client {c} q{i}: {e.__class__.__name__}: {str(e)[:120]}")
@@ -186,6 +215,7 @@ def run_load(
         samples = failed[:5] + ([f"{missing} request(s) still running at the hard timeout"] if missing else [])
         figures = {
             "url": url,
+            "via": via,
             "clients": clients,
             "questions_per_client": per_client,
             "requests": clients * per_client,
@@ -198,15 +228,19 @@ def run_load(
             "wall_s": round(wall, 2),
             "throughput_qps": round(len(done) / wall, 2) if wall else None,
             "peak_rss_mb": peak_rss_mb(pid),
-            "rss_of": "this process (app in-process)" if demo is not None else (f"pid {pid}" if pid else "unknown"),
+            "rss_of": "this process (app in-process)" if running is not None else (f"pid {pid}" if pid else "unknown"),
+            "load_avg_before": load_before,
+            "load_avg_1m_5m_15m": list(os.getloadavg()),
+            "cpus": os.cpu_count(),
         }
     finally:
-        if demo is not None:
-            demo.close()
+        if running is not None:
+            running.close()
     log(
-        f"{figures['ok']}/{figures['requests']} ok, {figures['errors']} errors; p50 {figures['p50_s']} s, "
+        f"[{via}] {figures['ok']}/{figures['requests']} ok, {figures['errors']} errors; p50 {figures['p50_s']} s, "
         f"p95 {figures['p95_s']} s; {figures['throughput_qps']} q/s over {figures['wall_s']} s; "
-        f"peak RSS {figures['peak_rss_mb']} MB ({figures['rss_of']})"
+        f"peak RSS {figures['peak_rss_mb']} MB ({figures['rss_of']}); load average {figures['load_avg_1m_5m_15m']} "
+        f"on {figures['cpus']} CPUs"
     )
     for e in figures["error_samples"]:
         log(f"  error: {e}")
@@ -229,13 +263,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-n", "--questions", type=int, default=10,
                    help=f"questions per client (default 10, max {MAX_PER_CLIENT})")
     p.add_argument("--timeout", type=float, default=600.0, help="hard wall-time limit in seconds (default 600)")
+    p.add_argument("--via", choices=VIAS, default="openai",
+                   help="openai: POST /v1/chat/completions with the openai client (default); gradio: the UI's /ask")
     p.add_argument("--pid", type=int, help="pid of the app for peak RSS (default: the process on --url's port)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = p.parse_args(argv)
     if args.url:
         check_loopback(args.url)
     figures = run_load(args.url, clients=args.clients, per_client=args.questions, timeout=args.timeout,
-                       pid=args.pid, log=(lambda m: print(m, file=sys.stderr)) if args.json else print)
+                       pid=args.pid, via=args.via, log=(lambda m: print(m, file=sys.stderr)) if args.json else print)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0 if figures["errors"] == 0 else 1

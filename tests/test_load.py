@@ -1,4 +1,4 @@
-"""Concurrency: the ask API under concurrent clients, and Assistant.ask from many threads at once."""
+"""Concurrency: the chat API and the UI's ask under concurrent clients, and Assistant.ask from many threads."""
 
 from __future__ import annotations
 
@@ -29,15 +29,16 @@ def _load_test_module():
     return mod
 
 
-def test_load_in_process_has_no_errors(fake_assistant) -> None:
-    pytest.importorskip("gradio")
-    pytest.importorskip("gradio_client")
+@pytest.mark.parametrize("via", ["openai", "gradio"])
+def test_load_in_process_has_no_errors(fake_assistant, via) -> None:
+    pytest.importorskip("openai" if via == "openai" else "gradio_client")
     load = _load_test_module()
     lines: list[str] = []
-    figures = load.run_load(bot=fake_assistant, clients=4, per_client=3, timeout=120, log=lines.append)
+    figures = load.run_load(bot=fake_assistant, clients=4, per_client=3, timeout=120, log=lines.append, via=via)
     assert figures["errors"] == 0, figures["error_samples"]
     assert figures["ok"] == 12 and figures["p95_s"] is not None and figures["peak_rss_mb"] > 0
-    assert figures["url"].startswith("http://127.0.0.1:")
+    assert figures["url"].startswith("http://127.0.0.1:") and figures["via"] == via
+    assert lines[0].startswith(f"[{via}] 12/12 ok, 0 errors")
 
 
 def test_load_refuses_non_loopback_urls() -> None:

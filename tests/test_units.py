@@ -561,7 +561,7 @@ def test_find_in_text_without_units(index: UnitIndex):
 
 # ------------------------------------------------------------------ duties written in prose (laws)
 
-LAWS = REPO / "eval" / "laws" if (REPO / "eval" / "laws").is_dir() else REPO.parent / "shared" / "laws"
+LAWS = REPO / "eval" / "laws"
 
 
 def law_sentence(file: str, start: str) -> str:
