@@ -8,8 +8,12 @@ from .config import Config
 
 
 def __getattr__(name: str):  # lazy: importing the package must not load torch or the model
-    if name in {"Assistant", "Answer", "Citation"}:
-        from . import core
+    if name == "Assistant":
+        from .core import Assistant
 
-        return getattr(core, name)
+        return Assistant
+    if name in {"Answer", "Citation"}:
+        from . import answer_types
+
+        return getattr(answer_types, name)
     raise AttributeError(name)

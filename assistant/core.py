@@ -6,14 +6,17 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 
 from . import index as index_mod
+from .answer_types import Answer
+from .answer_types import Citation as Citation  # re-exported: `from assistant.core import Citation`
+from .answering import AnswerChain, Context
 from .clauses import Clause
 from .config import Config
 from .corpus import Corpus, Document, load_corpus
 from .lexicon import Segmenter, corpus_terms
+from .llm import refine
 from .retrieval import Filters, Hit, HybridSearcher, PolicyRetriever
 from .units import UnitIndex
 
@@ -68,43 +71,6 @@ def check_history(history: object) -> list[dict]:
     return history
 
 
-@dataclass(frozen=True)
-class Citation:
-    clause_id: str
-    doc_title: str
-    label: str
-    quote: str
-    region: str = ""
-    year: int | None = None
-    clause_text: str = ""  # the whole clause, for "show the full clause" and highlighting
-    status: str = ""  # validity of the document today: in_force / expired / not_yet / unknown
-
-
-@dataclass
-class Answer:
-    answer: str
-    citations: list[Citation]
-    refused: bool
-    retrieved: list[tuple[str, float]]
-    route: str = "fact"
-    rewritten_question: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {
-            "answer": self.answer,
-            "refused": self.refused,
-            "citations": [
-                {"clause_id": c.clause_id, "doc_title": c.doc_title, "label": c.label, "quote": c.quote,
-                 "region": c.region, "year": c.year, "status": c.status}
-                for c in self.citations
-            ],
-            "retrieved": [{"clause_id": cid, "score": s} for cid, s in self.retrieved],
-            "route": self.route,
-            "rewritten_question": self.rewritten_question,
-        }
-
-
 class Assistant:
     """Loaded once, then shared: every public method is safe to call from several threads."""
 
@@ -120,9 +86,10 @@ class Assistant:
         self.searcher = HybridSearcher(
             corpus, vectors, self._embed_query, self.segmenter, config.candidates, config.rrf_k
         )
-        from .answer import AnswerChain  # answering sits on top of retrieval
-
-        self._chain = AnswerChain(self)
+        self._chain = AnswerChain(
+            Context(corpus=corpus, searcher=self.searcher, units=self.units, segmenter=self.segmenter,
+                    today=self.today, config=config, search=self.search)
+        )
 
     # ------------------------------------------------------------------ loading
 
@@ -203,8 +170,6 @@ class Assistant:
         if self.config.llm_base_url and not answer.refused:
             # Optional: an LLM rewrites the extractive answer; llm.refine checks every sentence
             # against the cited clauses and falls back to the extractive answer on any failure.
-            from .llm import refine
-
             answer = refine(answer, self.config)
         return answer
 

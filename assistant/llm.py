@@ -24,9 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .answer_types import Answer, Citation
+
 if TYPE_CHECKING:
     from .config import Config
-    from .core import Answer, Citation
 
 Log = Callable[[str], None]
 

@@ -686,9 +686,3 @@ def mount(app: FastAPI, demo: gr.Blocks, *, auth=None) -> FastAPI:
 
     demo.queue(default_concurrency_limit=2)
     return gr.mount_gradio_app(app, demo, path="", auth=auth, **MOUNT_SETTINGS)
-
-
-def main(argv: list[str] | None = None) -> None:
-    from .server import main as server_main
-
-    server_main(argv)

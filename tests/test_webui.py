@@ -136,7 +136,7 @@ def test_ui_builds_with_the_fake_assistant(fake_assistant):
 
 def test_main_rejects_malformed_auth_before_loading_anything(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        webui.main(["--auth", "no-colon"])
+        server.main(["--auth", "no-colon"])
     assert exit_info.value.code != 0
     assert "用户名:密码" in capsys.readouterr().err
 

@@ -1,0 +1,19 @@
+"""Answering: turn a question (and its conversation) into an `Answer` whose facts cite clauses.
+
+The default composers are extractive: every factual line of an answer is a sentence (or a fact read
+from structured data) taken from a clause, with an [n] marker pointing at that clause's citation.
+Lines that are not facts (headings, refusals, notes about dates) carry no marker.
+
+- `chain`: the pipeline rewrite → route → retrieve → compose, and the table of composers by route kind;
+- `context`: what composers may read (`Context`) and the question in flight (`Turn`);
+- `evidence`: sentences, scoring of clauses and sentences against the question, quoting as bullets;
+- one module per kind of answer: `fact`, `support`, `responsibility`, `validity`, `comparison`,
+  `item` (the ordinal follow-up "第二项呢？") and `refusal`.
+"""
+
+from __future__ import annotations
+
+from .chain import COMPOSERS, AnswerChain
+from .context import Context, Turn
+
+__all__ = ["AnswerChain", "COMPOSERS", "Context", "Turn"]

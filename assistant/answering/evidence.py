@@ -1,0 +1,129 @@
+"""Evidence for an answer: which clauses and sentences contain what the question asks, and how to quote them."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..answer_types import Citations
+from ..clauses import Clause
+from ..corpus import region_chain
+from ..lexicon import variants
+from ..regions import gazetteer
+from ..retrieval import Hit
+from .context import Context
+
+# Refusal thresholds, calibrated on the unanswerable items of eval/questions.jsonl (see README).
+MIN_COVERAGE = 0.5  # share of the question's content words found in the best clauses
+MIN_DENSE = 0.84  # cosine of the best passage (e5-small scale)
+
+_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
+_YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
+# A number that is a figure, not part of a Latin token such as "O2O" or "C2B".
+NUMBERS = re.compile(r"(?<![A-Za-z0-9])\d+(?:\.\d+)?(?![A-Za-z])")
+_QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何一年]+$")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def has_content(c: Clause) -> bool:
+    """False for bare level-1 headings ("二、重点行动"): they hold no facts of their own."""
+    return not (c.level == 1 and len(c.text) < 30)
+
+
+class Evidence:
+    """Scores clauses and sentences against a question, with the corpus's headings and BM25 idf."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        # Reranking scores every candidate against the same question: segment it once.
+        self.content_tokens = lru_cache(maxsize=512)(self._segment_content)
+
+    def _segment_content(self, question: str) -> tuple[str, ...]:
+        toks = self.ctx.segmenter.tokens(question)
+        drop = set()
+        for surface, place in gazetteer().mentions(question):
+            drop.update({surface, place.name, place.short})
+        generic = {"企业", "公司", "我们", "有没有", "规定", "要求", "内容", "哪些", "什么", "多少", "怎么样",
+                   "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市"}
+        return tuple(t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t))
+
+    def clauses(self, hits: list[Hit]) -> list[Clause]:
+        return [c for h in hits if (c := self.ctx.corpus.clause(h.clause_id)) is not None]
+
+    def coverage(self, question: str, clauses: list[Clause]) -> float:
+        """Share of the question's content words found in the clauses, their headings or their lead units."""
+        toks = set(self.content_tokens(question))
+        if not toks:
+            return 1.0
+        corpus = self.ctx.corpus
+        blob = "".join(
+            c.text + "".join(corpus.context_headings(c)) + "".join(c.lead_units) for c in clauses
+        )
+        return sum(1 for t in toks if any(v in blob for v in variants(t))) / len(toks)
+
+    def overlap(self, question: str, clause: Clause) -> float:
+        """idf-weighted share of the question's content words that the clause (with its headings) contains."""
+        toks = set(self.content_tokens(question))
+        if not toks:
+            return 0.0
+        idf = self.ctx.searcher.bm25.idf
+        blob = clause.text + "".join(self.ctx.corpus.context_headings(clause))
+        total = sum(idf.get(t, 1.0) for t in toks)
+        return sum(idf.get(t, 1.0) for t in toks if any(v in blob for v in variants(t))) / total
+
+    def rerank(self, question: str, clauses: list[Clause]) -> list[Clause]:
+        """Retrieval order, corrected by how much of the question each clause actually contains."""
+        regions = {name for place in gazetteer().find(question) for name in region_chain(place.name)}
+        documents = self.ctx.corpus.documents
+        # Deeper clauses win ties: an answer must cite the exact clause, not its parent.
+        scored = [
+            (self.overlap(question, c) - 0.02 * i + 0.03 * c.level
+             + (0.15 if documents[c.doc_id].region in regions else 0.0), -i, c)
+            for i, c in enumerate(clauses)
+        ]
+        return [c for _, _, c in sorted(scored, key=lambda x: (x[0], x[1]), reverse=True)]
+
+    def sentence_score(self, sentence: str, question: str, toks: set[str] | None = None) -> float:
+        toks = toks if toks is not None else set(self.content_tokens(question))
+        idf = self.ctx.searcher.bm25.idf
+        return sum(idf.get(t, 1.0) for t in toks if any(v in sentence for v in variants(t)))
+
+    def best_sentences(self, clause: Clause, question: str, n: int = 2, want_figure: bool = False) -> list[str]:
+        """Up to n sentences of the clause that best answer the question, in document order."""
+        toks = set(self.content_tokens(question))
+        sents = sentences(clause.text)
+        if not sents:
+            return []
+        scored = []
+        for i, s in enumerate(sents):
+            score = self.sentence_score(s, question, toks)
+            if want_figure and NUMBERS.search(s):
+                score += 2.0
+            # The first sentence is the clause's heading: short and rarely the answer by itself.
+            if i == 0 and len(s) < 20 and len(sents) > 1:
+                score -= 0.5
+            scored.append((score, -i, s))
+        best = sorted(scored, reverse=True)[:n]
+        # A second sentence must be nearly as relevant as the first, or it is noise.
+        best = best[:1] + [b for b in best[1:] if best[0][0] > 0 and b[0] >= 0.4 * best[0][0]]
+        return [s for _, _, s in sorted(best, key=lambda x: -x[1])]
+
+    def past_target_note(self, text: str) -> str:
+        years = [int(y) for y in _YEAR_TARGET.findall(text)]
+        past = sorted({y for y in years if y < self.ctx.today().year})
+        if not past:
+            return ""
+        return f"（注：{'、'.join(map(str, past))}年的目标期限已过，文件未说明完成情况）"
+
+    def bullets(self, clause: Clause, quotes: list[str], cites: Citations, full: bool, question: str = "") -> list[str]:
+        """Bullets in document order; the citation quotes the sentence that best answers the question."""
+        if not quotes:
+            quotes = [clause.heading if clause.heading in clause.text else clause.text[:60]]
+        best = max(quotes, key=lambda s: self.sentence_score(s, question)) if question else quotes[0]
+        n = cites.add(clause, best)
+        if full:
+            return [f"- {clause.label}{clause.text} [{n}]"]
+        return [f"- {s}{self.past_target_note(s)} [{n}]" for s in quotes]

@@ -1,0 +1,31 @@
+"""Ordinal follow-ups ("第二项呢？"): item N of the list the previous question was about."""
+
+from __future__ import annotations
+
+from ..answer_types import Answer
+from ..clauses import Clause
+from ..conversation import Rewrite
+from ..retrieval import Hit
+from .context import Turn
+from .evidence import Evidence, sentences
+
+
+def ordinal_clause(rw: Rewrite, ev: Evidence) -> Clause | None:
+    """Item N of the list the previous question was about: child N of its best clause."""
+    corpus = ev.ctx.corpus
+    hits = ev.ctx.searcher.search(rw.previous, 8)
+    for c in ev.rerank(rw.previous, ev.clauses(hits)[:5]):
+        target = corpus.clause(f"{c.doc_id}#{c.path}.{rw.item}")
+        if target is not None:
+            return target
+    return None
+
+
+def compose(turn: Turn, ev: Evidence, clause: Clause) -> Answer:
+    cites = ev.ctx.citations()
+    quotes = [x for x in sentences(clause.text) if x.rstrip("。") != clause.heading][:3]
+    doc = ev.ctx.corpus.documents[clause.doc_id]
+    lines = [f"第{turn.rewrite.item}项是《{doc.short_title}》{clause.label}{clause.heading}："]
+    lines.extend(ev.bullets(clause, quotes, cites, turn.full_clauses, turn.question))
+    turn.hits = [Hit(clause.clause_id, 1.0), *(h for h in turn.hits if h.clause_id != clause.clause_id)]
+    return cites.answer(lines)

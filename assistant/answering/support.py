@@ -1,0 +1,75 @@
+"""Support questions ("我们能享受哪些扶持？"): clauses of the documents that apply, grouped by kind of support."""
+
+from __future__ import annotations
+
+import re
+
+from ..answer_types import Answer
+from ..clauses import Clause
+from ..corpus import covering_regions, documents_for_region
+from ..regions import NATIONAL
+from ..retrieval import Filters
+from ..routing import SUPPORT_KINDS
+from .context import Turn
+from .evidence import Evidence, has_content
+from .refusal import refuse
+
+
+def compose(turn: Turn, ev: Evidence) -> Answer:
+    ctx = ev.ctx
+    q = turn.rewrite.question
+    route = turn.route
+    profile = turn.profile
+    region = profile.get("region") or (route.regions[0] if route.regions else None)
+    docs = documents_for_region(region, ctx.corpus.documents) if region else list(
+        ctx.corpus.documents.values()
+    )
+    lines: list[str] = []
+    if region:
+        names = "、".join(f"{d.region}《{d.short_title}》" for d in docs)
+        lines.append(f"适用于{region}企业的文件：{names}。" if docs else f"本库没有适用于{region}的文件。")
+        have = {d.region for d in docs}
+        missing = [r for r in covering_regions(region, ctx.corpus.documents) if r not in have and r != NATIONAL]
+        if docs and missing:
+            lines.append(f"本库没有{'、'.join(missing)}的文件，以下只含{'、'.join(dict.fromkeys(d.region for d in docs))}的文件。")
+    if not docs:
+        return refuse(ctx, f"本库没有适用于{region}的文件。")
+    # What the firm describes (its business, its need) decides relevance; the support kind only groups.
+    extra = " ".join(w for w in (profile.get("industry"), profile.get("stage")) if w)
+    query = f"{q} {extra}".strip()
+    hits = ctx.searcher.search(query, 20, Filters.of(d.doc_id for d in docs))
+    turn.hits = hits
+    candidates = [c for c in ev.clauses(hits) if c.level > 0 and has_content(c)]
+    ranked = ev.rerank(query, candidates[:12])
+    if not ranked:
+        return refuse(ctx, "现有文件中没有找到适用于该情况的扶持条款。")
+    best = ev.overlap(query, ranked[0])
+    chosen = [c for c in ranked if ev.overlap(query, c) >= 0.35 * best][:6]
+    skip = turn.rewrite.skip
+    chosen = chosen[skip:] if skip else chosen
+    if not chosen:
+        return ctx.citations().answer([*lines, "前面的回答已列出全部相关条款，没有更多内容了。"])
+    order = {d.doc_id: i for i, d in enumerate(docs)}
+    grouped: dict[str, list[tuple[Clause, list[str]]]] = {}
+    for c in chosen:
+        quotes = ev.best_sentences(c, query, 2)
+        kind = support_kind(" ".join(quotes)) or support_kind(c.text) or "相关方向"
+        grouped.setdefault(kind, []).append((c, quotes))
+    cites = ctx.citations()
+    for kind in [*SUPPORT_KINDS, "相关方向"]:
+        items = sorted(grouped.get(kind, []), key=lambda cq: order[cq[0].doc_id])
+        if not items:
+            continue
+        lines.append(f"【{kind}】")
+        for c, quotes in items:
+            lines.extend(ev.bullets(c, quotes, cites, turn.full_clauses, query))
+    return cites.answer(lines)
+
+
+def support_kind(text: str) -> str | None:
+    """The kind of support a passage grants, by the first matching keyword group."""
+    if not re.search(r"支持|给予|鼓励|奖励|补贴|享受|优惠|扶持|资助|减免|贴息|倾斜", text):
+        return None
+    scores = {kind: sum(1 for k in keys if k in text) for kind, keys in SUPPORT_KINDS.items()}
+    kind, score = max(scores.items(), key=lambda kv: kv[1])
+    return kind if score else None
