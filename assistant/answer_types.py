@@ -23,7 +23,7 @@ class Citation:
     region: str = ""
     year: int | None = None
     clause_text: str = ""  # the whole clause, for "show the full clause" and highlighting
-    status: str = ""  # validity of the document today: in_force / expired / not_yet / unknown
+    status: str = ""  # validity of the document today: in_force / expired / not_yet / unknown / repealed
 
 
 @dataclass
@@ -57,6 +57,8 @@ class Citations:
 
     documents: Mapping[str, Document]
     today: Callable[[], date]
+    # A document's status on a date; the corpus's (which knows what repeals what) when given.
+    status: Callable[[str, date], str] | None = None
     items: list[Citation] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
 
@@ -69,7 +71,8 @@ class Citations:
             Citation(
                 clause_id=clause.clause_id, doc_title=doc.display_title, label=clause.label,
                 quote=quote if quote in clause.text else clause.text[:60], region=doc.region, year=doc.year,
-                clause_text=clause.text, status=doc.status(self.today()),
+                clause_text=clause.text,
+                status=self.status(doc.doc_id, self.today()) if self.status else doc.status(self.today()),
             )
         )
         self.numbers[clause.clause_id] = len(self.items)

@@ -30,7 +30,7 @@ class Context:
     search: Callable[..., list[Hit]]
 
     def citations(self) -> Citations:
-        return Citations(self.corpus.documents, self.today)
+        return Citations(self.corpus.documents, self.today, self.corpus.status)
 
 
 @dataclass

@@ -11,7 +11,11 @@ from ..retrieval import Hit
 from .context import Context, Turn
 from .evidence import Evidence
 
-_YEAR = re.compile(r"(20\d\d)\s*年")
+# A year is a reason to refuse only when the question asks for a policy of that year ("2025年出台的政策",
+# "2027年的新规定"); otherwise it is the date to judge against ("到2027年还能享受吗？").
+_POLICY_OF_YEAR = re.compile(
+    r"(20\d\d)\s*年(?:[^，。？?]{0,6}(?:出台|发布|印发|制定|颁布|修订|修改|新出)|(?:的|度)?(?:新|最新)?(?:政策|文件|规定|意见|办法|条例|措施|补贴标准))"
+)
 # Details people ask for that policy opinions do not print; if the evidence lacks the word, refuse.
 _DETAILS = ("电话", "联系方式", "邮箱", "网址", "窗口", "截止", "申报时间", "申请材料", "申报材料", "办理流程",
             "名单", "具体条件", "接替", "取代", "新文件", "实际完成", "完成情况")
@@ -44,7 +48,7 @@ def outside_corpus(question: str, hits: list[Hit], ev: Evidence) -> str | None:
     corpus = ev.ctx.corpus
     newest = max((d.year or 0) for d in corpus.documents.values())
     all_text = corpus.text
-    for year in {int(y) for y in _YEAR.findall(question)}:
+    for year in {int(y) for y in _POLICY_OF_YEAR.findall(question)}:
         if year > newest and f"{year}年" not in all_text:
             return f"本库文件最晚发布于{newest}年，不含{year}年的情况。"
     # "X市政府出台了什么" about a place that has no document of its own, only documents above it.
