@@ -18,11 +18,14 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(项|条|点|个)")
 # A question that opens by pointing back ("这个政策…", "该条款…") is about the previous topic.
 _DEICTIC = re.compile(r"^(这个|这项|这条|这些|这一|这件|这方面|这块|这部分|该|此|上述|上面|刚才|它|其|那这|那么这)")
+# "如果是公司干的呢？", "要是不做了呢？": the same matter under another condition.
+_CONDITIONAL = re.compile(r"^(?:那|那么)?(?:如果|要是|假如|假设|若是?|万一|换成|换作|改成|对于)")
 # "那X呢？" with a new topic X: keep the previous question's frame (region, what was asked).
 _TOPIC_SWAP = re.compile(r"^那(么)?(?P<topic>.+?)(呢|怎么样|如何)[？?。]*$")
 _ASK_TAIL = re.compile(
     r"(是?由?(谁|哪些?(个)?部门|哪些?(个)?单位)[^，。？?]*|是哪些部门[^，。？?]*|有哪些[^，。？?]*|有什么[^，。？?]*|"
-    r"是什么|怎么[^，。？?]*|如何[^，。？?]*|多少[^，。？?]*)[？?。]*$"
+    r"是什么|怎么[^，。？?]*|如何[^，。？?]*|多少[^，。？?]*|什么时候[^，。？?]*|何时[^，。？?]*|哪天[^，。？?]*|"
+    r"多久[^，。？?]*|还有效[^，。？?]*|有效吗|是否[^，。？?]*)[？?。]*$"
 )
 # Words that carry no topic of their own: a question made only of these is about the previous one.
 _FOCUS_WORDS = re.compile(
@@ -82,7 +85,7 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
             else:
                 swapped = f"{new_regions[0]}{prev}"
             return Rewrite(swapped, "region_swap")
-        if not _FOCUS_WORDS.sub("", q) or _DEICTIC.match(q):
+        if not _FOCUS_WORDS.sub("", q) or _DEICTIC.match(q) or _CONDITIONAL.match(q):
             return Rewrite(f"{prev.rstrip('？?。')}，{q}", "focus")
         swap = _TOPIC_SWAP.match(q)
         if swap and not new_regions:

@@ -9,9 +9,12 @@ from dataclasses import replace
 from langchain_core.runnables import RunnableLambda
 
 from ..answer_types import Answer
+from ..clauses import int_to_cn
 from ..conversation import rewrite
+from ..docrefs import article_numbers, named_documents
+from ..retrieval import Hit
 from ..routing import classify
-from . import comparison, fact, item, refusal, responsibility, support, validity
+from . import article, comparison, fact, item, refusal, responsibility, support, validity
 from .context import Context, Turn
 from .evidence import Evidence
 
@@ -43,9 +46,23 @@ class AnswerChain:
         return self.chain.invoke(Turn(question=question, history=history, options=options))
 
     def _rewrite(self, turn: Turn) -> Turn:
-        """A follow-up becomes a question that stands on its own."""
+        """A follow-up becomes a question that stands on its own, and points back at what the
+        previous answer cited: "这项工作由谁负责？" is about that clause, not any clause on the topic."""
         turn.rewrite = rewrite(turn.question, turn.history)
+        if turn.rewrite.kind in ("focus", "ordinal"):
+            turn.focus = self._previous_citations(turn)
         return turn
+
+    def _previous_citations(self, turn: Turn) -> list[str]:
+        """The clause ids the previous answer cited: the previous question answered again on its own
+        history (answers are deterministic, and the history carries only text)."""
+        users = [i for i, t in enumerate(turn.history) if t.get("role") == "user"]
+        if not users:
+            return []
+        last = users[-1]
+        options = {k: v for k, v in turn.options.items() if k != "full_clauses"}
+        previous = self.invoke(turn.history[last]["content"], turn.history[:last], **options)
+        return [] if previous.refused else [c.clause_id for c in previous.citations]
 
     def _route(self, turn: Turn) -> Turn:
         """What kind of question it is, which regions and units it names."""
@@ -59,12 +76,45 @@ class AnswerChain:
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
-        """The best clauses, within the documents or region asked for (or the one region the question names)."""
+        """The best clauses, within the documents asked for or named ("网络安全法…"), or the region asked
+        for (or the one region the question names); a follow-up's clauses first; a named article first."""
+        q = turn.rewrite.question
+        corpus = self.ctx.corpus
         regions = turn.route.regions
-        region = turn.options.get("region") or (regions[0] if regions and len(regions) == 1 else None)
-        doc_ids = turn.options.get("doc_ids") or None
-        turn.hits = self.ctx.search(turn.rewrite.question, 10, doc_ids=doc_ids, region=region)
+        turn.region = turn.options.get("region") or (regions[0] if regions and len(regions) == 1 else None)
+        turn.doc_ids = turn.options.get("doc_ids") or [d.doc_id for d in named_documents(q, corpus.documents.values())]
+        if not turn.doc_ids and turn.focus:
+            turn.doc_ids = list(dict.fromkeys(cid.split("#", 1)[0] for cid in turn.focus))
+        region = None if turn.doc_ids else turn.region
+        hits = self.ctx.search(q, 10, doc_ids=turn.doc_ids or None, region=region)
+        turn.articles = article_numbers(turn.question)
+        first = [*self._article_hits(turn), *turn.focus]
+        if "penalty" in turn.route.asks and turn.focus:
+            first = [*self._references_to(turn.focus), *first]
+        if first:
+            top = hits[0].score if hits else 1.0
+            first = [cid for cid in dict.fromkeys(first) if corpus.clause(cid) is not None]
+            hits = [Hit(cid, top) for cid in first] + [h for h in hits if h.clause_id not in first]
+        turn.hits = hits[:10]
         return turn
+
+    def _article_hits(self, turn: Turn) -> list[str]:
+        """The articles the question names by number, in the documents it is narrowed to."""
+        return [f"{d}#{n}" for n in turn.articles for d in (turn.doc_ids or [])]
+
+    def _references_to(self, clause_ids: list[str]) -> list[str]:
+        """Clauses of the same document that cite these clauses' articles ("违反本法第二十一条…"): where a
+        law puts the penalty for breaking a duty."""
+        out = []
+        for cid in clause_ids:
+            doc_id, _, path = cid.partition("#")
+            number = path.split(".")[0]
+            if not number.isdigit():
+                continue
+            mark = f"第{int_to_cn(int(number))}条"
+            out += [c.clause_id for c in self.ctx.corpus.clauses
+                    if c.doc_id == doc_id and mark in c.text and c.path.split(".")[0] != number]
+        return out
 
     def _compose(self, turn: Turn) -> Answer:
         """Refuse, answer the item a follow-up points at, or hand over to the route's composer."""
@@ -72,8 +122,10 @@ class AnswerChain:
         reason = refusal.reason_to_refuse(turn, ev)
         if reason:
             answer = refusal.refuse(self.ctx, reason)
-        elif turn.rewrite.kind == "ordinal" and (clause := item.ordinal_clause(turn.rewrite, ev)) is not None:
+        elif turn.rewrite.kind == "ordinal" and (clause := item.ordinal_clause(turn, ev)) is not None:
             answer = item.compose(turn, ev, clause)
+        elif (asked := article.asked_article(turn, self.ctx.corpus)) is not None:
+            answer = article.compose(turn, ev, asked)
         else:
             answer = COMPOSERS.get(turn.route.kind, fact.compose)(turn, ev)
         answer.route = turn.route.kind

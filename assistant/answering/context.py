@@ -43,6 +43,10 @@ class Turn:
     rewrite: Rewrite = field(default_factory=lambda: Rewrite(""))
     route: Route = field(default_factory=lambda: Route("fact"))
     units: list[UnitEntry] = field(default_factory=list)  # units the question names
+    region: str | None = None  # the region retrieval was narrowed to (asked for, or the one place named)
+    doc_ids: list[str] | None = None  # the documents retrieval was narrowed to (asked for, or named)
+    focus: list[str] = field(default_factory=list)  # clause ids a follow-up points back to
+    articles: list[int] = field(default_factory=list)  # article numbers the question names (第N条)
     # Best first. A composer that searches again (support, comparison, an ordinal item) replaces them,
     # so that `Answer.retrieved` reports what the answer was built from.
     hits: list[Hit] = field(default_factory=list)

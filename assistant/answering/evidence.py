@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..answer_types import Citations
@@ -11,7 +13,12 @@ from ..corpus import region_chain
 from ..lexicon import variants
 from ..regions import gazetteer
 from ..retrieval import Hit
+from ..sentences import Sentence
+from ..sentences import split as split_sentences
 from .context import Context
+
+# What a sentence can hold that a question asks for (routing.asks ∩ sentences.offers).
+ANSWER_KINDS = frozenset({"money", "figure", "date", "duration", "definition", "penalty", "duty", "target"})
 
 # Refusal thresholds, calibrated on the unanswerable items of eval/questions.jsonl (see README).
 MIN_COVERAGE = 0.5  # share of the question's content words found in the best clauses
@@ -26,6 +33,17 @@ _QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何一年]+$")
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A sentence of a candidate clause, scored for a question."""
+
+    score: float
+    lex: float  # idf-weighted share of the question's content words in the sentence (its clause's headings count half)
+    clause: Clause
+    sentence: Sentence
+    rank: int  # the clause's place among the candidates (retrieval order)
 
 
 def has_content(c: Clause) -> bool:
@@ -127,3 +145,53 @@ class Evidence:
         if full:
             return [f"- {clause.label}{clause.text} [{n}]"]
         return [f"- {s}{self.past_target_note(s)} [{n}]" for s in quotes]
+
+    # ------------------------------------------------------------------ sentence-level evidence
+
+    def specific_terms(self, question: str) -> list[str]:
+        """The question's rarest content words (few clauses contain them), rarest first: what it is about."""
+        idf = self.ctx.searcher.bm25.idf
+        known = [t for t in self.content_tokens(question) if t in idf]
+        if not known:
+            return []
+        n = max(len(self.ctx.corpus.clauses), 1)
+        # A word in at most ~2% of clauses (and never fewer than 3) pins a question down.
+        limit = _idf_of(max(3, n // 50), n)
+        return sorted({t for t in known if idf[t] >= limit}, key=lambda t: -idf[t])
+
+    def rank_sentences(self, question: str, clauses: list[Clause], asks: frozenset[str] = frozenset()) -> list[Scored]:
+        """Every sentence of the candidate clauses, best first.
+
+        A sentence scores by the question's content words it holds (idf-weighted; words only in its
+        clause's headings count half), by holding what the question asks for (a figure, a duty, a
+        definition …), and a little by its clause's retrieval rank and region. A bare heading
+        ("加大政策扶持。") is never the evidence while its clause says more.
+        """
+        toks = set(self.content_tokens(question))
+        idf = self.ctx.searcher.bm25.idf
+        total = sum(idf.get(t, 1.0) for t in toks) or 1.0
+        regions = {name for place in gazetteer().find(question) for name in region_chain(place.name)}
+        corpus = self.ctx.corpus
+        wanted = asks & ANSWER_KINDS
+        out: list[Scored] = []
+        for rank, c in enumerate(clauses):
+            doc = corpus.documents[c.doc_id]
+            around_text = "".join(corpus.context_headings(c)) + doc.short_title
+            sents = split_sentences(c.text)
+            has_body = any(not s.heading for s in sents)
+            prior = 0.2 / (1 + 0.5 * rank) + (0.1 if doc.region in regions else 0.0)
+            for s in sents:
+                inside = {t for t in toks if any(v in s.text for v in variants(t))}
+                around = {t for t in toks - inside if any(v in around_text for v in variants(t))}
+                lex = (sum(idf.get(t, 1.0) for t in inside) + 0.5 * sum(idf.get(t, 1.0) for t in around)) / total
+                bonus = min(0.5, 0.25 * len(wanted & s.offers))
+                score = lex + bonus + prior
+                if s.heading and has_body:
+                    score *= 0.3
+                out.append(Scored(score=score, lex=lex, clause=c, sentence=s, rank=rank))
+        return sorted(out, key=lambda x: (-x.score, x.rank, x.sentence.index))
+
+
+def _idf_of(df: int, n: int) -> float:
+    """BM25's idf for a word in ``df`` of ``n`` clauses (the formula lexicon.BM25 uses)."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))

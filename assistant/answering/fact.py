@@ -1,77 +1,152 @@
-"""Fact questions: the best few clauses, quoted; for "how much", the sentence with the figure first."""
+"""Fact questions: the sentences that hold what was asked, quoted with their clauses.
+
+Sentence-level evidence (evidence.rank_sentences): every sentence of the best clauses is scored by
+the question's words it holds and by holding what the question asks for (a figure, a date, a period,
+a duty, a definition, a penalty). The answer is the smallest set of sentences that covers it:
+
+* a direct "答：" line when the question asks for a figure, date, period, definition or penalty —
+  only from a sentence that holds both that and the question's own subject, never a figure that
+  answers something else;
+* a list question gets the whole enumeration (listing.py);
+* then the supporting sentences, one to three clauses, each quoted with its [n].
+
+When the documents that apply hold nothing on the question's subject, the answer is a refusal that
+says where else the corpus does speak of it (refusal.py).
+"""
 
 from __future__ import annotations
 
 import re
 
 from ..answer_types import Answer
+from ..clauses import Clause
+from ..retrieval import Filters
+from . import listing
 from .context import Turn
-from .evidence import MIN_COVERAGE, MIN_DENSE, NUMBERS, Evidence, has_content, sentences
-from .refusal import refuse
+from .evidence import MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
+from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
-
-_BENEFIT = re.compile(r"补贴|奖励|资助|补助|贴息|扶持")
-# A figure that answers "how much": money, a percentage or a multiple — a bare year is not one.
-_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|倍)")
-_ASKS_MONEY = re.compile(r"多少钱|多少万|多少亿|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助)(是)?多少|标准是多少|比例|税率|几成|百分之")
+# What a direct answer line can be asked for; a duty or target is answered by the quotes themselves.
+_DIRECT = ("money", "figure", "date", "duration", "definition", "penalty")
+# "分几级", "几个阶段", "多少项": a count of something; the direct sentence must count the same thing.
+_COUNT = re.compile(r"(?:几|多少)个?([级类种项条档层阶段批])")
+_NUMERAL = "[\\d零〇一二两三四五六七八九十百]+"
 
 
 def compose(turn: Turn, ev: Evidence) -> Answer:
     ctx = ev.ctx
     q = turn.rewrite.question
+    asks = turn.route.asks
     skip = turn.rewrite.skip
-    full = turn.full_clauses
-    clauses = ev.clauses(turn.hits)
-    clauses = [c for c in clauses if has_content(c)]
+    hit_clauses = ev.clauses(turn.hits)
+    clauses = [c for c in hit_clauses if has_content(c)][:8]
     if not clauses:
         return refuse(ctx, "")
-    clauses = ev.rerank(q, clauses[:8])
-    top = clauses[:3]
-    coverage = ev.coverage(q, top)
+    if "list" in asks and not skip:
+        found = listing.enumerations(ev, q, hit_clauses[:6])
+        if found and found[0].score >= 0.5:
+            return listing.compose(turn, ev, found[0])
+    top3 = ev.rerank(q, clauses)[:3]
     dense = max((h.dense for h in turn.hits[:3]), default=0.0)
-    if coverage < MIN_COVERAGE and dense < MIN_DENSE:
+    if ev.coverage(q, top3) < MIN_COVERAGE and dense < MIN_DENSE:
+        return refuse(ctx, "", related=top3[:2])
+    absent = _absent_subject(turn, ev, clauses[:5])
+    if absent is not None:
+        return absent
+    ranked = ev.rank_sentences(q, clauses, asks)
+    if not ranked:
         return refuse(ctx, "")
-    want_figure = turn.route.wants == "figure"
-    picked = clauses[skip : skip + MAX_FACT_CLAUSES]
-    if not picked:
-        return ctx.citations().answer(["前面的回答已列出全部相关条款，没有更多内容了。"])
-    # Keep only clauses nearly as relevant as the best one: fewer, better citations.
-    best = ev.overlap(q, picked[0])
-    picked = [c for i, c in enumerate(picked) if i == 0 or ev.overlap(q, c) >= max(0.5, 0.8 * best)]
     cites = ctx.citations()
     lines: list[str] = []
-    quotes = {c.clause_id: ev.best_sentences(c, q, 2, want_figure) for c in picked}
-    if want_figure:
-        figure = _MONEY if _ASKS_MONEY.search(q) else NUMBERS
-        # A multi-character term none of whose character pairs occurs anywhere in the corpus
-        # ("房产税", "每平方米") names something the documents never discuss.
-        all_text = ctx.corpus.text
-        unknown = [t for t in ev.content_tokens(q) if len(t) >= 3
-                   and not any(t[i:i + 2] in all_text for i in range(len(t) - 1))]
-        if unknown:
-            return refuse(ctx, f"文件中没有提到“{unknown[0]}”。")
-        # The figure may sit in a close runner-up clause (a goal in the parent, not the item).
-        pool = clauses[skip : skip + 5]
-        with_numbers = [
-            (ev.sentence_score(s, q) - 0.5 * i, c, s)
-            for i, c in enumerate(pool) for s in sentences(c.text)
-            if figure.search(s) and ev.sentence_score(s, q) > 0
-            and all(b in s for b in _BENEFIT.findall(q))
-        ]
-        if not with_numbers:
-            return refuse(ctx, "文件中没有给出这个问题所问的具体数额。")
-        _, c, s = max(with_numbers, key=lambda x: x[0])
-        if c not in picked:
-            picked = [c, *picked[:1]]
-            quotes.setdefault(c.clause_id, [])
-        n = cites.add(c, s)
-        lines.append(f"答：{s}{ev.past_target_note(s)} [{n}]")
-        quotes[c.clause_id] = [x for x in quotes[c.clause_id] if x != s]
-    body = []
-    for c in picked:
-        body.extend(ev.bullets(c, quotes[c.clause_id], cites, full, q))
+    direct = _direct(q, asks, ranked)
+    if direct is None and _needs_direct(q, asks):
+        return refuse(ctx, "文件中没有给出这个问题所问的具体数额或期限。", related=[ranked[0].clause])
+    if direct is not None:
+        n = cites.add(direct.clause, direct.sentence.text)
+        lines.append(f"答：{direct.sentence.text}{ev.past_target_note(direct.sentence.text)} [{n}]")
+    body = _supporting(ranked, skip, exclude=direct)
+    if not body and not lines:
+        return ctx.citations().answer(["前面的回答已列出全部相关条款，没有更多内容了。"])
     if body:
         lines.append("依据：" if lines else "根据现有文件：")
-        lines.extend(body)
+        for clause, quotes in body:
+            if turn.full_clauses:
+                lines.append(f"- {clause.label}{clause.text} [{cites.add(clause, quotes[0])}]")
+                continue
+            n = cites.add(clause, quotes[0])
+            lines.extend(f"- {s}{ev.past_target_note(s)} [{n}]" for s in quotes)
     return cites.answer(lines)
+
+
+def _needs_direct(q: str, asks: frozenset[str]) -> bool:
+    """A question that only a figure or a period answers ("补贴多少", "保存多久", "分几级")."""
+    return bool(asks & {"money", "duration"}) or bool(_COUNT.search(q))
+
+
+def _direct(q: str, asks: frozenset[str], ranked: list[Scored]) -> Scored | None:
+    """The best sentence holding what the question asks for and its subject, if it is close to the best."""
+    wanted = asks & set(_DIRECT)
+    if not wanted:
+        return None
+    best = ranked[0].score
+    count = _COUNT.search(q)
+    for s in ranked:
+        if s.score < 0.5 * best or s.sentence.heading:
+            break
+        if not (wanted & s.sentence.offers):
+            continue
+        if count and not re.search(_NUMERAL + "个?" + count.group(1), s.sentence.text):
+            continue
+        if s.lex < 0.3:
+            continue  # holds a figure, but not about what was asked
+        return s
+    return None
+
+
+def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None) -> list[tuple[Clause, list[str]]]:
+    """Up to three clauses nearly as good as the best, each with its one or two best sentences, in document order."""
+    by_clause: dict[str, list[Scored]] = {}
+    for s in ranked:
+        by_clause.setdefault(s.clause.clause_id, []).append(s)
+    order = sorted(by_clause.values(), key=lambda ss: -ss[0].score)[skip:]
+    if not order:
+        return []
+    top = order[0][0].score
+    out = []
+    for ss in order[:MAX_FACT_CLAUSES]:
+        if ss[0].score < 0.7 * top:
+            break
+        picked = [x for x in ss if not x.sentence.heading and x is not exclude][:2]
+        picked = picked[:1] + [x for x in picked[1:] if x.score >= 0.6 * picked[0].score]
+        if not picked and exclude is not None and exclude.clause is ss[0].clause:
+            continue
+        if not picked:
+            picked = ss[:1]
+        out.append((ss[0].clause, [x.sentence.text for x in sorted(picked, key=lambda x: x.sentence.index)]))
+    return out
+
+
+def _absent_subject(turn: Turn, ev: Evidence, clauses: list[Clause]) -> Answer | None:
+    """Refuse when the question's subject (its rarest word) is in no document that applies here.
+
+    "济南的文件没有规定贷款贴息" is a refusal for the region, with where else the corpus speaks of it.
+    When the applying documents do mention it but retrieval missed the clause, nothing is refused.
+    """
+    ctx = ev.ctx
+    q = turn.rewrite.question
+    terms = ev.specific_terms(q)
+    if not terms:
+        return None
+    corpus = ctx.corpus
+    evidence = "".join(c.text + "".join(corpus.context_headings(c)) for c in clauses)
+    missing = [t for t in terms if t not in evidence]
+    if not missing:
+        return None
+    term = missing[0]
+    allowed = Filters.of(turn.options.get("doc_ids"), turn.region).allowed(corpus)
+    applying = [d for d in corpus.documents.values() if allowed is None or d.doc_id in allowed]
+    if any(term in c.text for c in corpus.clauses if c.doc_id in {d.doc_id for d in applying}):
+        return None
+    elsewhere = [c for c in corpus.clauses if term in c.text and (allowed is not None and c.doc_id not in allowed)]
+    return refuse_absent(ctx, term, applying if allowed is not None else [], elsewhere[:2])

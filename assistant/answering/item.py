@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from ..answer_types import Answer
 from ..clauses import Clause
-from ..conversation import Rewrite
 from ..retrieval import Hit
 from .context import Turn
 from .evidence import Evidence, sentences
 
 
-def ordinal_clause(rw: Rewrite, ev: Evidence) -> Clause | None:
-    """Item N of the list the previous question was about: child N of its best clause."""
+def ordinal_clause(turn: Turn, ev: Evidence) -> Clause | None:
+    """Item N of the list the previous answer gave: child N of the clause it listed (or, failing that,
+    of the best clause for the previous question)."""
     corpus = ev.ctx.corpus
+    rw = turn.rewrite
+    listed = [c for cid in turn.focus if (c := corpus.clause(cid)) is not None]
     hits = ev.ctx.searcher.search(rw.previous, 8)
-    for c in ev.rerank(rw.previous, ev.clauses(hits)[:5]):
+    for c in [*listed, *ev.rerank(rw.previous, ev.clauses(hits)[:5])]:
         target = corpus.clause(f"{c.doc_id}#{c.path}.{rw.item}")
         if target is not None:
             return target

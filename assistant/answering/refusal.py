@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from ..answer_types import Answer
-from ..corpus import Corpus, documents_for_region
+from ..answer_types import Answer, Citations
+from ..clauses import Clause
+from ..corpus import Corpus, Document, documents_for_region
+from ..docrefs import unknown_names
 from ..regions import gazetteer
 from ..retrieval import Hit
+from ..sentences import split as split_sentences
 from .context import Context, Turn
 from .evidence import Evidence
 
@@ -27,16 +31,58 @@ def coverage_statement(corpus: Corpus) -> str:
     return f"本库收录{len(docs)}份文件：" + "；".join(parts) + "。"
 
 
-def refuse(ctx: Context, reason: str) -> Answer:
-    return ctx.citations().answer([reason + "现有文件没有回答这个问题的内容。", coverage_statement(ctx.corpus)],
-                                  refused=True)
+def refuse(ctx: Context, reason: str, related: Sequence[Clause] = ()) -> Answer:
+    """A refusal that says why, names the closest clauses the corpus has (cited, marked as related but
+    not answering), and what the corpus covers."""
+    cites = ctx.citations()
+    lines = [reason + "现有文件没有回答这个问题的内容。"]
+    lines += _related_lines(ctx, cites, related)
+    lines.append(coverage_statement(ctx.corpus))
+    return cites.answer(lines, refused=True)
+
+
+def refuse_absent(ctx: Context, term: str, applying: Sequence[Document], elsewhere: Sequence[Clause]) -> Answer:
+    """The documents that apply say nothing of ``term``; say so, and where else the corpus does."""
+    cites = ctx.citations()
+    if applying:
+        names = "、".join(f"{d.region}《{d.short_title}》" for d in applying[:4])
+        lines = [f"适用的文件（{names}）没有规定“{term}”。"]
+    else:
+        lines = [f"现有文件没有规定“{term}”。"]
+    if elsewhere:
+        lines.append("其他地区或文件中提到它的条款（不适用于所问情形，仅供参考）：")
+        for c in elsewhere:
+            doc = ctx.corpus.documents[c.doc_id]
+            quote = _sentence_with(c.text, term)
+            lines.append(f"- {doc.region}《{doc.short_title}》{c.label}：{quote} [{cites.add(c, quote)}]")
+    lines.append(coverage_statement(ctx.corpus))
+    return cites.answer(lines, refused=True)
+
+
+def _sentence_with(text: str, term: str) -> str:
+    return next((s.text for s in split_sentences(text) if term in s.text), text[:60])
+
+
+def _related_lines(ctx: Context, cites: Citations, related: Sequence[Clause]) -> list[str]:
+    if not related:
+        return []
+    lines = ["相关但未回答的条款："]
+    for c in related:
+        doc = ctx.corpus.documents[c.doc_id]
+        quote = next((s.text for s in split_sentences(c.text) if not s.heading), c.heading or c.text[:60])
+        lines.append(f"- 《{doc.short_title}》{c.label}：{quote} [{cites.add(c, quote)}]（相关但未回答）")
+    return lines
 
 
 def reason_to_refuse(turn: Turn, ev: Evidence) -> str | None:
     """Why the question must be refused before any composer runs; None when a composer may answer."""
     route = turn.route
+    corpus = ev.ctx.corpus
     if route.uncovered and not route.regions:
-        return f"本库没有{route.uncovered[0]}的政策文件。"
+        return f"本库没有适用于{route.uncovered[0]}的政策文件（{route.uncovered[0]}本地、其上级地区和全国性的文件都没有收录）。"
+    unknown = unknown_names(turn.rewrite.question, corpus.documents.values(), corpus.text)
+    if unknown and not turn.options.get("doc_ids"):
+        return f"本库没有收录《{unknown[0]}》。"
     # Validity questions name years as dates to judge against, not as policies asked for.
     if route.kind != "validity":
         return outside_corpus(turn.rewrite.question, turn.hits, ev)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from ..answer_types import Answer
+from ..clauses import Clause
+from ..sentences import split as split_sentences
 from ..units import UnitEntry, find_notes
 from . import fact
 from .context import Turn
-from .evidence import MIN_COVERAGE, MIN_DENSE, Evidence
+from .evidence import MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
 from .refusal import refuse
 
 _ASK_UNIT_WORK = re.compile(r"负责(什么|哪些|哪|了)|牵头(了)?(哪些|什么|哪)|参与(哪些|了哪些|什么)|参加(哪些|了哪些|什么)|承担|职责|"
@@ -26,30 +28,66 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             narrowed = [e for e in entries if any(r in e.name for r in route.regions)]
             entries = narrowed or entries
         return unit_work(entries, ev)
-    clauses = [c for c in ev.clauses(turn.hits) if c.lead_units or c.participant_units]
-    if not clauses:
-        return fact.compose(turn, ev)
-    clauses = ev.rerank(q, clauses[:6])
-    top = clauses[0]
-    if ev.coverage(q, [top]) < MIN_COVERAGE and turn.hits[0].dense < MIN_DENSE:
-        return refuse(ctx, "")
+    focus = [c for cid in turn.focus if (c := _with_units(ev, cid)) is not None]
+    clauses = [c for c in ev.clauses(turn.hits) if has_content(c)][:8]
+    ranked = ev.rank_sentences(q, clauses, route.asks | {"duty"})
+    if focus:
+        # "这项工作由哪些部门负责？": the clause the previous answer was about.
+        chosen = focus[:2]
+    else:
+        if not ranked:
+            return refuse(ctx, "")
+        top3 = ev.rerank(q, clauses)[:3]
+        if ev.coverage(q, top3) < MIN_COVERAGE and turn.hits[0].dense < MIN_DENSE:
+            return refuse(ctx, "", related=top3[:2])
+        best = ranked[0]
+        if not (best.clause.lead_units or best.clause.participant_units):
+            # The best evidence names no unit of its own ("可以向网信、电信、公安等部门举报"): quote it.
+            return fact.compose(turn, ev)
+        chosen = []
+        for s in ranked:
+            if s.score < 0.8 * best.score or len(chosen) == 2:
+                break
+            if (s.clause.lead_units or s.clause.participant_units) and s.clause not in chosen:
+                chosen.append(s.clause)
     cites = ctx.citations()
     lines = []
-    for c in clauses[:2]:
-        if c is not top and ev.coverage(q, [c]) < ev.coverage(q, [top]):
-            continue
+    for c in chosen:
         note = find_notes(c.text)
-        quote = note[0] if note and note[0] in c.text else c.heading
-        n = cites.add(c, quote)
+        duty = note[0] if note and note[0] in c.text else _duty_sentence(c, ranked)
+        n = cites.add(c, duty)
         doc = ctx.corpus.documents[c.doc_id]
         lead = "、".join(c.lead_units) or "未列明"
         part = "、".join(c.participant_units)
         line = f"《{doc.short_title}》{c.label}{c.heading}：牵头单位 {lead}"
         line += f"；参加单位 {part}" if part else ""
         lines.append(f"- {line} [{n}]")
-        if note:
-            lines.append(f"  原文注明：{note[0]} [{n}]")
+        lines.append(f"  原文{'注明' if note else ''}：{duty} [{n}]")
     return cites.answer(["负责单位：", *lines])
+
+
+def _with_units(ev: Evidence, clause_id: str) -> Clause | None:
+    """The clause, or the nearest ancestor that carries units (an item takes its heading's note)."""
+    corpus = ev.ctx.corpus
+    c = corpus.clause(clause_id)
+    if c is None:
+        return None
+    for candidate in [c, *reversed(corpus.breadcrumb(c))]:
+        if candidate.lead_units or candidate.participant_units:
+            return candidate
+    return None
+
+
+def _duty_sentence(clause: Clause, ranked: list[Scored]) -> str:
+    """The sentence of the clause that assigns the work (负责/会同/牵头/由…), best for the question first."""
+    mine = [s for s in ranked if s.clause is clause] or [
+        Scored(0.0, 0.0, clause, s, 0) for s in split_sentences(clause.text)
+    ]
+    units = [*clause.lead_units, *clause.participant_units]
+    for s in mine:
+        if re.search(r"负责|会同|牵头|配合|由", s.sentence.text) or any(u[-4:] in s.sentence.text for u in units):
+            return s.sentence.text
+    return mine[0].sentence.text if mine else clause.heading
 
 
 def unit_work(entries: list[UnitEntry], ev: Evidence) -> Answer:
