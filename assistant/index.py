@@ -5,6 +5,8 @@ Layout of ``index/`` (JSON, never pickle, so loading an index cannot execute cod
   clauses.jsonl   one clause per line, in document order
   passages.jsonl  one embedded passage per line: the clause it belongs to and its text
   vectors.faiss   the FAISS index over the passages, row i = passage i
+  bm25.*          the keyword index (bm25s: .npy score matrix + JSON vocabulary), row i = clause i,
+                  built with the lexicon whose fingerprint the manifest records
 
 Files are written to a staging folder and renamed into place, manifest last; a crash in between
 leaves hashes that do not match, which the next load detects and repairs by rebuilding.
@@ -27,8 +29,9 @@ import numpy as np
 
 from .clauses import Clause
 from .corpus import Corpus
+from .lexicon import BM25, BM25_META, Segmenter, bm25_files
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FILES = ("clauses.jsonl", "passages.jsonl", "vectors.faiss")
 # Above this many passages a flat index gets slow; HNSW keeps search in milliseconds at 10^6.
 HNSW_THRESHOLD = 50_000
@@ -61,6 +64,24 @@ def passage_texts(corpus: Corpus, clause: Clause, size: int, overlap: int) -> li
     step = max(size - overlap, 1)
     windows = [body[i : i + size] for i in range(0, max(len(body) - overlap, 1), step)]
     return [f"{head}\n{w}" for w in windows]
+
+
+def bm25_text(corpus: Corpus, clause: Clause) -> str:
+    """What the keyword index sees of a clause: ancestors' headings give it its topic words, and
+    units are searchable by name."""
+    crumbs = " ".join(p.heading for p in corpus.breadcrumb(clause))
+    return f"{crumbs} {clause.heading} {clause.text} {' '.join(clause.lead_units + clause.participant_units)}"
+
+
+def corpus_words(clauses: Sequence[Clause]) -> set[str]:
+    """Words the segmenter must keep whole for this corpus: unit names and their aliases."""
+    from .units import UnitIndex
+
+    return {a for e in UnitIndex.build(list(clauses)).entries() for a in (e.name, *e.aliases)}
+
+
+def build_bm25(corpus: Corpus, segmenter: Segmenter) -> BM25:
+    return BM25([segmenter.tokens(bm25_text(corpus, c)) for c in corpus.clauses])
 
 
 def make_faiss_index(dim: int, n: int) -> faiss.Index:
@@ -101,6 +122,7 @@ class VectorIndex:
     passages: list[Passage]
     faiss_index: faiss.Index
     manifest: dict
+    bm25: BM25 | None = None  # None only for indexes built without a segmenter (then built on load)
 
     def search(self, query_vec: np.ndarray, n: int) -> list[tuple[int, float]]:
         n = min(n, len(self.passages))
@@ -119,10 +141,17 @@ def build(
     passage_overlap: int,
     log: Log = print,
     reuse: dict[str, np.ndarray] | None = None,
+    segmenter: Segmenter | None = None,
 ) -> VectorIndex:
-    """Embed every passage and index them. ``reuse`` (passage text → vector, e.g. from
-    ``existing_vectors``) skips re-embedding passages whose text is unchanged."""
+    """Embed every passage and index them, and build the keyword index over the clauses.
+
+    ``reuse`` (passage text → vector, e.g. from ``existing_vectors``) skips re-embedding passages
+    whose text is unchanged. ``segmenter`` should be the one queries will use; by default one is
+    made with the corpus's unit names, as ``Assistant`` does.
+    """
     started = time.perf_counter()
+    segmenter = segmenter or Segmenter(corpus_words(corpus.clauses))
+    bm25 = build_bm25(corpus, segmenter)
     passages = [
         Passage(c.clause_id, t)
         for c in corpus.clauses
@@ -148,11 +177,12 @@ def build(
         "index_type": type(index).__name__,
         "passage_chars": passage_chars,
         "passage_overlap": passage_overlap,
+        "lexicon": segmenter.fingerprint,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "build_seconds": round(time.perf_counter() - started, 1),
     }
     log(f"索引已建好：{len(passages)} 个段落，用时 {manifest['build_seconds']} 秒")
-    return VectorIndex(passages=passages, faiss_index=index, manifest=manifest)
+    return VectorIndex(passages=passages, faiss_index=index, manifest=manifest, bm25=bm25)
 
 
 def save(index: VectorIndex, clauses: Sequence[Clause], index_dir: Path) -> None:
@@ -167,17 +197,29 @@ def save(index: VectorIndex, clauses: Sequence[Clause], index_dir: Path) -> None
             for p in index.passages:
                 f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
         faiss.write_index(index.faiss_index, str(staging / "vectors.faiss"))
-        manifest = dict(index.manifest, files={name: _sha256(staging / name) for name in FILES})
+        names = list(FILES)
+        if index.bm25 is not None:
+            names += index.bm25.save(staging)
+        manifest = dict(index.manifest, files={name: _sha256(staging / name) for name in names})
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        for name in (*FILES, "manifest.json"):
+        for old in index_dir.glob("bm25.*"):
+            if old.name not in names:
+                old.unlink()  # files of an older keyword index must not linger
+        for name in (*names, "manifest.json"):
             os.replace(staging / name, index_dir / name)
         index.manifest = manifest
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def load(index_dir: Path, *, embedder_name: str, corpus_fingerprint: str) -> tuple[VectorIndex, list[Clause]]:
-    """Load and verify; raise IndexError_ with a one-line reason when the index can't be trusted."""
+def load(
+    index_dir: Path, *, embedder_name: str, corpus_fingerprint: str, lexicon: str | None = None
+) -> tuple[VectorIndex, list[Clause]]:
+    """Load and verify; raise IndexError_ with a one-line reason when the index can't be trusted.
+
+    ``lexicon`` is the fingerprint of the segmenter queries will use: a keyword index built with
+    other words would rank with tokens the queries never produce, so it counts as stale.
+    """
     manifest_path = index_dir / "manifest.json"
     if not manifest_path.exists():
         raise IndexError_("索引不存在")
@@ -191,23 +233,33 @@ def load(index_dir: Path, *, embedder_name: str, corpus_fingerprint: str) -> tup
         raise IndexError_(f"索引由模型 {manifest.get('embedder')} 建立，当前模型为 {embedder_name}")
     if manifest.get("corpus_fingerprint") != corpus_fingerprint:
         raise IndexError_("语料已变更，索引已过期")
-    for name in FILES:
+    if lexicon is not None and manifest.get("lexicon") != lexicon:
+        raise IndexError_("分词词表已变更，关键词索引已过期")
+    hashes = manifest.get("files", {})
+    for name in sorted({*FILES, BM25_META, *hashes}):
         path = index_dir / name
         if not path.exists():
             raise IndexError_(f"索引文件缺失：{name}")
-        if _sha256(path) != manifest.get("files", {}).get(name):
+        if _sha256(path) != hashes.get(name):
             raise IndexError_(f"索引文件 {name} 与清单不符（已损坏或被改动）")
     try:
         clauses = [clause_from_json(json.loads(line)) for line in (index_dir / "clauses.jsonl").open(encoding="utf-8")]
         passages = [Passage(**json.loads(line)) for line in (index_dir / "passages.jsonl").open(encoding="utf-8")]
         faiss_index = faiss.read_index(str(index_dir / "vectors.faiss"))
+        if set(bm25_files(index_dir)) - set(hashes):
+            raise IndexError_("关键词索引文件未列入清单")
+        bm25 = BM25.load(index_dir)
+    except IndexError_:
+        raise
     except Exception as e:  # noqa: BLE001 — any decoding failure means the same thing: corrupt
         raise IndexError_(f"索引文件无法读取（{e.__class__.__name__}）") from None
+    if bm25.n != len(clauses):
+        raise IndexError_("关键词索引的条款数与清单不符")
     if faiss_index.ntotal != len(passages) or len(passages) != manifest.get("n_passages"):
         raise IndexError_("向量数与段落数不符")
     if faiss_index.d != manifest.get("dim") or len(clauses) != manifest.get("n_clauses"):
         raise IndexError_("索引维度或条款数与清单不符")
-    return VectorIndex(passages=passages, faiss_index=faiss_index, manifest=manifest), clauses
+    return VectorIndex(passages=passages, faiss_index=faiss_index, manifest=manifest, bm25=bm25), clauses
 
 
 def existing_vectors(index_dir: Path, *, embedder_name: str | None = None) -> dict[str, np.ndarray]:

@@ -1,0 +1,241 @@
+"""The dense half of retrieval behind LangChain's ``VectorStore`` interface.
+
+``FaissStore`` (default) serves the passages of the local index (``index.VectorIndex``) from its
+FAISS index. ``open_milvus`` puts the same passages and vectors into a Milvus collection through
+``langchain_milvus.Milvus`` — a Milvus server or cluster in production, milvus-lite (a local
+``.db`` file, in-process) for tests — and ``HybridSearcher`` queries whichever it is given through
+``search_passages`` without knowing which one it is.
+
+Why not ``langchain_community``'s FAISS store: its ``save_local``/``load_local`` pickle the
+docstore, and this project never loads pickles; our FAISS index is already persisted and
+verified by ``index``, so the store only has to wrap it.
+
+Configuration (``Config``): ``vector_store`` = ``faiss`` | ``milvus``; ``milvus_uri`` (``http://host:19530``
+or a ``.db`` path for milvus-lite); ``milvus_collection``; the token, if the server wants one, only
+from the environment variable ``POLICYQA_MILVUS_TOKEN`` (never logged).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import faiss
+import numpy as np
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
+
+from .index import Passage, VectorIndex
+
+Log = Callable[[str], None]
+
+
+class EmbedderEmbeddings(Embeddings):
+    """Our ``Embedder`` (query/passage prompts) as LangChain ``Embeddings``."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed_passages(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed_queries([text])[0].tolist()
+
+
+class FaissStore(VectorStore):
+    """The local FAISS index as a read-only LangChain vector store.
+
+    Scores are inner products of normalised vectors (cosine). ``filter={"doc_id": [...]}`` limits
+    the search to those documents' passages inside FAISS (an ID selector), so a filtered search
+    is as deep as an unfiltered one.
+    """
+
+    def __init__(self, vectors: VectorIndex, embedding: Embeddings | None = None) -> None:
+        self.vectors = vectors
+        self._embedding = embedding
+        by_doc: dict[str, list[int]] = {}
+        for i, p in enumerate(vectors.passages):
+            by_doc.setdefault(p.clause_id.split("#", 1)[0], []).append(i)
+        self._by_doc = {d: np.asarray(ids, dtype=np.int64) for d, ids in by_doc.items()}
+
+    @property
+    def embeddings(self) -> Embeddings | None:
+        return self._embedding
+
+    def _search_params(self, doc_ids: Iterable[str]) -> faiss.SearchParameters:
+        ids = [self._by_doc[d] for d in doc_ids if d in self._by_doc]
+        sel = faiss.IDSelectorBatch(np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64))
+        index = faiss.downcast_index(self.vectors.faiss_index)
+        if isinstance(index, faiss.IndexHNSW):
+            params = faiss.SearchParametersHNSW(efSearch=max(index.hnsw.efSearch, 256))
+        elif isinstance(index, faiss.IndexIVF):
+            params = faiss.SearchParametersIVF(nprobe=index.nprobe)
+        else:
+            params = faiss.SearchParameters()
+        params.sel = sel
+        params._selector = sel  # the SWIG params object does not own the selector: keep it alive
+        return params
+
+    def similarity_search_with_score_by_vector(
+        self, embedding: Sequence[float], k: int = 4, filter: dict | None = None, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
+        k = min(k, len(self.vectors.passages))
+        if k <= 0:
+            return []
+        query = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
+        doc_ids = (filter or {}).get("doc_id")
+        if doc_ids is None:
+            scores, ids = self.vectors.faiss_index.search(query, k)
+        else:
+            scores, ids = self.vectors.faiss_index.search(query, k, params=self._search_params(doc_ids))
+        out = []
+        for i, s in zip(ids[0], scores[0], strict=True):
+            if i < 0:
+                continue
+            p = self.vectors.passages[int(i)]
+            doc = Document(
+                id=str(int(i)), page_content=p.text,
+                metadata={"clause_id": p.clause_id, "doc_id": p.clause_id.split("#", 1)[0], "passage": int(i)},
+            )
+            out.append((doc, float(s)))
+        return out
+
+    def similarity_search_by_vector(self, embedding: Sequence[float], k: int = 4, **kwargs: Any) -> list[Document]:
+        return [d for d, _ in self.similarity_search_with_score_by_vector(embedding, k, **kwargs)]
+
+    def _query_vector(self, query: str) -> list[float]:
+        if self._embedding is None:
+            raise ValueError("FaissStore was created without an embedding: search by vector instead")
+        return self._embedding.embed_query(query)
+
+    def similarity_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> list[tuple[Document, float]]:
+        return self.similarity_search_with_score_by_vector(self._query_vector(query), k, **kwargs)
+
+    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
+        return [d for d, _ in self.similarity_search_with_score(query, k, **kwargs)]
+
+    def _select_relevance_score_fn(self) -> Callable[[float], float]:
+        return lambda score: score  # cosine already
+
+    def add_texts(self, texts: Iterable[str], metadatas: list[dict] | None = None, **kwargs: Any) -> list[str]:
+        raise NotImplementedError("the FAISS index is written by index.build/save: rebuild it to add passages")
+
+    @classmethod
+    def from_texts(
+        cls, texts: list[str], embedding: Embeddings, metadatas: list[dict] | None = None, **kwargs: Any
+    ) -> FaissStore:
+        """An in-memory exact store (for tests and tools); ``metadatas[i]["clause_id"]`` names each text."""
+        vecs = np.asarray(embedding.embed_documents(list(texts)), dtype=np.float32)
+        index = faiss.IndexFlatIP(vecs.shape[1] if len(vecs) else 1)
+        if len(vecs):
+            index.add(vecs)
+        metas = metadatas or [{} for _ in texts]
+        passages = [Passage(str(m.get("clause_id", i)), t) for i, (t, m) in enumerate(zip(texts, metas, strict=True))]
+        return cls(VectorIndex(passages=passages, faiss_index=index, manifest={}), embedding)
+
+
+def search_passages(
+    store: VectorStore, vector: np.ndarray, k: int, doc_ids: Iterable[str] | None = None
+) -> list[tuple[str, float]]:
+    """(clause_id, score) of the best ``k`` passages, best first, whichever store serves them.
+
+    The one place that knows the stores' filter dialects: a metadata dict for ``FaissStore``, a
+    boolean expression for Milvus.
+    """
+    kwargs: dict[str, Any] = {}
+    if doc_ids is not None:
+        ids = sorted(doc_ids)
+        if type(store).__name__ == "Milvus":
+            kwargs["expr"] = f"doc_id in {json.dumps(ids, ensure_ascii=False)}"
+        else:
+            kwargs["filter"] = {"doc_id": ids}
+    hits = store.similarity_search_with_score_by_vector(np.asarray(vector, dtype=np.float32).tolist(), k, **kwargs)
+    return [(d.metadata["clause_id"], float(s)) for d, s in hits]
+
+
+# ------------------------------------------------------------------------------------------ Milvus
+
+
+def _fingerprint(vectors: VectorIndex) -> str:
+    """Which local index a collection holds: its embedder and the hashes of passages and vectors."""
+    m = vectors.manifest
+    files = m.get("files", {})
+    raw = json.dumps([m.get("embedder"), files.get("passages.jsonl"), files.get("vectors.faiss"),
+                      len(vectors.passages)])
+    return "policyqa:" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def _all_vectors(vectors: VectorIndex) -> np.ndarray:
+    index = vectors.faiss_index
+    if isinstance(faiss.downcast_index(index), faiss.IndexIVF):
+        faiss.extract_index_ivf(index).make_direct_map()
+    return index.reconstruct_n(0, index.ntotal)
+
+
+def open_milvus(
+    vectors: VectorIndex, embedder: Any, uri: str, collection: str, log: Log = print, batch: int = 2000
+) -> VectorStore:
+    """A ``langchain_milvus.Milvus`` store holding exactly the local index's passages and vectors.
+
+    The collection's description records which index it holds: when it matches, the collection is
+    used as it is (replicas and restarts load nothing); otherwise it is dropped and refilled from
+    the local index (no re-embedding).
+    """
+    from langchain_milvus import Milvus
+    from pymilvus import MilvusClient
+
+    token = os.environ.get("POLICYQA_MILVUS_TOKEN", "")
+    conn = {"uri": uri, **({"token": token} if token else {})}
+    fingerprint = _fingerprint(vectors)
+    client = MilvusClient(**conn)
+    current = None
+    if client.has_collection(collection):
+        current = client.describe_collection(collection).get("description")
+    client.close()
+    fresh = current == fingerprint
+    store = Milvus(
+        embedding_function=EmbedderEmbeddings(embedder),
+        collection_name=collection,
+        collection_description=fingerprint,
+        connection_args=conn,
+        # Exact search for the same top-k as FAISS flat; on a cluster choose HNSW/IVF here.
+        index_params={"index_type": "FLAT", "metric_type": "IP", "params": {}},
+        search_params={"metric_type": "IP", "params": {}},
+        consistency_level="Strong",
+        drop_old=not fresh,
+        auto_id=False,
+        primary_field="pk",
+        text_field="text",
+        vector_field="vector",
+    )
+    if not fresh:
+        n = len(vectors.passages)
+        log(f"Milvus：正在写入 {n} 个段落向量到集合 {collection}…")
+        matrix = _all_vectors(vectors)
+        for start in range(0, n, batch):
+            part = vectors.passages[start : start + batch]
+            store.add_embeddings(
+                texts=[p.text for p in part],
+                embeddings=matrix[start : start + len(part)].tolist(),
+                metadatas=[{"clause_id": p.clause_id, "doc_id": p.clause_id.split("#", 1)[0],
+                            "passage": start + j} for j, p in enumerate(part)],
+                ids=[str(start + j) for j in range(len(part))],
+            )
+    return store
+
+
+def open_store(config: Any, vectors: VectorIndex, embedder: Any, log: Log = print) -> VectorStore:
+    """The vector store ``config.vector_store`` names, over ``vectors``."""
+    kind = (getattr(config, "vector_store", "faiss") or "faiss").lower()
+    if kind == "faiss":
+        return FaissStore(vectors, EmbedderEmbeddings(embedder))
+    if kind == "milvus":
+        if not config.milvus_uri:
+            raise ValueError("vector_store=milvus 需要设置 POLICYQA_MILVUS_URI（如 http://127.0.0.1:19530 或 ./milvus.db）")
+        return open_milvus(vectors, embedder, config.milvus_uri, config.milvus_collection, log=log)
+    raise ValueError(f"未知的向量库 {kind!r}：可选 faiss 或 milvus")
