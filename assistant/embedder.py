@@ -127,7 +127,7 @@ class OnnxEmbedder:
         self.passage_prompt: str = meta.get("passage_prompt") or ""
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(meta["max_length"]))
-        self.tokenizer.enable_padding(pad_id=int(meta["pad_id"]))
+        self.tokenizer.no_padding()
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = _available_cores()
         opts.inter_op_num_threads = 1
@@ -138,12 +138,10 @@ class OnnxEmbedder:
             str(model_dir / "model.onnx"), opts, providers=["CPUExecutionProvider"]
         )
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        enc = self.tokenizer.encode_batch(texts)
-        ids = np.asarray([e.ids for e in enc], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
-        out = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        return _as_matrix(out, self.dim)
+    def _run(self, ids: list[int]) -> np.ndarray:
+        tokens = np.asarray([ids], dtype=np.int64)
+        out = self.session.run(None, {"input_ids": tokens, "attention_mask": np.ones_like(tokens)})[0]
+        return _as_matrix(out, self.dim)[0]
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed_passages(texts, prompt=self.query_prompt)
@@ -151,19 +149,23 @@ class OnnxEmbedder:
     def embed_passages(
         self, texts: Sequence[str], batch_size: int = 32, progress: bool = False, prompt: str | None = None
     ) -> np.ndarray:
+        """Texts are run one at a time (``batch_size`` only paces the progress bar): dynamic int8
+        quantises activations per call, so in a padded batch a text's vector would depend on its
+        neighbours; alone it does not, and on CPU it is as fast (no padding) and closer to fp32."""
         prompt = self.passage_prompt if prompt is None else prompt
-        texts = [prompt + t for t in texts]
-        out = np.zeros((len(texts), self.dim), np.float32)
-        # Longest first, as sentence-transformers does: batches of similar length waste no padding.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        starts = range(0, len(texts), max(1, batch_size))
+        encodings = self.tokenizer.encode_batch([prompt + t for t in texts])
+        out = np.zeros((len(encodings), self.dim), np.float32)
+        bar = None
         if progress:
             from tqdm import tqdm
 
-            starts = tqdm(starts, desc="embedding", unit="batch")
-        for i in starts:
-            idx = order[i : i + batch_size]
-            out[idx] = self._run([texts[j] for j in idx])
+            bar = tqdm(total=len(encodings), desc="embedding", unit="passage")
+        for i, enc in enumerate(encodings):
+            out[i] = self._run(enc.ids)
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
         return out
 
 
