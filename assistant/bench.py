@@ -40,9 +40,6 @@ import numpy as np
 
 from .config import REPO_ROOT, Config
 
-DIM = 384
-SIZES = (10_000, 100_000, 1_000_000)
-QUICK_MAX = 100_000
 COLD_QUESTION = "济南对天使投资有什么奖励？"
 
 
@@ -204,111 +201,25 @@ def cold_start(index_dir: Path, runs: int = 2, embedder: str | None = None) -> d
     return out
 
 
-def _vectors(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    x = np.empty((n, DIM), dtype=np.float32)
-    step = 100_000
-    for i in range(0, n, step):
-        block = rng.standard_normal((min(step, n - i), DIM), dtype=np.float32)
-        block /= np.linalg.norm(block, axis=1, keepdims=True)
-        x[i : i + step] = block
-    return x
-
-
-def _index_bytes(index) -> int:
-    """Size of the index as faiss writes it (vectors + graph), a proxy for its memory."""
-    import faiss
-
-    with tempfile.NamedTemporaryFile(suffix=".faiss") as f:
-        faiss.write_index(index, f.name)
-        return os.path.getsize(f.name)
-
-
-def faiss_bench(sizes: tuple[int, ...], n_queries: int = 200, k: int = 10) -> list[dict]:
-    import faiss
-
-    from .index import HNSW_THRESHOLD, make_faiss_index
-
-    rows = []
-    queries = _vectors(n_queries, seed=1)
-    for n in sizes:
-        _log(f"faiss: {n:,} vectors…")
-        data = _vectors(n, seed=n)
-        exact = None
-        for kind in ("flat", "hnsw"):
-            index = (
-                faiss.IndexFlatIP(DIM)
-                if kind == "flat"
-                else make_faiss_index(DIM, max(n, HNSW_THRESHOLD + 1))
-            )
-            t = time.perf_counter()
-            index.add(data)
-            add_s = time.perf_counter() - t
-            index.search(queries[:5], k)  # warm
-            found = np.empty((n_queries, k), dtype=np.int64)
-            lat = []
-            for i in range(n_queries):
-                t = time.perf_counter()
-                _, ids = index.search(queries[i : i + 1], k)
-                lat.append(time.perf_counter() - t)
-                found[i] = ids[0]
-            # The same single queries with one OpenMP thread: on busy cores faiss's default
-            # threads can wait on each other far longer than the search itself takes.
-            threads = faiss.omp_get_max_threads()
-            faiss.omp_set_num_threads(1)
-            lat1 = []
-            for i in range(n_queries):
-                t = time.perf_counter()
-                index.search(queries[i : i + 1], k)
-                lat1.append(time.perf_counter() - t)
-            faiss.omp_set_num_threads(threads)
-            row = {
-                "n": n,
-                "index": type(index).__name__,
-                "add_s": round(add_s, 2),
-                "index_mb": round(_index_bytes(index) / 2**20, 1),
-                "raw_vectors_mb": round(n * DIM * 4 / 2**20, 1),
-                "omp_threads": threads,
-                **{f"search_{key}": v for key, v in _ms_stats(lat).items() if key != "n"},
-                **{f"search_1t_{key}": v for key, v in _ms_stats(lat1).items() if key != "n"},
-            }
-            if kind == "flat":
-                exact = found
-            else:
-                hits = sum(len(set(found[i]) & set(exact[i])) for i in range(n_queries))
-                row["recall@10_vs_flat"] = round(hits / (n_queries * k), 3)
-                row["efSearch"] = index.hnsw.efSearch
-            rows.append(row)
-            _log(f"  {row}")
-            del index
-        del data
-    return rows
-
-
-def run(quick: bool = False, sizes: tuple[int, ...] | None = None, skip_model: bool = False) -> dict:
+def run(quick: bool = False) -> dict:
     result: dict = {"machine": machine(), "quick": quick}
-    if not skip_model:
-        from .core import Assistant
-        from .evaluation import DEFAULT_DATASET, load_dataset
+    from .core import Assistant
+    from .evaluation import DEFAULT_DATASET, load_dataset
 
-        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            work = Path(tmp)
-            result["embedders"] = compare_embedders(work, quick=quick, runs=1 if quick else 2)
-            index_dir = work / f"index-{AFTER}"
-            if (index_dir / "manifest.json").exists():
-                bot = Assistant.load(Config.from_env(index_dir=index_dir, embedder=AFTER), log=lambda m: None)
-                questions = load_dataset(DEFAULT_DATASET)
-                if quick:
-                    questions = questions[::4]
-                _log(f"bench: warm retrieve/ask over {len(questions)} questions ({AFTER})…")
-                result["warm"] = warm_latency(bot, questions)
-                _log(f"  {result['warm']}")
-                del bot
-        result["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    if sizes:
-        t = time.perf_counter()
-        result["faiss"] = faiss_bench(sizes)
-        result["faiss_seconds"] = round(time.perf_counter() - t, 1)
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        result["embedders"] = compare_embedders(work, quick=quick, runs=1 if quick else 2)
+        index_dir = work / f"index-{AFTER}"
+        if (index_dir / "manifest.json").exists():
+            bot = Assistant.load(Config.from_env(index_dir=index_dir, embedder=AFTER), log=lambda m: None)
+            questions = load_dataset(DEFAULT_DATASET)
+            if quick:
+                questions = questions[::4]
+            _log(f"bench: warm retrieve/ask over {len(questions)} questions ({AFTER})…")
+            result["warm"] = warm_latency(bot, questions)
+            _log(f"  {result['warm']}")
+            del bot
+    result["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
 
@@ -327,22 +238,6 @@ def render(result: dict) -> str:
         lines.append(
             f"warm latency ({AFTER}) over {w['ask']['n']} questions: retrieve p50 {w['retrieve']['p50_ms']} ms / "
             f"p95 {w['retrieve']['p95_ms']} ms; ask p50 {w['ask']['p50_ms']} ms / p95 {w['ask']['p95_ms']} ms"
-        )
-    if "faiss" not in result:
-        lines.append(f"peak RSS of the bench process: {result['peak_rss_mb']} MB")
-        return "\n".join(lines)
-    lines.append(
-        f"FAISS ({DIM}-d normalised random vectors, 1 query at a time, k=10; took {result['faiss_seconds']} s):"
-    )
-    lines.append(
-        "| n | index | add s | index MB | raw vectors MB | search p50 / p95 ms | 1 thread p50 / p95 ms | recall@10 vs flat |"
-    )
-    lines.append("|---|---|---|---|---|---|---|---|")
-    for r in result["faiss"]:
-        lines.append(
-            f"| {r['n']:,} | {r['index']} | {r['add_s']} | {r['index_mb']} | {r['raw_vectors_mb']} | "
-            f"{r['search_p50_ms']} / {r['search_p95_ms']} | {r['search_1t_p50_ms']} / {r['search_1t_p95_ms']} | "
-            f"{r.get('recall@10_vs_flat', '—')} |"
         )
     lines.append(f"peak RSS of the bench process: {result['peak_rss_mb']} MB")
     return "\n".join(lines)
@@ -415,8 +310,7 @@ def cmd_bench(args) -> None:
         result = scalebench.run(scale, out=Path(args.json) if args.json else None, skip_bm25=args.no_bm25)
         print(scalebench.render(result))
         return
-    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else None
-    result = run(quick=args.quick, sizes=sizes, skip_model=args.faiss_only)
+    result = run(quick=args.quick)
     print(render(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -425,8 +319,6 @@ def cmd_bench(args) -> None:
 def register_cli(sub) -> None:
     p = sub.add_parser("bench", help="性能基准：建索引、嵌入、检索/问答延迟、冷启动、FAISS 规模")
     p.add_argument("--quick", action="store_true", help="评测与延迟只取四分之一问题，冷启动只测一次")
-    p.add_argument("--faiss-only", action="store_true", help="只测 FAISS 随机向量（不加载模型，需 --sizes）")
-    p.add_argument("--sizes", help="旧的随机向量 FAISS 测试：向量数，逗号分隔，如 10000,100000")
     p.add_argument("--json", help="同时把结果写成 JSON 文件")
     p.add_argument("--scale", help="规模测试：合成语料条数，逗号分隔，如 100000,300000,1000000（见 scalebench.py）")
     p.add_argument("--no-bm25", action="store_true", help="规模测试不含 BM25")

@@ -191,3 +191,31 @@ def test_changed_vocabulary_makes_the_keyword_index_stale(cfg: Config, monkeypat
     assert [m for m in logs if m.startswith("索引不可用")] == ["索引不可用（分词词表已变更，关键词索引已过期），正在重建…"]
     assert sum(reembedded) == 0  # every passage vector was reused
     assert "数字人民币" in bot.segmenter.tokens("推广数字人民币")
+
+
+# ------------------------------------------------------------------ index type by size
+
+
+def test_index_type_is_chosen_by_size() -> None:
+    import faiss
+
+    assert type(index_mod.make_faiss_index(384, 238)) is faiss.IndexFlatIP
+    assert type(index_mod.make_faiss_index(384, index_mod.EXACT_MAX)) is faiss.IndexFlatIP
+    big = index_mod.make_faiss_index(384, index_mod.EXACT_MAX + 1)
+    assert type(big) is faiss.IndexIVFFlat and not big.is_trained
+    assert (big.nlist, big.nprobe) == (1024, 64)
+    assert index_mod.ivf_params(300_000) == (2048, 64)
+    assert index_mod.ivf_params(1_000_000) == (4096, 128)
+    assert index_mod.ivf_params(500) == (12, 12)  # tiny: every list probed, i.e. exact
+
+
+def test_ivf_index_is_trained_searched_filtered_and_persisted(tmp_path: Path, monkeypatch, fake_assistant) -> None:
+    monkeypatch.setattr(index_mod, "EXACT_MAX", 10)
+    cfg = Config(index_dir=tmp_path / "index", today="2026-11-22")
+    bot = Assistant.load(cfg, embedder=HashEmbedder(), log=quiet)
+    assert bot.vectors.manifest["index_type"] == "IndexIVFFlat"
+    again = Assistant.load(cfg, embedder=HashEmbedder(), log=quiet)
+    assert again.vectors.faiss_index.nprobe == bot.vectors.faiss_index.nprobe == 6  # all lists at n=238
+    for q in QUESTIONS:  # every list probed: the same as exact search
+        assert again.search(q, 10, mode="dense") == fake_assistant.search(q, 10, mode="dense")
+        assert again.search(q, 5, region="武汉市") == fake_assistant.search(q, 5, region="武汉市")

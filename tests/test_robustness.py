@@ -730,10 +730,10 @@ def test_add_document_with_unwritable_index_changes_nothing(lib: Config, tmp_pat
     assert snapshot(lib.corpus_dir) == before
 
 
-def test_hnsw_index_vectors_can_be_reused(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(index_mod, "HNSW_THRESHOLD", 10)
+def test_ivf_index_vectors_can_be_reused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(index_mod, "EXACT_MAX", 10)
     bot = Assistant.load(Config(index_dir=tmp_path / "index"), embedder=HashEmbedder(), log=quiet)
-    assert bot.vectors.manifest["index_type"] == "IndexHNSWFlat"
+    assert bot.vectors.manifest["index_type"] == "IndexIVFFlat"
     reused = index_mod.existing_vectors(tmp_path / "index", embedder_name="hash-bigram-64")
     assert len(reused) == len({p.text for p in bot.vectors.passages})
     p = bot.vectors.passages[0]
