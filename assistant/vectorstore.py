@@ -153,6 +153,8 @@ def search_passages(
     kwargs: dict[str, Any] = {}
     if doc_ids is not None:
         ids = sorted(doc_ids)
+        if not ids:
+            return []
         if type(store).__name__ == "Milvus":
             kwargs["expr"] = f"doc_id in {json.dumps(ids, ensure_ascii=False)}"
         else:
