@@ -297,7 +297,9 @@ def cmd_bench(args) -> None:
         from . import scalebench
 
         scale = [int(float(x)) for x in args.scale.split(",")]
-        result = scalebench.run(scale, out=Path(args.json) if args.json else None, skip_bm25=args.no_bm25)
+        kinds = args.kinds.split(",") if args.kinds else None
+        result = scalebench.run(scale, out=Path(args.json) if args.json else None, skip_bm25=args.no_bm25,
+                                kinds=kinds)
         print(scalebench.render(result))
         return
     result = run(quick=args.quick)
@@ -312,6 +314,7 @@ def register_cli(sub) -> None:
     p.add_argument("--json", help="同时把结果写成 JSON 文件")
     p.add_argument("--scale", help="规模测试：合成语料条数，逗号分隔，如 100000,300000,1000000（见 scalebench.py）")
     p.add_argument("--no-bm25", action="store_true", help="规模测试不含 BM25")
+    p.add_argument("--kinds", help="规模测试只测这些索引（flat 总是测，作为精确基准）：hnsw,ivf,ivfpq")
     p.set_defaults(func=cmd_bench)
 
 

@@ -157,8 +157,8 @@ def faiss_kinds(n: int) -> list[tuple[str, Callable[[int], object], list[tuple[s
     return [
         ("IndexFlatIP", lambda d: faiss.IndexFlatIP(d), [("exact", lambda i: None)]),
         ("HNSWFlat M32 efC80", hnsw, [(f"efSearch {e}", _set_ef(e)) for e in (64, 128, 256)]),
-        (f"IVFFlat nlist {nlist}", ivf, [(f"nprobe {p}", _set_probe(p)) for p in (16, 32, 64)]),
-        (f"IVFPQ48 nlist {nlist} + refine x16", ivfpq, [(f"nprobe {p}", _set_probe(p)) for p in (16, 32, 64)]),
+        (f"IVFFlat nlist {nlist}", ivf, [(f"nprobe {p}", _set_probe(p)) for p in (16, 32, 64, 128)]),
+        (f"IVFPQ48 nlist {nlist} + refine x16", ivfpq, [(f"nprobe {p}", _set_probe(p)) for p in (32, 64, 128)]),
     ]
 
 
@@ -248,7 +248,11 @@ def bench_bm25(token_pool: list[list[str]], query_tokens: list[list[str]], n: in
     return row
 
 
-def run(sizes: list[int], out: Path | None = None, with_random: bool = True, skip_bm25: bool = False) -> dict:
+KINDS = {"flat": "IndexFlatIP", "hnsw": "HNSW", "ivf": "IVFFlat", "ivfpq": "IVFPQ"}
+
+
+def run(sizes: list[int], out: Path | None = None, with_random: bool = True, skip_bm25: bool = False,
+        kinds: list[str] | None = None) -> dict:
     from .config import Config
     from .embedder import load_embedder
     from .evaluation import DEFAULT_DATASET, load_dataset
@@ -274,10 +278,12 @@ def run(sizes: list[int], out: Path | None = None, with_random: bool = True, ski
             sample = data[:2000]
             c = sample @ sample.T
             result["synthetic_mean_cosine"] = round(float(c[np.triu_indices(len(sample), 1)].mean()), 3)
-        rows, _ = bench_faiss(data, queries, "realistic")
+        chosen = [k for k in faiss_kinds(n)
+                  if k[0] == "IndexFlatIP" or not kinds or any(k[0].startswith(KINDS[x]) for x in kinds)]
+        rows, _ = bench_faiss(data, queries, "realistic", kinds=chosen)
         result["faiss"] += rows
         del data
-        if with_random and n == sizes[0]:
+        if with_random and n == sizes[0] and (not kinds or "hnsw" in kinds):
             data = random_vectors(n, real.shape[1], seed=n)
             rq = random_vectors(len(queries), real.shape[1], seed=7)
             kinds = [k for k in faiss_kinds(n) if k[0] == "IndexFlatIP"] + [
