@@ -248,7 +248,7 @@ def _render_embedders(emb: dict, result: dict) -> list[str]:
 
     cos = emb.get("cosine", {})
     rows = [
-        ("passages/s (batch 32)", "passages_per_s", "{}"),
+        ("passages/s (corpus passages)", "passages_per_s", "{}"),
         ("query p50 / p95", None, None),
         ("start → first embedding", "first_embedding_s", "{} s"),
         ("RSS after embedding", "rss_mb", "{} MB"),
