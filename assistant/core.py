@@ -15,7 +15,7 @@ from .answering import AnswerChain, Context
 from .clauses import Clause
 from .config import Config
 from .corpus import Corpus, Document, load_corpus
-from .lexicon import Segmenter, corpus_terms
+from .lexicon import Segmenter
 from .llm import refine
 from .retrieval import Filters, Hit, HybridSearcher, PolicyRetriever
 from .units import UnitIndex
@@ -33,12 +33,19 @@ def _default_embedder(config: Config, log: Log):
     return load_embedder(config.embedder, config.model_cache_dir, log=log)
 
 
-def _build(config: Config, corpus: Corpus, embedder, log: Log) -> index_mod.VectorIndex:
+def _build(config: Config, corpus: Corpus, embedder, log: Log, segmenter: Segmenter | None = None,
+           reuse: dict | None = None) -> index_mod.VectorIndex:
     return index_mod.build(
         corpus,
         lambda texts: embedder.embed_passages(texts, progress=True),
         embedder.name, embedder.dim, config.passage_chars, config.passage_overlap, log=log,
+        reuse=reuse, segmenter=segmenter or _segmenter(config, corpus),
     )
+
+
+def _segmenter(config: Config, corpus: Corpus) -> Segmenter:
+    # Unit names and aliases stay whole words; jieba's dictionary with them is cached on disk.
+    return Segmenter(index_mod.corpus_words(corpus.clauses), cache_dir=config.model_cache_dir)
 
 
 class InputError(ValueError):
@@ -74,17 +81,22 @@ def check_history(history: object) -> list[dict]:
 class Assistant:
     """Loaded once, then shared: every public method is safe to call from several threads."""
 
-    def __init__(self, config: Config, corpus: Corpus, embedder, vectors: index_mod.VectorIndex) -> None:
+    def __init__(
+        self, config: Config, corpus: Corpus, embedder, vectors: index_mod.VectorIndex,
+        segmenter: Segmenter | None = None,
+    ) -> None:
         self.config = config
         self.corpus = corpus
         self.embedder = embedder
         self.vectors = vectors
         self.units = UnitIndex.build(corpus.clauses)
-        unit_words = {a for e in self.units.entries() for a in (e.name, *e.aliases)}
-        self.segmenter = Segmenter(unit_words | corpus_terms(c.text for c in corpus.clauses))
-        self._embed_lock = threading.Lock()  # torch inference from many threads at once only thrashes 2 cores
+        self.segmenter = segmenter or _segmenter(config, corpus)
+        self._embed_lock = threading.Lock()  # inference from many threads at once only thrashes 2 cores
+        from .vectorstore import open_store
+
         self.searcher = HybridSearcher(
-            corpus, vectors, self._embed_query, self.segmenter, config.candidates, config.rrf_k
+            corpus, vectors, self._embed_query, self.segmenter, config.candidates, config.rrf_k,
+            store=open_store(config, vectors, embedder),
         )
         self._chain = AnswerChain(
             Context(corpus=corpus, searcher=self.searcher, units=self.units, segmenter=self.segmenter,
@@ -99,14 +111,19 @@ class Assistant:
         config = config or Config.from_env()
         corpus = load_corpus(config.corpus_dir)
         embedder = embedder or _default_embedder(config, log)
-        vectors = cls._load_or_build_index(config, corpus, embedder, log)
-        return cls(config, corpus, embedder, vectors)
+        segmenter = _segmenter(config, corpus)
+        vectors = cls._load_or_build_index(config, corpus, embedder, log, segmenter)
+        return cls(config, corpus, embedder, vectors, segmenter)
 
     @staticmethod
-    def _load_or_build_index(config: Config, corpus: Corpus, embedder, log: Log) -> index_mod.VectorIndex:
+    def _load_or_build_index(
+        config: Config, corpus: Corpus, embedder, log: Log, segmenter: Segmenter | None = None
+    ) -> index_mod.VectorIndex:
+        segmenter = segmenter or _segmenter(config, corpus)
         try:
             vectors, stored = index_mod.load(
-                config.index_dir, embedder_name=embedder.name, corpus_fingerprint=corpus.fingerprint
+                config.index_dir, embedder_name=embedder.name, corpus_fingerprint=corpus.fingerprint,
+                lexicon=segmenter.fingerprint,
             )
             if [c.clause_id for c in stored] != [c.clause_id for c in corpus.clauses]:
                 raise index_mod.IndexError_("条款库与语料不符")
@@ -116,7 +133,9 @@ class Assistant:
                 log(f"索引不可用（{why}），正在重建…")
             else:
                 log("首次使用：正在建立索引…")
-        vectors = _build(config, corpus, embedder, log)
+        # Passages whose text is unchanged keep their vectors (same embedder only).
+        reuse = index_mod.existing_vectors(config.index_dir, embedder_name=embedder.name)
+        vectors = _build(config, corpus, embedder, log, segmenter, reuse)
         try:
             index_mod.save(vectors, corpus.clauses, config.index_dir)
         except OSError as e:

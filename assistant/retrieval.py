@@ -13,10 +13,10 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict
 
-from .clauses import Clause
 from .corpus import Corpus, covering_regions
-from .index import VectorIndex
-from .lexicon import BM25, Segmenter
+from .index import VectorIndex, build_bm25
+from .lexicon import Segmenter
+from .vectorstore import FaissStore, search_passages
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,12 @@ class Filters:
 
 
 class HybridSearcher:
-    """Ranks clauses for a question. ``mode`` selects "hybrid", "bm25" or "dense" (for baselines)."""
+    """Ranks clauses for a question. ``mode`` selects "hybrid", "bm25" or "dense" (for baselines).
+
+    The dense half goes through a LangChain ``VectorStore`` (``store``; FAISS over ``vectors`` by
+    default, Milvus when configured — see ``vectorstore``); the keyword half is the BM25 index
+    persisted with ``vectors`` (built here only when the index carries none, or another lexicon's).
+    """
 
     def __init__(
         self,
@@ -61,6 +66,7 @@ class HybridSearcher:
         segmenter: Segmenter,
         candidates: int = 50,
         rrf_k: int = 60,
+        store: object | None = None,
     ) -> None:
         self.corpus = corpus
         self.vectors = vectors
@@ -70,41 +76,56 @@ class HybridSearcher:
         self.rrf_k = rrf_k
         self.clauses = corpus.clauses
         self.position = {c.clause_id: i for i, c in enumerate(self.clauses)}
-        self.bm25 = BM25([segmenter.tokens(self._bm25_text(c)) for c in self.clauses])
+        self.store = store if store is not None else FaissStore(vectors)
+        persisted = vectors.bm25
+        fresh = persisted is not None and persisted.n == len(self.clauses) and (
+            vectors.manifest.get("lexicon") == segmenter.fingerprint
+        )
+        self.bm25 = persisted if fresh else build_bm25(corpus, segmenter)
+        positions: dict[str, list[int]] = {}
+        for i, c in enumerate(self.clauses):
+            positions.setdefault(c.doc_id, []).append(i)
+        self._positions = {d: np.asarray(p, dtype=np.int64) for d, p in positions.items()}
 
-    def _bm25_text(self, c: Clause) -> str:
-        # Units are searchable by name; headings of ancestors give a clause its topic words.
-        crumbs = " ".join(self.corpus.context_headings(c))
-        return f"{crumbs} {c.heading} {c.text} {' '.join(c.lead_units + c.participant_units)}"
+    def _bm25_top(self, question: str, allowed: set[str] | None) -> list[tuple[int, float]]:
+        """Best clauses by BM25 among the allowed documents: (position, score), best first,
+        ties in corpus order; only the top few are sorted, which keeps 10^6 clauses fast."""
+        scores = self.bm25.scores(self.segmenter.tokens(question))
+        if allowed is not None and len(scores):
+            keep = np.zeros(len(scores), dtype=bool)
+            for d in allowed:
+                keep[self._positions.get(d, [])] = True
+            scores = np.where(keep, scores, np.float32(0))
+        want = min(self.candidates, len(scores))
+        if want <= 0:
+            return []
+        top = np.argpartition(-scores, want - 1)[:want] if want < len(scores) else np.arange(len(scores))
+        # Ties at the cut-off: take every clause with the cut-off score so corpus order decides.
+        cut = scores[top].min()
+        top = np.flatnonzero(scores >= cut) if cut > 0 else top[scores[top] > 0]
+        order = sorted(top.tolist(), key=lambda i: (-scores[i], i))[:want]
+        return [(i, float(scores[i])) for i in order if scores[i] > 0]
 
     def search(self, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         allowed = (filters or Filters()).allowed(self.corpus)
-        keep = (lambda cid: True) if allowed is None else (lambda cid: cid.split("#", 1)[0] in allowed)
         dense: dict[str, float] = {}
         dense_order: list[str] = []
         if mode in ("hybrid", "dense"):
             qv = self.embed_query(question)
-            # With a filter, look deeper so that enough allowed passages survive it.
-            depth = self.candidates * 4 if allowed is None else len(self.vectors.passages)
-            for pid, score in self.vectors.search(qv, depth):
-                cid = self.vectors.passages[pid].clause_id
-                if not keep(cid) or cid in dense:
+            # Several passages can belong to one clause: look deeper than the clauses wanted.
+            depth = min(self.candidates * 4, len(self.vectors.passages))
+            for cid, score in search_passages(self.store, qv, depth, allowed):
+                if cid in dense:
                     continue
                 dense[cid] = score
                 dense_order.append(cid)
         bm25_scores: dict[str, float] = {}
         bm25_order: list[str] = []
         if mode in ("hybrid", "bm25"):
-            scores = self.bm25.scores(self.segmenter.tokens(question))
-            for i in np.argsort(-scores, kind="stable"):
-                if scores[i] <= 0:
-                    break
+            for i, score in self._bm25_top(question, allowed):
                 cid = self.clauses[i].clause_id
-                if keep(cid):
-                    bm25_scores[cid] = float(scores[i])
-                    bm25_order.append(cid)
-                if len(bm25_order) >= self.candidates * 2:
-                    break
+                bm25_scores[cid] = score
+                bm25_order.append(cid)
         dense_order = dense_order[: self.candidates]
         bm25_order = bm25_order[: self.candidates]
         d_rank = {cid: r for r, cid in enumerate(dense_order)}

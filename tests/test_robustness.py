@@ -733,10 +733,10 @@ def test_add_document_with_unwritable_index_changes_nothing(lib: Config, tmp_pat
     assert snapshot(lib.corpus_dir) == before
 
 
-def test_hnsw_index_vectors_can_be_reused(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(index_mod, "HNSW_THRESHOLD", 10)
+def test_ivf_index_vectors_can_be_reused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(index_mod, "EXACT_MAX", 10)
     bot = Assistant.load(Config(index_dir=tmp_path / "index"), embedder=HashEmbedder(), log=quiet)
-    assert bot.vectors.manifest["index_type"] == "IndexHNSWFlat"
+    assert bot.vectors.manifest["index_type"] == "IndexIVFFlat"
     reused = index_mod.existing_vectors(tmp_path / "index", embedder_name="hash-bigram-64")
     assert len(reused) == len({p.text for p in bot.vectors.passages})
     p = bot.vectors.passages[0]
@@ -746,9 +746,14 @@ def test_hnsw_index_vectors_can_be_reused(tmp_path: Path, monkeypatch) -> None:
 # ================================================================ security
 
 
-def test_index_holds_only_json_and_faiss_files(clean_index: Path) -> None:
-    suffixes = {p.suffix for p in clean_index.rglob("*") if p.is_file()}
-    assert suffixes <= {".json", ".jsonl", ".faiss"}, suffixes
+def test_index_holds_only_json_faiss_and_plain_npy_files(clean_index: Path) -> None:
+    import numpy as np
+
+    files = [p for p in clean_index.rglob("*") if p.is_file()]
+    assert {p.suffix for p in files} <= {".json", ".jsonl", ".faiss", ".npy"}, files
+    for p in files:
+        if p.suffix == ".npy":  # the BM25 matrix: plain numbers, loadable without pickle
+            assert np.load(p, allow_pickle=False).dtype.kind in "iuf", p
 
 
 def test_no_pickle_in_the_sources() -> None:
