@@ -26,6 +26,7 @@ _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 _CN_NUM = "零〇一二两三四五六七八九十百千"
 _DURATION = re.compile(
     rf"(?:不少于|不超过|至少|最长|最短|超过|满|提前|之日起|起)?[\d{_CN_NUM}]+个?(?:小时|工作日|日|天|周|个月|月|年)(?:内|以上|以下|之内)?"
+    r"|每(?:年|半年|季度|月|周|日|天)"
 )
 _DUTY = re.compile(r"应当|必须|不得|禁止|严禁|有义务|负责")
 _DEFINITION = re.compile(r"是指|所称|的含义|本法下列用语|以下简称")
@@ -65,6 +66,8 @@ def offers(text: str) -> frozenset[str]:
         found.add("penalty")
     if _TARGET_YEAR.search(text):
         found.add("target")
+    if text.count("、") >= 3:
+        found.add("list")  # "工业云、农业云、金融云、…": the sentence enumerates
     return frozenset(found)
 
 

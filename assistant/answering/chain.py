@@ -73,6 +73,9 @@ class AnswerChain:
         # A firm that gave its profile and asks about policy wants what applies to it.
         if turn.route.kind == "fact" and turn.profile.get("region") and re.search(r"政策|支持|扶持|补贴|奖励", q):
             turn.route = replace(turn.route, kind="support")
+        # "这一条里还提到了哪些资金支持？" is about the clause just cited, not a new search for support.
+        if turn.rewrite.kind == "focus" and turn.route.kind in ("support", "comparison"):
+            turn.route = replace(turn.route, kind="fact")
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
@@ -88,7 +91,7 @@ class AnswerChain:
         region = None if turn.doc_ids else turn.region
         hits = self.ctx.search(q, 10, doc_ids=turn.doc_ids or None, region=region)
         turn.articles = article_numbers(turn.question)
-        first = [*self._article_hits(turn), *turn.focus]
+        first = [*self._article_hits(turn), *(c.clause_id for c in turn.focus_clauses(corpus))]
         if "penalty" in turn.route.asks and turn.focus:
             first = [*self._references_to(turn.focus), *first]
         if first:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..answer_types import Citations
+from ..clauses import Clause
 from ..config import Config
 from ..conversation import Rewrite
 from ..corpus import Corpus
@@ -50,6 +51,15 @@ class Turn:
     # Best first. A composer that searches again (support, comparison, an ordinal item) replaces them,
     # so that `Answer.retrieved` reports what the answer was built from.
     hits: list[Hit] = field(default_factory=list)
+
+    def focus_clauses(self, corpus: Corpus) -> list[Clause]:
+        """The clauses a follow-up points back to, with their children (a list's items, a goal's figures)."""
+        out: list[Clause] = []
+        for cid in self.focus:
+            c = corpus.clause(cid)
+            if c is not None:
+                out += [c, *corpus.children(c)]
+        return list(dict.fromkeys(out))
 
     @property
     def full_clauses(self) -> bool:

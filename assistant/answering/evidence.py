@@ -18,7 +18,7 @@ from ..sentences import split as split_sentences
 from .context import Context
 
 # What a sentence can hold that a question asks for (routing.asks ∩ sentences.offers).
-ANSWER_KINDS = frozenset({"money", "figure", "date", "duration", "definition", "penalty", "duty", "target"})
+ANSWER_KINDS = frozenset({"money", "figure", "date", "duration", "definition", "penalty", "duty", "target", "list"})
 
 # Refusal thresholds, calibrated on the unanswerable items of eval/questions.jsonl (see README).
 MIN_COVERAGE = 0.5  # share of the question's content words found in the best clauses
@@ -64,8 +64,11 @@ class Evidence:
         drop = set()
         for surface, place in gazetteer().mentions(question):
             drop.update({surface, place.name, place.short})
+        # Words that frame a question rather than name its subject.
         generic = {"企业", "公司", "我们", "有没有", "规定", "要求", "内容", "哪些", "什么", "多少", "怎么样",
-                   "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市"}
+                   "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市", "包括", "方面",
+                   "分别", "主要", "情况", "说法", "列出", "全部", "不落", "相关", "有关", "可以", "需要", "应该",
+                   "怎样", "哪里", "为什么", "文件", "里面", "提到", "写的", "一共", "总共"}
         return tuple(t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t))
 
     def clauses(self, hits: list[Hit]) -> list[Clause]:

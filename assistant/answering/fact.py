@@ -27,10 +27,13 @@ from .evidence import MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
+# Below this share of the question in its best sentence, the documents that apply may simply not
+# speak of the question's subject (then refuse_absent says so, and where else it is spoken of).
+ABSENT_LEX = 0.5
 # What a direct answer line can be asked for; a duty or target is answered by the quotes themselves.
 _DIRECT = ("money", "figure", "date", "duration", "definition", "penalty")
 # "分几级", "几个阶段", "多少项": a count of something; the direct sentence must count the same thing.
-_COUNT = re.compile(r"(?:几|多少)个?([级类种项条档层阶段批])")
+_COUNT = re.compile(r"(?<!哪)(?:几|多少)个?([级类种项条档层阶段批])")
 _NUMERAL = "[\\d零〇一二两三四五六七八九十百]+"
 
 
@@ -43,20 +46,24 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     clauses = [c for c in hit_clauses if has_content(c)][:8]
     if not clauses:
         return refuse(ctx, "")
+    ranked = ev.rank_sentences(q, clauses, asks)
+    if not ranked:
+        return refuse(ctx, "")
     if "list" in asks and not skip:
-        found = listing.enumerations(ev, q, hit_clauses[:6])
-        if found and found[0].score >= 0.5:
+        # The whole enumeration, unless one sentence already lists it all ("工业云、农业云、…") and fits better.
+        listed = turn.focus_clauses(ctx.corpus) or hit_clauses[:6]
+        found = listing.enumerations(ev, q, listed)
+        inline = ranked[0] if "list" in ranked[0].sentence.offers else None
+        if found and found[0].score >= 0.5 and (inline is None or found[0].score >= inline.lex):
             return listing.compose(turn, ev, found[0])
     top3 = ev.rerank(q, clauses)[:3]
     dense = max((h.dense for h in turn.hits[:3]), default=0.0)
     if ev.coverage(q, top3) < MIN_COVERAGE and dense < MIN_DENSE:
         return refuse(ctx, "", related=top3[:2])
-    absent = _absent_subject(turn, ev, clauses[:5])
-    if absent is not None:
-        return absent
-    ranked = ev.rank_sentences(q, clauses, asks)
-    if not ranked:
-        return refuse(ctx, "")
+    if ranked[0].lex < ABSENT_LEX and turn.rewrite.kind == "none":
+        absent = _absent_subject(turn, ev, clauses[:5], ranked[0].lex)
+        if absent is not None:
+            return absent
     cites = ctx.citations()
     lines: list[str] = []
     direct = _direct(q, asks, ranked)
@@ -127,15 +134,16 @@ def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None) -> list
     return out
 
 
-def _absent_subject(turn: Turn, ev: Evidence, clauses: list[Clause]) -> Answer | None:
-    """Refuse when the question's subject (its rarest word) is in no document that applies here.
+def _absent_subject(turn: Turn, ev: Evidence, clauses: list[Clause], best_lex: float) -> Answer | None:
+    """Refuse when the question's subject (a rare word of it) is in no document that applies here, and a
+    document that does not apply answers the question clearly better.
 
     "济南的文件没有规定贷款贴息" is a refusal for the region, with where else the corpus speaks of it.
     When the applying documents do mention it but retrieval missed the clause, nothing is refused.
     """
     ctx = ev.ctx
     q = turn.rewrite.question
-    terms = ev.specific_terms(q)
+    terms = [t for t in ev.specific_terms(q) if not t.isascii()]
     if not terms:
         return None
     corpus = ctx.corpus
@@ -149,4 +157,8 @@ def _absent_subject(turn: Turn, ev: Evidence, clauses: list[Clause]) -> Answer |
     if any(term in c.text for c in corpus.clauses if c.doc_id in {d.doc_id for d in applying}):
         return None
     elsewhere = [c for c in corpus.clauses if term in c.text and (allowed is not None and c.doc_id not in allowed)]
-    return refuse_absent(ctx, term, applying if allowed is not None else [], elsewhere[:2])
+    there = ev.rank_sentences(q, elsewhere[:20], turn.route.asks)
+    if not there or there[0].lex < max(ABSENT_LEX, best_lex + 0.2):
+        return None
+    shown = list(dict.fromkeys(s.clause.clause_id for s in there))[:2]
+    return refuse_absent(ctx, term, applying if allowed is not None else [], [corpus.by_id[c] for c in shown])

@@ -25,7 +25,7 @@ def ordinal_clause(turn: Turn, ev: Evidence) -> Clause | None:
 
 def compose(turn: Turn, ev: Evidence, clause: Clause) -> Answer:
     cites = ev.ctx.citations()
-    quotes = [x for x in sentences(clause.text) if x.rstrip("。") != clause.heading][:3]
+    quotes = [x for x in sentences(clause.text) if x.rstrip("。") != clause.heading][:6]
     doc = ev.ctx.corpus.documents[clause.doc_id]
     lines = [f"第{turn.rewrite.item}项是《{doc.short_title}》{clause.label}{clause.heading}："]
     lines.extend(ev.bullets(clause, quotes, cites, turn.full_clauses, turn.question))

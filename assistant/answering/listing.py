@@ -47,6 +47,22 @@ def _item_quote(clause: Clause) -> str:
     return "".join([*head, body])
 
 
+def _inline_items(text: str) -> list[str]:
+    """Items a clause enumerates in its text (一是…, ①…, ——…), each with the sentences that follow it
+    up to the next item ("——市场主导。充分发挥…")."""
+    sents = split_sentences(text)
+    if len(enumeration(sents)) < MIN_ITEMS:
+        return []
+    items: list[list[str]] = []
+    for s in sents:
+        if s.item:
+            items.append([s.text])
+        elif items:
+            items[-1].append(s.text)
+    # Each item is quoted as printed: sentences that follow each other directly in the text.
+    return ["".join(parts) if "".join(parts) in text else parts[0] for parts in items]
+
+
 def enumerations(ev: Evidence, question: str, clauses: list[Clause]) -> list[Enumeration]:
     """Every enumeration the candidate clauses hold or open, scored by how well the question fits its parent."""
     corpus = ev.ctx.corpus
@@ -65,9 +81,9 @@ def enumerations(ev: Evidence, question: str, clauses: list[Clause]) -> list[Enu
             if len(kids) >= MIN_ITEMS:
                 found.setdefault(parent.clause_id, Enumeration(parent, [(k, _item_quote(k)) for k in kids],
                                                                fit(parent, rank)))
-        items = enumeration(split_sentences(c.text))
+        items = _inline_items(c.text)
         if len(items) >= MIN_ITEMS and c.clause_id not in found:
-            found[c.clause_id] = Enumeration(c, [(c, s.text) for s in items], fit(c, rank))
+            found[c.clause_id] = Enumeration(c, [(c, text) for text in items], fit(c, rank))
     return sorted(found.values(), key=lambda e: -e.score)
 
 

@@ -41,15 +41,15 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         if ev.coverage(q, top3) < MIN_COVERAGE and turn.hits[0].dense < MIN_DENSE:
             return refuse(ctx, "", related=top3[:2])
         best = ranked[0]
-        if not (best.clause.lead_units or best.clause.participant_units):
-            # The best evidence names no unit of its own ("可以向网信、电信、公安等部门举报"): quote it.
-            return fact.compose(turn, ev)
         chosen = []
         for s in ranked:
-            if s.score < 0.8 * best.score or len(chosen) == 2:
+            if s.score < 0.6 * best.score or len(chosen) == 2:
                 break
             if (s.clause.lead_units or s.clause.participant_units) and s.clause not in chosen:
                 chosen.append(s.clause)
+        if not chosen:
+            # The evidence names no unit of its own ("可以向网信、电信、公安等部门举报"): quote it.
+            return fact.compose(turn, ev)
     cites = ctx.citations()
     lines = []
     for c in chosen:
