@@ -20,11 +20,13 @@ _KIND = r"(?:法|条例|规定|办法|细则|规则|决定|意见|通知|方案|
 _ARTICLE = re.compile(r"第([零〇一二三四五六七八九十百千两\d]{1,7})条")
 # A law-like name in a question: a run of characters ending in a document kind, followed by where a
 # name ends (a particle, 第N条, punctuation). Strong kinds only: "规定"/"意见" are everyday words too.
-_NAME = re.compile(r"《([^《》]{2,40})》|([\u4e00-\u9fff+＋“”]{3,30}?(?:法|条例|办法|细则|管理规定))"
+_NAME = re.compile(r"《([^《》]{2,40})》|([\u4e00-\u9fff+＋“”]{3,30}?(?:法|条例|办法|细则|管理规定|指南|指引))"
                    r"(?=第|里|中|对|的|是|有|怎么|如何|规定|要求|关于|，|,|。|？|\?|\s|$)")
 _QUESTION_START = re.compile(r"^(?:请问|那么?|按照?|根据|依据|依照|我们|我|有什么|有没有|什么|哪些|哪个|这个|那个|该)+")
 # A run of words that cannot be a title: it asks or says something ("有什么说法", "在…管理办法上").
 _NOT_A_NAME = re.compile(r"什么|哪|怎么|如何|吗|呢|有没有|是否|说法|做法|看法|想法|办法$|方法|在|对|给|跟|要|想|能|会")
+# "2021年出的…指南": what follows a year before the name.
+_AFTER_YEAR = re.compile(r"^[年月日]?(?:出台|出|发布|印发|制定|颁布)?的?")
 _GENERIC_NAME = re.compile(r"^(?:办法|方法|做法|说法|想法|看法|算法|违法|合法|依法|非法|执法|立法|司法|守法|这部法|该法|本法)$")
 
 
@@ -131,7 +133,7 @@ def unknown_names(question: str, documents: Iterable[Document], corpus_text: str
     out = []
     for m in _NAME.finditer(question):
         name = _plain(m.group(1) or m.group(2))
-        name = _QUESTION_START.sub("", name)
+        name = _QUESTION_START.sub("", _AFTER_YEAR.sub("", name))
         if len(name) < 4 or _GENERIC_NAME.match(name) or (m.group(2) and _NOT_A_NAME.search(name)):
             continue
         if name.startswith("中华人民共和国"):

@@ -92,8 +92,11 @@ def split(text: str) -> list[Sentence]:
             part = piece[a:b].strip()
             if not part or not re.search(r"[\w\u4e00-\u9fff]", part):
                 continue
-            out.append(Sentence(text=part, index=len(out), item=bool(_ITEM_MARK.match(part)),
-                                heading=is_heading(part)))
+            item = bool(_ITEM_MARK.match(part))
+            # Only a clause's opening piece or a bulleted item can be a heading ("加大政策扶持。",
+            # "——市场主导。"); a short sentence inside the text is content ("鼓励各单位设立首席数据官。").
+            out.append(Sentence(text=part, index=len(out), item=item,
+                                heading=is_heading(part) and (not out or item)))
     return out
 
 

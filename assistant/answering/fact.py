@@ -33,8 +33,9 @@ ABSENT_LEX = 0.5
 # What a direct answer line can be asked for; a duty or target is answered by the quotes themselves.
 _DIRECT = ("money", "figure", "date", "duration", "definition", "penalty")
 # "分几级", "几个阶段", "多少项": a count of something; the direct sentence must count the same thing.
-_COUNT = re.compile(r"(?<!哪)(?:几|多少)个?([级类种项条档层阶段批])")
+_COUNT = re.compile(r"(?<!哪)(?:几|多少)个?(等级|级别|阶段|[级类种项条档层批])")
 _NUMERAL = "[\\d零〇一二两三四五六七八九十百]+"
+_ASKED = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|为|有|要|大概|一共|总共|控制在)?(?:多少|几)")
 
 
 def compose(turn: Turn, ev: Evidence) -> Answer:
@@ -66,7 +67,11 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             return absent
     cites = ctx.citations()
     lines: list[str] = []
-    direct = _direct(q, asks, ranked)
+    if _needs_direct(q, asks) or asks & {"figure", "date"}:
+        unknown = _unknown_terms(ev, q)
+        if unknown:
+            return refuse(ctx, f"文件中没有提到“{unknown[0]}”。", related=[ranked[0].clause])
+    direct = _direct(q, asks, ranked, _asked_noun(ev, q))
     if direct is None and _needs_direct(q, asks):
         return refuse(ctx, "文件中没有给出这个问题所问的具体数额或期限。", related=[ranked[0].clause])
     if direct is not None:
@@ -91,9 +96,22 @@ def _needs_direct(q: str, asks: frozenset[str]) -> bool:
     return bool(asks & {"money", "duration"}) or bool(_COUNT.search(q))
 
 
-def _direct(q: str, asks: frozenset[str], ranked: list[Scored]) -> Scored | None:
+def _asked_noun(ev: Evidence, q: str) -> str:
+    """The thing a "多少/几" question asks the figure of ("联系电话是多少" → 电话), when it is a rare word of
+    the corpus: a direct answer must name it. Common words (补贴, 比例) are matched by meaning instead."""
+    m = _ASKED.search(q)
+    if not m:
+        return ""
+    noun = m.group(1).rsplit("的", 1)[-1]
+    specific = ev.specific_terms(q)
+    return next((t for t in specific if t in noun or noun.endswith(t)), "")
+
+
+def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "") -> Scored | None:
     """The best sentence holding what the question asks for and its subject, if it is close to the best."""
     wanted = asks & set(_DIRECT)
+    if "money" in wanted:
+        wanted -= {"figure"}  # "多少钱" is not answered by a year or a count
     if not wanted:
         return None
     best = ranked[0].score
@@ -105,10 +123,25 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored]) -> Scored | None
             continue
         if count and not re.search(_NUMERAL + "个?" + count.group(1), s.sentence.text):
             continue
-        if s.lex < 0.3:
+        if s.lex < 0.3 or (noun and noun not in s.sentence.text):
             continue  # holds a figure, but not about what was asked
         return s
     return None
+
+
+def _unknown_terms(ev: Evidence, q: str) -> list[str]:
+    """Words of the question the corpus never uses, not even in part ("房产税", "PUE"): a figure asked
+    about them cannot be in the documents."""
+    text = ev.ctx.corpus.text
+    lowered = text.lower()
+    out = []
+    for t in ev.content_tokens(q):
+        if t.isascii():
+            if len(t) >= 2 and t.isalpha() and t not in lowered:
+                out.append(t.upper())
+        elif len(t) >= 3 and not any(t[i:i + 2] in text for i in range(len(t) - 1)):
+            out.append(t)
+    return out
 
 
 def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None) -> list[tuple[Clause, list[str]]]:
@@ -160,5 +193,19 @@ def _absent_subject(turn: Turn, ev: Evidence, clauses: list[Clause], best_lex: f
     there = ev.rank_sentences(q, elsewhere[:20], turn.route.asks)
     if not there or there[0].lex < max(ABSENT_LEX, best_lex + 0.2):
         return None
-    shown = list(dict.fromkeys(s.clause.clause_id for s in there))[:2]
-    return refuse_absent(ctx, term, applying if allowed is not None else [], [corpus.by_id[c] for c in shown])
+    shown = [corpus.by_id[c] for c in list(dict.fromkeys(s.clause.clause_id for s in there))[:2]]
+    name = _widest(q, term, shown[0].text)
+    return refuse_absent(ctx, name, applying if allowed is not None else [], shown)
+
+
+def _widest(question: str, term: str, text: str) -> str:
+    """The term widened to the longest stretch of the question that the text also has ("首席" → 首席数据官)."""
+    at = question.find(term)
+    if at < 0:
+        return term
+    start, end = at, at + len(term)
+    while end < len(question) and question[start:end + 1] in text:
+        end += 1
+    while start > 0 and question[start - 1:end] in text:
+        start -= 1
+    return question[start:end]

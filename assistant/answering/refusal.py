@@ -18,7 +18,8 @@ from .evidence import Evidence
 # A year is a reason to refuse only when the question asks for a policy of that year ("2025年出台的政策",
 # "2027年的新规定"); otherwise it is the date to judge against ("到2027年还能享受吗？").
 _POLICY_OF_YEAR = re.compile(
-    r"(20\d\d)\s*年(?:[^，。？?]{0,6}(?:出台|发布|印发|制定|颁布|修订|修改|新出)|(?:的|度)?(?:新|最新)?(?:政策|文件|规定|意见|办法|条例|措施|补贴标准))"
+    r"(20\d\d)\s*年(?:[^，。？?]{0,6}(?:出台|出的|发布|印发|制定|颁布|修订|修改|新出)|(?:的|度)?(?:新|最新)?"
+    r"(?:政策|文件|规定|意见|办法|条例|措施|补贴标准)|[^，。？?]{0,20}?(?:新|最新)(?:政策|文件|规定|措施))"
 )
 # Details people ask for that policy opinions do not print; if the evidence lacks the word, refuse.
 _DETAILS = ("电话", "联系方式", "邮箱", "网址", "窗口", "截止", "申报时间", "申请材料", "申报材料", "办理流程",
@@ -102,13 +103,15 @@ def outside_corpus(question: str, hits: list[Hit], ev: Evidence) -> str | None:
     for surface, place in gazetteer().mentions(question):
         if place.name in own:
             continue
-        if re.search(rf"{surface}[省市区县]?(?:政府|市里|区里|县里|省里|本级|自己)|{surface}[省市区县]?(?:出台|制定|的政策)", question):
+        # The place as the actor: "杭州对直播电商有什么扶持", "广东省出台了什么", "深圳前海对…".
+        if re.search(rf"{surface}[省市区县]?(?:政府|市里|区里|县里|省里|本级|自己)|{surface}[省市区县]?(?:出台|制定|的政策)|"
+                     rf"{surface}[\u4e00-\u9fff]{{0,4}}?对[^，。？?]{{1,20}}(?:扶持|支持|补贴|奖励|优惠|政策|规定)", question):
             above = documents_for_region(place.name, corpus.documents)
             if above:
                 names = "、".join(f"{d.region}《{d.short_title}》" for d in above)
                 return f"本库没有{place.name}本级的政策文件；适用于{place.name}的上级文件有：{names}。"
             return f"本库没有适用于{place.name}的政策文件。"
-    evidence = "".join(c.text for c in ev.clauses(hits[:5]))
+    evidence = "".join(c.text for c in ev.clauses(hits[:2]))
     for word in _DETAILS:
         if word in question and word not in evidence:
             return f"文件没有写明“{word}”方面的内容。"
