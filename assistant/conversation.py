@@ -19,7 +19,7 @@ _ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(项|�
 # A question that opens by pointing back ("这个政策…", "该条款…") is about the previous topic.
 _DEICTIC = re.compile(r"^(这个|这项|这条|这些|这一|这件|这方面|这块|这部分|该|此|上述|上面|刚才|它|其|那这|那么这)")
 # "如果是公司干的呢？", "要是不做了呢？": the same matter under another condition.
-_CONDITIONAL = re.compile(r"^(?:那|那么)?(?:如果|要是|假如|假设|若是?|万一|换成|换作|改成|对于)")
+_CONDITIONAL = re.compile(r"^(?:那|那么)?(?:如果|要是|假如|假设|若是?|万一|换成|换作|改成|对于)|的话")
 # "那X呢？" with a new topic X: keep the previous question's frame (region, what was asked).
 _TOPIC_SWAP = re.compile(r"^那(么)?(?P<topic>.+?)(呢|怎么样|如何)[？?。]*$")
 _ASK_TAIL = re.compile(
@@ -32,7 +32,7 @@ _FOCUS_WORDS = re.compile(
     r"那么?|这个?|这条|该|其|它|上述|具体|一下|呢|吗|呀|啊|谁|哪个|哪些|什么|多少|几|怎么|如何|是|的|有|"
     r"牵头单位|参加单位|责任单位|牵头|负责|参加|配合|部门|单位|目标|指标|时间|时候|何时|年份|期限|"
     r"有效期|有效|施行|文号|出处|原文|条款|内容|要求|标准|金额|比例|数字|数额|规定|说|讲|还|又|都|"
-    r"文件|里|写|落实|执行|实施|开展|分别|要|建|做|在|"
+    r"文件|里|写|落实|执行|实施|开展|分别|要|建|做|在|由|"
     r"[？?。，,！!、\s]"
 )
 
@@ -86,7 +86,7 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
             else:
                 swapped = f"{new_regions[0]}{prev}"
             return Rewrite(swapped, "region_swap")
-        if not _FOCUS_WORDS.sub("", q) or _DEICTIC.match(q) or _CONDITIONAL.match(q):
+        if not _FOCUS_WORDS.sub("", q) or _DEICTIC.match(q) or _CONDITIONAL.search(q):
             return Rewrite(f"{prev.rstrip('？?。')}，{q}", "focus")
         swap = _TOPIC_SWAP.match(q)
         if swap and not new_regions:

@@ -87,6 +87,12 @@ def regions_named(text: str, doc_regions: Collection[str] = ()) -> tuple[list[st
     return covered, uncovered
 
 
+def apart(regions: list[str]) -> list[str]:
+    """The regions of which none lies within another: "襄阳…湖北省里" names one place, not two to compare."""
+    chains = {r: region_chain(r) for r in regions}
+    return [r for r in regions if not any(r != o and r in chains[o] for o in regions)]
+
+
 def _first_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
     for key, words in table.items():
         if key in text or any(w in text for w in words):
@@ -103,7 +109,7 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
         kind = "validity"
     elif _RESPONSIBILITY.search(question) or (names_unit and re.search(r"负责|做什么|干什么|工作", question)):
         kind, wants = "responsibility", "unit"
-    elif len(regions) >= 2 or (_COMPARISON.search(question) and ("各地" in question or "两地" in question)):
+    elif len(apart(regions)) >= 2 or (_COMPARISON.search(question) and ("各地" in question or "两地" in question)):
         kind = "comparison"
     elif _SUPPORT.search(question) and (
         _SELF.search(question) or (wants != "figure" and (industry or stage or "企业" in question))

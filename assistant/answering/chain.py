@@ -49,7 +49,7 @@ class AnswerChain:
         """A follow-up becomes a question that stands on its own, and points back at what the
         previous answer cited: "这项工作由谁负责？" is about that clause, not any clause on the topic."""
         turn.rewrite = rewrite(turn.question, turn.history)
-        if turn.rewrite.kind in ("focus", "ordinal"):
+        if turn.rewrite.kind in ("focus", "ordinal", "topic_swap"):
             turn.focus = self._previous_citations(turn)
         return turn
 
@@ -91,13 +91,19 @@ class AnswerChain:
         region = None if turn.doc_ids else turn.region
         hits = self.ctx.search(q, 10, doc_ids=turn.doc_ids or None, region=region)
         turn.articles = article_numbers(turn.question)
-        first = [*self._article_hits(turn), *(c.clause_id for c in turn.focus_clauses(corpus))]
+        # A new topic in the same frame ("那普通员工呢？") may still be in the clause just cited: a candidate,
+        # not the answer.
+        pointed = [] if turn.rewrite.kind == "topic_swap" else [c.clause_id for c in turn.focus_clauses(corpus)]
+        first = [*self._article_hits(turn), *pointed]
         if "penalty" in turn.route.asks and turn.focus:
             first = [*self._references_to(turn.focus), *first]
         if first:
             top = hits[0].score if hits else 1.0
             first = [cid for cid in dict.fromkeys(first) if corpus.clause(cid) is not None]
             hits = [Hit(cid, top) for cid in first] + [h for h in hits if h.clause_id not in first]
+        if turn.rewrite.kind == "topic_swap":
+            seen = {h.clause_id for h in hits[:8]}
+            hits = hits[:8] + [Hit(cid, 0.0) for cid in turn.focus if cid not in seen][:2]
         turn.hits = hits[:10]
         return turn
 

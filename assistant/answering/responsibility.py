@@ -29,6 +29,8 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             entries = narrowed or entries
         return unit_work(entries, ev)
     focus = [c for cid in turn.focus if (c := _with_units(ev, cid)) is not None]
+    # The clause the previous answer was mostly about: the one that fits the question (with its topic) best.
+    focus = sorted(dict.fromkeys(focus), key=lambda c: -ev.overlap(q, c))
     clauses = [c for c in ev.clauses(turn.hits) if has_content(c)][:8]
     ranked = ev.rank_sentences(q, clauses, route.asks | {"duty"})
     if focus:

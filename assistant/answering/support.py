@@ -51,8 +51,14 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         return ctx.citations().answer([*lines, "前面的回答已列出全部相关条款，没有更多内容了。"])
     order = {d.doc_id: i for i, d in enumerate(docs)}
     grouped: dict[str, list[tuple[Clause, list[str]]]] = {}
+    by_clause: dict[str, list[str]] = {}
+    for s in ev.rank_sentences(query, chosen, route.asks):
+        quotes = by_clause.setdefault(s.clause.clause_id, [])
+        if len(quotes) < 2 and not s.sentence.heading:
+            quotes.append(s.sentence.text)
     for c in chosen:
-        quotes = ev.best_sentences(c, query, 2)
+        # The clause's two best sentences, in the order the clause prints them.
+        quotes = sorted(by_clause.get(c.clause_id, []), key=c.text.find)
         kind = support_kind(" ".join(quotes)) or support_kind(c.text) or "相关方向"
         grouped.setdefault(kind, []).append((c, quotes))
     cites = ctx.citations()
