@@ -18,11 +18,15 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .corpus import STATUS_LABELS
+from .lexicon import corpus_terms
+from .regions import gazetteer
+from .sentences import split as split_sentences
 
 if TYPE_CHECKING:  # gradio is imported lazily: the CLI and the library do not need it
     import gradio as gr
@@ -38,16 +42,6 @@ ROLE_LABELS = {"lead": "牵头", "participant": "参加"}
 UNIT_HEADERS = ["文件", "条款", "角色", "内容摘要"]
 SUMMARY_CHARS = 80
 
-ENTERPRISE_EXAMPLES = [
-    "我是武汉的一家跨境电商初创企业，有哪些扶持政策？",
-    "济南对天使投资有什么奖励？",
-    "江苏对电子商务平台企业有哪些支持措施？",
-]
-OFFICIAL_EXAMPLES = [
-    "湖北省商务厅牵头哪些任务？",
-    "农村电商配送体系由谁负责？",
-    "武汉的互联网+流通意见现在还有效吗？",
-]
 INDUSTRIES = ["跨境电商", "电子商务", "平台经济", "农村电商", "物流快递", "互联网金融", "软件和信息服务", "文化创意"]
 STAGES = ["初创期", "成长期", "成熟期"]
 
@@ -418,10 +412,44 @@ def ask_options(doc_ids: list[str] | None, region: str | None, p_region: str, in
     }
 
 
+_LEVEL_ORDER = {"national": 0, "province": 1, "city": 2, "county": 3}
+
+
 def _regions(bot: Assistant) -> list[str]:
-    preferred = ["湖北省", "武汉市", "江苏省", "济南市"]
-    have = {d.region for d in bot.documents.values()}
-    return [r for r in preferred if r in have] + sorted(have - set(preferred))
+    """The regions of the loaded documents: national first, then provinces, cities, counties."""
+    level = {d.region: _LEVEL_ORDER.get(d.level, 9) for d in bot.documents.values()}
+    return sorted(level, key=lambda r: (level[r], r))
+
+
+def example_questions(bot: Assistant) -> tuple[list[str], list[str]]:
+    """Example questions for the loaded corpus (enterprise, official), built from its documents,
+    regions and units, so that they fit whatever documents the user has added."""
+    docs = sorted(bot.documents.values(), key=lambda d: (-_LEVEL_ORDER.get(d.level, 0), d.doc_id))
+    enterprise: list[str] = []
+    official: list[str] = []
+    local = next((d for d in docs if d.level in ("city", "county", "province")), None)
+    if local is not None:
+        place = gazetteer().get(local.region)
+        enterprise.append(f"我是{place.short if place else local.region}的一家企业，有哪些扶持政策？")
+        # A term the document itself uses where it grants support ("对“天使投资”…给予奖励").
+        support = [x.text for c in bot.clauses if c.doc_id == local.doc_id for x in split_sentences(c.text)
+                   if re.search(r"支持|奖励|补贴|资助|扶持", x.text)]
+        terms = Counter(t for t in corpus_terms(support) if 2 <= len(t) <= 8)
+        if terms:
+            enterprise.append(f"{place.short if place else local.region}对“{terms.most_common(1)[0][0]}”有什么支持？")
+    for d in docs[:1]:
+        if d.short_title:
+            enterprise.append(f"{d.short_title}有哪些重点任务？")
+    leads = sorted(bot.units.entries(), key=lambda e: -len(e.lead))
+    if leads and leads[0].lead:
+        official.append(f"{leads[0].name}牵头哪些任务？")
+    with_units = [c for c in bot.clauses if c.lead_units and c.heading and len(c.heading) <= 20]
+    if with_units:
+        official.append(f"{with_units[0].heading.rstrip('。')}由谁负责？")
+    newest = max(bot.documents.values(), key=lambda d: d.issued or "", default=None)
+    if newest is not None and newest.short_title:
+        official.append(f"{newest.short_title}现在还有效吗？")
+    return enterprise or ["有哪些扶持政策？"], official or ["哪些部门负责这些工作？"]
 
 
 def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
@@ -437,6 +465,7 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
     regions = _regions(start)
     doc_choices = [(doc_label(d), doc_id) for doc_id, d in start.documents.items()]
     unit_names = [e.name for e in start.units.entries()]
+    enterprise_examples, official_examples = example_questions(start)
     first_doc = next(iter(start.documents), None)
 
     # ------------------------------------------------------------------ chat handlers
@@ -558,8 +587,8 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(
             f"<h1 style='margin:.2em 0'>{TITLE}</h1><p class='pq-muted' style='margin:0'>"
-            "基于湖北、武汉、江苏、济南平台经济与“互联网+”政策原文的问答助手：每个回答都标注出处条款，"
-            "可展开核对原文。</p>",
+            f"基于本库收录的{len(start.documents)}份政策文件（{html.escape('、'.join(_regions(start)))}）原文的问答助手："
+            "每个回答都标注出处条款，可展开核对原文。</p>",
             js_on_load=None,
         )
         turns = gr.State([])  # plain-text history for Assistant.ask
@@ -573,13 +602,13 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                     allow_tags=False, buttons=["copy"],
                 )
                 with gr.Row():
-                    msg = gr.Textbox(placeholder="例如：济南对天使投资有什么奖励？", show_label=False,
+                    msg = gr.Textbox(placeholder=f"例如：{enterprise_examples[0]}", show_label=False,
                                      scale=8, max_lines=6, elem_id="pq-question", autofocus=True)
                     send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="pq-send")
                     new = gr.Button("新对话", scale=1, min_width=80, elem_id="pq-new")
                 with gr.Row():
-                    gr.Examples(ENTERPRISE_EXAMPLES, inputs=msg, label="企业常问")
-                    gr.Examples(OFFICIAL_EXAMPLES, inputs=msg, label="政府部门常问")
+                    gr.Examples(enterprise_examples, inputs=msg, label="企业常问")
+                    gr.Examples(official_examples, inputs=msg, label="政府部门常问")
                 with gr.Accordion("筛选与企业画像（可选）", open=False):
                     with gr.Row():
                         f_region = gr.Dropdown([ALL_REGIONS, *regions], value=ALL_REGIONS, label="只看地区")
@@ -607,7 +636,8 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                 down.click(feedback("down"), [last, comment], [fb_status, comment], **private)
 
             with gr.Tab("责任分工", id="units"):
-                gr.Markdown("查询某个单位**牵头**或**参加**的工作任务。可输入简称，如“省商务厅”“武汉商务局”。")
+                gr.Markdown("查询某个单位**牵头**或**参加**的工作任务。可输入全称或简称"
+                            + (f"，如“{unit_names[0]}”。" if unit_names else "。"))
                 with gr.Row():
                     unit = gr.Dropdown(unit_names, value=None, allow_custom_value=True, filterable=True,
                                        label="单位名称", scale=4, elem_id="pq-unit")

@@ -370,3 +370,11 @@ def test_browser_adds_a_law_asks_about_it_and_removes_it(upload_app):
             expect(page.get_by_text("Traceback")).to_have_count(0)
         finally:
             browser.close()
+
+
+def test_example_questions_come_from_the_loaded_corpus(fake_assistant):
+    enterprise, official = webui.example_questions(fake_assistant)
+    units = {e.name for e in fake_assistant.units.entries()}
+    titles = {d.short_title for d in fake_assistant.documents.values()}
+    assert any(q.startswith(tuple(u for u in units)) for q in official)
+    assert any(t in q for q in official + enterprise for t in titles)
