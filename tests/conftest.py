@@ -56,3 +56,15 @@ def real_assistant(tmp_path_factory):
 
     cfg = Config.from_env(index_dir=tmp_path_factory.mktemp("index-real"), today="2026-11-22")
     return Assistant.load(cfg)
+
+
+@pytest.fixture(scope="session")
+def laws_assistant(real_assistant, tmp_path_factory):
+    """The default assistant with the three laws of eval/laws added as a user would (``add`` with
+    --doc-id/--region/--level from eval/laws/laws.toml), reusing the seed index's vectors."""
+    from assistant import Assistant
+    from assistant.evaluation import load_extra_corpus, stage_corpus
+
+    staged = stage_corpus(real_assistant.config, [load_extra_corpus(REPO / "eval" / "laws" / "laws.toml")],
+                          tmp_path_factory.mktemp("laws"), embedder=real_assistant.embedder, log=lambda m: None)
+    return Assistant.load(staged, embedder=real_assistant.embedder, log=lambda m: None)

@@ -73,7 +73,7 @@ def test_who_leads_names_the_lead_unit_and_quotes_the_note(real_assistant):
 def test_out_of_corpus_region_is_refused_with_what_the_corpus_covers(real_assistant):
     a = real_assistant.ask("广东省对直播电商企业有什么补贴？")
     assert a.refused and a.citations == []
-    assert "本库没有广东的政策文件" in a.answer and "本库收录5份文件" in a.answer
+    assert "本库没有适用于广东省的政策文件" in a.answer and "本库收录5份文件" in a.answer
 
 
 def test_wuhan_startup_gets_wuhan_and_hubei_documents_only(real_assistant):
@@ -86,7 +86,7 @@ def test_wuhan_startup_gets_wuhan_and_hubei_documents_only(real_assistant):
 
 def test_jinan_firm_is_told_there_is_no_shandong_document(real_assistant):
     a = real_assistant.ask("我们是济南的电商平台企业，能享受哪些扶持？")
-    assert "本库没有山东省省级文件" in a.answer
+    assert "本库没有山东省的文件" in a.answer
     assert {cid.split("#")[0] for cid in cited(a)} == {"jinan-platform-economy-2020"}
 
 
@@ -158,3 +158,54 @@ def test_unanswerable_detail_is_refused(real_assistant):
 def test_question_about_a_year_after_the_newest_document_is_refused(real_assistant):
     a = real_assistant.ask("济南2023年平台经济交易额实际完成了多少？")
     assert a.refused and "2020年" in a.answer
+
+
+# ------------------------------------------------------------------ issue 11: answers that answer
+
+
+def test_a_list_question_gets_the_whole_enumeration(real_assistant):
+    # hubei-internet-plus-2015 二、重点行动 has eleven （一）…（十一） actions.
+    a = real_assistant.ask("湖北“互联网+”行动有哪些重点行动？")
+    items = {f"hubei-internet-plus-2015#2.{k}" for k in range(1, 12)}
+    assert items <= set(cited(a))
+
+
+def test_a_figure_about_something_the_documents_never_mention_is_refused(real_assistant):
+    a = real_assistant.ask("江苏对平台企业减免房产税的比例是多少？")
+    assert a.refused and "房产税" in a.answer and "答：" not in a.answer
+
+
+def test_a_direct_answer_line_holds_the_asked_thing(real_assistant):
+    a = real_assistant.ask("济南对天使投资基金投资平台项目的奖励比例是多少？")
+    direct = next(line for line in a.answer.splitlines() if line.startswith("答："))
+    assert "天使投资" in direct and "10%" in direct
+
+
+def test_a_year_to_judge_against_is_not_a_reason_to_refuse(real_assistant):
+    a = real_assistant.ask("到2027年，济南对天使投资的奖励还有吗？")
+    assert not a.refused
+
+
+def test_a_policy_of_a_year_the_corpus_does_not_reach_is_refused(real_assistant):
+    a = real_assistant.ask("2025年新出台的平台经济政策有哪些？")
+    assert a.refused and "2025" in a.answer
+
+
+def test_a_follow_up_about_who_is_responsible_stays_with_the_cited_clause(real_assistant):
+    history = [{"role": "user", "content": "济南怎么发展会展服务平台？"}]
+    first = real_assistant.ask(history[0]["content"])
+    history.append({"role": "assistant", "content": first.answer})
+    a = real_assistant.ask("这项工作由哪些部门负责？", history)
+    assert cited(a)[0] == cited(first)[0] == "jinan-platform-economy-2020#2.11"
+    assert "济南市商务局" in a.answer
+
+
+def test_a_citation_never_quotes_a_bare_heading_when_its_clause_says_more(real_assistant):
+    a = real_assistant.ask("济南对天使投资有什么奖励？")
+    quote = next(c.quote for c in a.citations if c.clause_id == "jinan-platform-economy-2020#4.2")
+    assert quote != "加大政策扶持。" and "天使投资" in quote
+
+
+def test_a_refusal_names_the_closest_clauses_as_related(real_assistant):
+    a = real_assistant.ask("江苏对平台企业减免房产税的比例是多少？")
+    assert "相关但未回答" in a.answer and a.citations

@@ -58,6 +58,19 @@ class Evidence:
         self.ctx = ctx
         # Reranking scores every candidate against the same question: segment it once.
         self.content_tokens = lru_cache(maxsize=512)(self._segment_content)
+        self.weight = lru_cache(maxsize=4096)(self._weight)
+
+    def _weight(self, token: str) -> float:
+        """A question word's idf. A word the keyword index does not know may still be part of the corpus's
+        compounds ("一网" in 一网统管): count the clauses that contain it, rather than treat it as common."""
+        idf = self.ctx.searcher.bm25.idf
+        if token in idf:
+            return idf[token]
+        clauses = self.ctx.corpus.clauses
+        if not clauses or len(clauses) > 50_000:
+            return 1.0
+        df = sum(1 for c in clauses if token in c.text)
+        return _idf_of(max(df, 1), len(clauses))
 
     def _segment_content(self, question: str) -> tuple[str, ...]:
         toks = self.ctx.segmenter.tokens(question)
@@ -70,7 +83,10 @@ class Evidence:
                    "分别", "主要", "情况", "说法", "列出", "全部", "不落", "相关", "有关", "可以", "需要", "应该",
                    "怎样", "哪里", "为什么", "文件", "里面", "提到", "写的", "一共", "总共", "不要", "要不要",
                    "是不是", "能不能", "可不可以", "会不会", "算不算", "行不行"}
-        return tuple(t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t))
+        kept = [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
+        # Search-mode segmentation also yields the parts of a compound (智慧城市 → 智慧, 城市): count the
+        # compound once, or its parts outweigh the question's other words.
+        return tuple(dict.fromkeys(t for t in kept if not any(t != o and t in o for o in kept)))
 
     def clauses(self, hits: list[Hit]) -> list[Clause]:
         return [c for h in hits if (c := self.ctx.corpus.clause(h.clause_id)) is not None]
@@ -86,15 +102,14 @@ class Evidence:
         )
         return sum(1 for t in toks if any(v in blob for v in variants(t))) / len(toks)
 
-    def overlap(self, question: str, clause: Clause) -> float:
+    def overlap(self, question: str, clause: Clause, *, context: bool = True) -> float:
         """idf-weighted share of the question's content words that the clause (with its headings) contains."""
         toks = set(self.content_tokens(question))
         if not toks:
             return 0.0
-        idf = self.ctx.searcher.bm25.idf
-        blob = clause.text + "".join(self.ctx.corpus.context_headings(clause))
-        total = sum(idf.get(t, 1.0) for t in toks)
-        return sum(idf.get(t, 1.0) for t in toks if any(v in blob for v in variants(t))) / total
+        blob = clause.text + ("".join(self.ctx.corpus.context_headings(clause)) if context else "")
+        total = sum(self.weight(t) for t in toks)
+        return sum(self.weight(t) for t in toks if any(v in blob for v in variants(t))) / total
 
     def rerank(self, question: str, clauses: list[Clause]) -> list[Clause]:
         """Retrieval order, corrected by how much of the question each clause actually contains."""
@@ -110,8 +125,7 @@ class Evidence:
 
     def sentence_score(self, sentence: str, question: str, toks: set[str] | None = None) -> float:
         toks = toks if toks is not None else set(self.content_tokens(question))
-        idf = self.ctx.searcher.bm25.idf
-        return sum(idf.get(t, 1.0) for t in toks if any(v in sentence for v in variants(t)))
+        return sum(self.weight(t) for t in toks if any(v in sentence for v in variants(t)))
 
     def best_sentences(self, clause: Clause, question: str, n: int = 2, want_figure: bool = False) -> list[str]:
         """Up to n sentences of the clause that best answer the question, in document order."""
@@ -172,11 +186,13 @@ class Evidence:
         ("加大政策扶持。") is never the evidence while its clause says more.
         """
         toks = set(self.content_tokens(question))
-        idf = self.ctx.searcher.bm25.idf
-        total = sum(idf.get(t, 1.0) for t in toks) or 1.0
+        total = sum(self.weight(t) for t in toks) or 1.0
         regions = {name for place in gazetteer().find(question) for name in region_chain(place.name)}
         corpus = self.ctx.corpus
         wanted = asks & ANSWER_KINDS
+        # "哪些行业云" / "几个“一网”": a sentence listing several things of that kind ("工业云、农业云…",
+        # "“一网统管”、…“一网通办”") is the list asked for.
+        head = _list_head(question) if "list" in asks or "分别" in question else ""
         out: list[Scored] = []
         for rank, c in enumerate(clauses):
             doc = corpus.documents[c.doc_id]
@@ -187,13 +203,27 @@ class Evidence:
             for s in sents:
                 inside = {t for t in toks if any(v in s.text for v in variants(t))}
                 around = {t for t in toks - inside if any(v in around_text for v in variants(t))}
-                lex = (sum(idf.get(t, 1.0) for t in inside) + 0.5 * sum(idf.get(t, 1.0) for t in around)) / total
+                lex = (sum(self.weight(t) for t in inside) + 0.5 * sum(self.weight(t) for t in around)) / total
                 bonus = min(0.5, 0.25 * len(wanted & s.offers))
+                if head and len(re.findall(re.escape(head) + r"[\u4e00-\u9fff]{0,4}[”\"]?[、，,和及与]", s.text)) >= 2:
+                    bonus += 0.4
                 score = lex + bonus + prior
                 if s.heading and has_body:
                     score *= 0.3
                 out.append(Scored(score=score, lex=lex, clause=c, sentence=s, rank=rank))
         return sorted(out, key=lambda x: (-x.score, x.rank, x.sentence.index))
+
+
+_LIST_NOUN = re.compile(r"(?:哪(?:些|几)|几)(?:个|类|种|项|方面|家)?[“\"]?([\u4e00-\u9fff]{1,4})")
+
+
+def _list_head(question: str) -> str:
+    """What the listed things end with: "哪些行业云" → 云, "几个“一网”" → 一网 (its kind, not the whole noun)."""
+    m = _LIST_NOUN.search(question)
+    if not m:
+        return ""
+    noun = m.group(1)
+    return noun if len(noun) <= 2 and "“" in m.group(0) else noun[-1]
 
 
 def _idf_of(df: int, n: int) -> float:

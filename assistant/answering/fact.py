@@ -82,11 +82,11 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         return ctx.citations().answer(["前面的回答已列出全部相关条款，没有更多内容了。"])
     if body:
         lines.append("依据：" if lines else "根据现有文件：")
-        for clause, quotes in body:
+        for clause, quotes, best in body:
             if turn.full_clauses:
-                lines.append(f"- {clause.label}{clause.text} [{cites.add(clause, quotes[0])}]")
+                lines.append(f"- {clause.label}{clause.text} [{cites.add(clause, best)}]")
                 continue
-            n = cites.add(clause, quotes[0])
+            n = cites.add(clause, best)
             lines.extend(f"- {s}{ev.past_target_note(s)} [{n}]" for s in quotes)
     return cites.answer(lines)
 
@@ -144,8 +144,9 @@ def _unknown_terms(ev: Evidence, q: str) -> list[str]:
     return out
 
 
-def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None) -> list[tuple[Clause, list[str]]]:
-    """Up to three clauses nearly as good as the best, each with its one or two best sentences, in document order."""
+def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None) -> list[tuple[Clause, list[str], str]]:
+    """Up to three clauses nearly as good as the best, each with its one or two best sentences in document
+    order, and the best of them (what the citation quotes)."""
     by_clause: dict[str, list[Scored]] = {}
     for s in ranked:
         by_clause.setdefault(s.clause.clause_id, []).append(s)
@@ -163,7 +164,8 @@ def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None) -> list
             continue
         if not picked:
             picked = ss[:1]
-        out.append((ss[0].clause, [x.sentence.text for x in sorted(picked, key=lambda x: x.sentence.index)]))
+        out.append((ss[0].clause, [x.sentence.text for x in sorted(picked, key=lambda x: x.sentence.index)],
+                    picked[0].sentence.text))
     return out
 
 

@@ -69,9 +69,19 @@ def enumerations(ev: Evidence, question: str, clauses: list[Clause]) -> list[Enu
     found: dict[str, Enumeration] = {}
 
     def fit(parent: Clause, rank: int) -> float:
-        return ev.overlap(question, parent) + 0.15 / (1 + rank)
+        # The question naming the list's own heading ("有哪些重点行动" → 二、重点行动) is the surest sign.
+        heading = parent.heading.rstrip("。：:")
+        named = 0.3 if len(heading) >= 2 and heading in question else 0.0
+        # Its own words only: an item inherits its parent's heading as context, the list does not.
+        return ev.overlap(question, parent, context=False) + named + 0.15 / (1 + rank)
 
+    # A list is often asked of a heading that retrieval ranks below its items ("有哪些重点行动" → 二、重点行动):
+    # every candidate's ancestors are candidates too, at its rank.
+    seen: dict[str, tuple[int, Clause]] = {}
     for rank, c in enumerate(clauses):
+        for x in (c, *corpus.breadcrumb(c)):
+            seen.setdefault(x.clause_id, (rank, x))
+    for rank, c in seen.values():
         kids = _children(ev, c)
         if len(kids) >= MIN_ITEMS:
             found.setdefault(c.clause_id, Enumeration(c, [(k, _item_quote(k)) for k in kids], fit(c, rank)))

@@ -1,0 +1,64 @@
+"""Answers on laws and regulations a user adds (eval/laws, added like `python -m assistant add`).
+
+Expected values are read off the law texts: 网络安全法 第二十一条 (five duties), 第七十六条（三）
+(网络运营者), 第五十九条 (penalty), 第七十九条 (施行); 北京市数字经济促进条例 第四十八条 (首席数据官).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def cited(answer) -> list[str]:
+    return [c.clause_id for c in answer.citations]
+
+
+def test_an_article_asked_by_number_is_quoted_with_all_its_items(laws_assistant):
+    a = laws_assistant.ask("网络安全法第二十一条规定了什么？")
+    assert cited(a)[0] == "cybersecurity-law-2016#21"
+    assert {f"cybersecurity-law-2016#21.{k}" for k in range(1, 6)} <= set(cited(a))
+    assert "网络日志不少于六个月" in a.answer
+
+
+def test_a_list_question_lists_every_item(laws_assistant):
+    a = laws_assistant.ask("按照等级保护制度，网络运营者要履行哪些安全保护义务？")
+    assert {f"cybersecurity-law-2016#21.{k}" for k in range(1, 6)} <= set(cited(a))
+    assert "共5项" in a.answer
+
+
+def test_a_definition_is_quoted_from_the_defining_item(laws_assistant):
+    a = laws_assistant.ask("网络安全法里说的网络运营者是指什么？")
+    assert "cybersecurity-law-2016#76.3" in cited(a)
+    assert "网络的所有者、管理者和网络服务提供者" in a.answer
+
+
+def test_a_penalty_range_is_answered_with_its_figure(laws_assistant):
+    a = laws_assistant.ask("网络运营者不履行等级保护的安全保护义务，拒不改正的，会被罚多少钱？")
+    assert not a.refused
+    assert "cybersecurity-law-2016#59" in cited(a)
+    assert "一万元以上十万元以下罚款" in a.answer
+
+
+def test_duties_written_in_prose_name_their_unit(laws_assistant):
+    a = laws_assistant.ask("网络安全工作由哪个部门负责统筹协调？")
+    assert "cybersecurity-law-2016#8" in cited(a)
+    assert "国家网信部门" in a.answer
+
+
+def test_a_subject_only_another_regions_document_speaks_of_is_refused_for_this_region(laws_assistant):
+    a = laws_assistant.ask("河南的企业要不要设首席数据官？")
+    assert a.refused
+    assert "首席数据官" in a.answer and cited(a) == ["beijing-digital-economy-2022#48"]
+
+
+def test_a_law_the_corpus_does_not_hold_is_refused_by_name(laws_assistant):
+    a = laws_assistant.ask("个人信息保护法对处理敏感个人信息有什么特别规定？")
+    assert a.refused and "《个人信息保护法》" in a.answer
+
+
+def test_a_national_law_covers_a_place_without_documents_of_its_own(laws_assistant):
+    a = laws_assistant.ask("我们是杭州的互联网公司，被认定为关键信息基础设施运营者，要设什么安全管理机构？")
+    assert not a.refused
+    assert "cybersecurity-law-2016#34.1" in cited(a)
