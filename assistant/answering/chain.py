@@ -11,7 +11,7 @@ from langchain_core.runnables import RunnableLambda
 from ..answer_types import Answer
 from ..conversation import rewrite
 from ..routing import classify
-from . import comparison, fact, item, refusal, responsibility, support, validity
+from . import comparison, fact, item, refusal, responsibility, support, target, validity
 from .context import Context, Turn
 from .evidence import Evidence
 
@@ -24,6 +24,7 @@ COMPOSERS: dict[str, Composer] = {
     "support": support.compose,
     "responsibility": responsibility.compose,
     "validity": validity.compose,
+    "target": target.compose,
     "comparison": comparison.compose,
 }
 

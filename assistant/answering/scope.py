@@ -1,0 +1,115 @@
+"""Which documents a question about documents as a whole (validity, targets) is about.
+
+In order: the documents the caller restricted the question to; the documents it names by part of
+their title (docrefs); a document number it prints; the region it names (every document that applies
+there); words it shares with a title ("湖北平台经济意见"); else every document. Nothing here knows
+which documents ship: titles, numbers and regions come from the loaded corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..corpus import Document, region_chain
+from ..docrefs import named_documents
+from ..regions import gazetteer
+from .context import Context, Turn
+
+# Words every title is made of; sharing them with a question says nothing about which document it means.
+_TITLE_FILLER = re.compile(
+    r"中华人民共和国|人民政府|办公厅|关于|加快|推进|促进|进一步|发展|实施|指导|若干|暂行|管理|政府|规范|健康|"
+    r"意见|通知|条例|规定|办法|细则|规则|决定|方案|措施|计划|规划|纲要|[省市区县的法和与及]"
+)
+_BRACKETS = re.compile(r"[〔〕\[\]［］（）()【】\s]")
+# A year that identifies a document ("2016年印发的那份意见") rather than a date to judge against.
+IDENTIFYING_YEAR = re.compile(r"(20\d\d|19\d\d)\s*年(?=[^，。？?]{0,3}(?:印发|发布|出台|通过|颁布|制定|公布|发的|版)|的?(?:那份|这份|文件|意见|条例|规定|办法))")
+
+
+@dataclass(frozen=True)
+class Scope:
+    documents: list[Document]
+    how: str  # "option" | "named" | "number" | "region" | "title" | "all"
+
+    @property
+    def everything(self) -> bool:
+        """Nothing in the question narrowed it down: answers stay short (one line per document)."""
+        return self.how == "all"
+
+
+def documents_meant(ctx: Context, turn: Turn) -> Scope:
+    q = turn.rewrite.question
+    docs = list(ctx.corpus.documents.values())
+    wanted = turn.options.get("doc_ids")
+    if wanted:
+        return Scope([d for d in docs if d.doc_id in set(wanted)], "option")
+    named = named_documents(q, docs)
+    if named:
+        return Scope(named, "named")
+    plain_q = _BRACKETS.sub("", q)
+    by_number = [d for d in docs if d.doc_number and _BRACKETS.sub("", d.doc_number) in plain_q]
+    if by_number:
+        return Scope(by_number, "number")
+    regions = list(turn.route.regions) or ([turn.options["region"]] if turn.options.get("region") else [])
+    how = "all"
+    if regions:
+        covering = {name for r in regions for name in region_chain(r, ctx.corpus.documents)}
+        in_region = [d for d in docs if d.region in covering]
+        if in_region:
+            docs, how = in_region, "region"
+    by_year = _issued_in(q, docs)
+    if by_year:
+        docs, how = by_year, "region" if how == "region" else "title"
+    by_kind = _of_kind(q, docs)
+    if by_kind and len(by_kind) < len(docs):
+        docs, how = by_kind, how if how != "all" else "title"
+    titled = by_title_words(q, docs)
+    if titled:
+        return Scope(titled, "title" if how == "all" else how)
+    return Scope(docs, how)
+
+
+# Kinds of document a question may name ("那份意见", "湖北的条例"); 法 is left out: too many words end in it.
+_KINDS = ("意见", "条例", "规定", "办法", "通知", "方案", "决定", "细则", "措施", "规划", "计划")
+
+
+def _of_kind(q: str, docs: list[Document]) -> list[Document]:
+    # Only where it names a document ("那份意见", "湖北的条例"), not in "有什么规定".
+    kinds = re.findall(rf"(?:份|该|此|的|省|市|区|县)({'|'.join(_KINDS)})", q)
+    return [d for d in docs if any(k in d.short_title for k in kinds)] if kinds else []
+
+
+def _issued_in(q: str, docs: list[Document]) -> list[Document]:
+    years = {int(y) for y in IDENTIFYING_YEAR.findall(q)}
+    return [d for d in docs if d.year in years] if years else []
+
+
+def title_overlap(question: str, title: str) -> int:
+    """Characters of the question, in runs of two or more, that also occur in the title — not
+    counting the places it names and the words every title is made of."""
+    q = _BRACKETS.sub("", question).replace("“", "").replace("”", "").replace("＋", "+")
+    for surface, _place in gazetteer().mentions(q):
+        q = q.replace(surface, "|")
+    t = title.replace("“", "").replace("”", "").replace("＋", "+")
+    score, i = 0, 0
+    while i < len(q) - 1:
+        j = i + 2
+        if q[i:j] not in t:
+            i += 1
+            continue
+        while j < len(q) and q[i : j + 1] in t:
+            j += 1
+        score += len(_TITLE_FILLER.sub("", q[i:j])) if j - i >= 2 else 0
+        i = j
+    return score
+
+
+def by_title_words(question: str, docs: Iterable[Document]) -> list[Document]:
+    """The documents whose titles share the most distinctive words with the question (ties and near
+    ties kept); empty when no title shares any."""
+    scored = [(title_overlap(question, d.short_title), d) for d in docs]
+    top = max((n for n, _ in scored), default=0)
+    if top < 2:
+        return []
+    return [d for n, d in scored if n >= 0.8 * top]
