@@ -12,8 +12,8 @@ from .regions import gazetteer
 _VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期|施行|生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
                        r"仍然?(适用|有效)|还(管用|能用|适用|执行)|(?<!实)现行|文号|发文|印发|"
                        # When and by whom a law or regulation was adopted, promulgated, amended.
-                       r"(哪天|哪一天|哪年|哪一年|什么时候|何时|几月几日|哪个机关|什么机关|哪个会议|谁)[^，。？]{0,6}(通过|颁布|公布|发布|制定|批准)|"
-                       r"(通过|颁布|公布|发布)(的|于)?(日期|时间|机关)|由(哪个|哪些|什么)(机关|部门|会议)|制定机关|"
+                       r"(哪天|哪一天|哪年|哪一年|什么时候|何时|几月几日|哪个机关|什么机关|哪个会议)[^，。？]{0,6}(通过|颁布|公布|发布|制定|批准)|"
+                       r"(通过|颁布|公布|发布)(的|于)?(日期|时间|机关)|由(哪个|什么)(机关|会议)|谁(通过|颁布|公布|发布)的|制定机关|"
                        r"修正|修订|修改过|改过几次|(起|开始)(施行|实施|生效|执行)|实施(的)?(日期|时间)|"
                        # Whether a document applies on a date: "到2027年还能享受吗", "当年适用那份意见吗".
                        r"(根据|依据|依照)[^，。？]{0,4}哪些(文件|法律|规定|政策)|(根据|依据|依照)(的是)?什么(制定|出台|文件|法律)|制定依据|"
@@ -117,7 +117,7 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     industry = _first_key(question, INDUSTRIES)
     stage = _first_key(question, STAGES)
     wants = "figure" if FIGURE.search(question) else "date" if DATE.search(question) else None
-    if _TARGET.search(question):
+    if _TARGET.search(question) and not _RESPONSIBILITY.search(question):
         kind = "target"
     elif _VALIDITY.search(question):
         kind = "validity"

@@ -38,7 +38,9 @@ class Scope:
         return self.how == "all"
 
 
-def documents_meant(ctx: Context, turn: Turn) -> Scope:
+def documents_meant(ctx: Context, turn: Turn, *, own_region: bool = False) -> Scope:
+    """``own_region``: a region named means its own documents when it has any ("武汉的目标" are
+    Wuhan's), else the documents that apply there; without it, always every document that applies."""
     q = turn.rewrite.question
     docs = list(ctx.corpus.documents.values())
     wanted = turn.options.get("doc_ids")
@@ -52,22 +54,34 @@ def documents_meant(ctx: Context, turn: Turn) -> Scope:
     if by_number:
         return Scope(by_number, "number")
     regions = list(turn.route.regions) or ([turn.options["region"]] if turn.options.get("region") else [])
+    if not regions:
+        narrowed, how = _narrow(q, docs)
+        return Scope(narrowed, how)
+    # Each region named on its own: "济南和武汉的目标" narrows Jinan's and Wuhan's documents separately.
+    out: list[Document] = []
+    for r in regions:
+        chain = region_chain(r, ctx.corpus.documents)
+        in_region = [d for d in docs if d.region in chain]
+        own = [d for d in in_region if d.region == r]
+        narrowed, _how = _narrow(q, own if own_region and own else in_region)
+        out.extend(d for d in narrowed if d not in out)
+    return Scope(out, "region") if out else Scope(docs, "all")
+
+
+def _narrow(q: str, docs: list[Document]) -> tuple[list[Document], str]:
+    """Documents narrowed by the year they were issued in, the kind and the title words the question
+    names; "all" when nothing narrowed them."""
     how = "all"
-    if regions:
-        covering = {name for r in regions for name in region_chain(r, ctx.corpus.documents)}
-        in_region = [d for d in docs if d.region in covering]
-        if in_region:
-            docs, how = in_region, "region"
     by_year = _issued_in(q, docs)
     if by_year:
-        docs, how = by_year, "region" if how == "region" else "title"
+        docs, how = by_year, "title"
     by_kind = _of_kind(q, docs)
     if by_kind and len(by_kind) < len(docs):
-        docs, how = by_kind, how if how != "all" else "title"
+        docs, how = by_kind, "title"
     titled = by_title_words(q, docs)
     if titled:
-        return Scope(titled, "title" if how == "all" else how)
-    return Scope(docs, how)
+        docs, how = titled, "title"
+    return docs, how
 
 
 # Kinds of document a question may name ("那份意见", "湖北的条例"); 法 is left out: too many words end in it.

@@ -34,6 +34,7 @@ _PERIOD = re.compile(
 )
 _YEAR = re.compile(r"(?<![\d〔\[［(（])(20\d\d)\s*年")
 MAX_EXTRA = 3  # other clauses of the same document that set further target years
+MAX_ALSO = 8  # other clauses of the same document that set the year or period asked
 
 
 def _int(raw: str) -> int:
@@ -92,30 +93,39 @@ def goals_of(clause: Clause, children: list[Clause]) -> Goals:
     return goals
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a target question asks about."""
+
+    years: list[int]  # target years it names ("到2020年的目标")
+    periods: list[int]  # periods it names ("用3年时间来实现的目标" → 3)
+    topic: list[str]  # words naming what the targets are about (not the document, not target talk)
+    several: bool  # about several documents or regions at once ("济南和武汉…各是…")
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.years or self.periods)
+
+
 def compose(turn: Turn, ev: Evidence) -> Answer:
     ctx = ev.ctx
     corpus = ctx.corpus
     q = turn.rewrite.question
     today = ctx.today()
     judge = explicit_judge_year(q, today) or today_judge(today)
-    asked = _asked_years(q, judge)
-    scope = documents_meant(ctx, turn)
-    if scope.everything and not _topic(ev, q):
-        return _by_document(ev, scope.documents, asked, judge)
+    scope = documents_meant(ctx, turn, own_region=True)
+    asked = _asked(ev, q, judge, scope.documents, len(turn.route.regions) >= 2)
+    if scope.everything and not asked.topic:
+        return _by_document(ev, scope.documents, asked.years, judge)
     doc_ids = [d.doc_id for d in scope.documents]
     hits = ctx.search(q, 20, doc_ids=doc_ids) if not scope.everything else (turn.hits or ctx.search(q, 20))
-    candidates = _candidates(ev, q, hits, scope.documents, asked)
-    if asked:
-        # A year asked for: the clauses that set it, when any does.
-        setting = [(s, c) for s, c in candidates if set(asked) & set(_family_years(corpus, c))]
-        candidates = setting or candidates
+    candidates = _candidates(ev, asked, hits, scope.documents)
+    if asked.anything:
+        # A year or period asked for: the clauses that set it, when any does.
+        candidates = [(sc, c) for sc, c in candidates if _sets_asked(corpus, c, asked)] or candidates
     if not candidates:
         return fact.compose(turn, ev)
-    best = candidates[0][0]
-    chosen: list[Clause] = []
-    for score, c in candidates:
-        if score >= 0.85 * best and all(x.doc_id != c.doc_id for x in chosen):
-            chosen.append(c)
+    chosen = _choose(candidates, asked)
     cites = ctx.citations()
     lines: list[str] = []
     unset: list[int] = []
@@ -123,38 +133,66 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         doc = corpus.documents[c.doc_id]
         goals = goals_of(c, corpus.children(c))
         doc_years = _years_set_in(corpus, doc)
-        missing = [y for y in asked if y not in doc_years]
-        unset.extend(y for y in missing if y not in unset)
-        keys = [str(y) for y in asked if y in goals.years] if asked else list(goals.by_key)
-        if asked and not keys:
+        unset.extend(y for y in asked.years if y not in doc_years and y not in unset)
+        keys = [str(y) for y in asked.years if y in goals.years] if asked.years else list(goals.by_key)
+        if asked.years and not keys:
             continue
         lines.extend(_block(doc, goals, keys, judge, cites))
-        if not asked:
-            lines.extend(_extra_years(ev, q, doc, goals, judge, cites))
-    if unset and len(unset) == len(asked) and not any(ln.startswith("- ") for ln in lines):
+        if asked.anything and not asked.topic:
+            lines.extend(_also_setting(ev, doc, goals, asked, judge, cites, [x for _, x in candidates]))
+        elif not asked.anything:
+            lines.extend(_extra_years(ev, doc, goals, judge, cites))
+    if unset and len(unset) == len(asked.years) and not any(ln.startswith("- ") for ln in lines):
         return _refuse_years(ev, unset, scope.documents, judge)
     if unset:
         lines.append(f"文件没有设定{'、'.join(f'{y}年' for y in unset)}的目标。")
     if not cites.items:
         return fact.compose(turn, ev)
     lines.append("文件只规定了目标，没有说明这些目标是否已经实现；本库也没有完成情况的资料。")
-    used = {c.clause_id for c in chosen}
+    used = {item.clause_id for item in cites.items}
     turn.hits = [h for h in hits if h.clause_id in used] + [h for h in hits if h.clause_id not in used]
     return cites.answer(lines)
 
 
-def _asked_years(q: str, judge: JudgeDate) -> list[int]:
-    """Target years the question asks about ("到2020年的目标"); not the year it judges against, nor a
-    year that identifies a document."""
+# Words of the question about targets in general; they say nothing about which target is meant.
+_TARGET_TALK = re.compile(r"目标|节点|阶段|年份|期限|到期|完成|实现|达到|达成|状态|时间|各自|分别|计划|设定|设了|哪|几")
+_ASKED_PERIOD = re.compile(rf"([\d{_CN_DIGITS}]{{1,3}})\s*年(?:左右)?(?:时间|内|之内|努力)")
+_SEVERAL = re.compile(r"各(?:是|自|地|有)|分别|两地|几地|都")
+
+
+def _asked(ev: Evidence, q: str, judge: JudgeDate, docs: list[Document], regions: bool) -> Asked:
     skip = {int(y) for y in IDENTIFYING_YEAR.findall(q)}
     if judge.named:
         skip.add(judge.year)
-    return list(dict.fromkeys(int(y) for y in _YEAR.findall(q) if int(y) not in skip))
+    years = list(dict.fromkeys(int(y) for y in _YEAR.findall(q) if int(y) not in skip))
+    periods = [_int(n) for n in _ASKED_PERIOD.findall(q)]
+    # The question's own words, less those that only say which document it means (its title) and
+    # those no document in scope contains (they cannot tell two clauses apart).
+    titles = "".join(d.short_title for d in docs)
+    texts = [c.text for c in ev.ctx.corpus.clauses if c.doc_id in {d.doc_id for d in docs}]
+    topic = [t for t in ev.content_tokens(q) if not _TARGET_TALK.search(t) and t not in titles
+             and any(any(v in x for v in variants(t)) for x in texts)]
+    return Asked(years, periods, topic, regions or (bool(_SEVERAL.search(q)) and len(docs) > 1))
 
 
-def _candidates(ev: Evidence, q: str, hits, docs: list[Document], asked: list[int]) -> list[tuple[float, Clause]]:
-    """Clauses that set targets, best first: shares the question's words, is a goal clause, was
-    retrieved high, sets the year asked."""
+def _sets_asked(corpus, clause: Clause, asked: Asked) -> bool:
+    goals = goals_of(clause, corpus.children(clause))
+    if set(asked.years) & set(goals.years):
+        return True
+    return any(n in span for span in goals.periods.values() for n in asked.periods)
+
+
+def _topic_share(ev: Evidence, asked: Asked, text: str) -> float:
+    if not asked.topic:
+        return 0.0
+    idf = ev.ctx.searcher.bm25.idf
+    total = sum(idf.get(t, 1.0) for t in asked.topic)
+    return sum(idf.get(t, 1.0) for t in asked.topic if any(v in text for v in variants(t))) / total
+
+
+def _candidates(ev: Evidence, asked: Asked, hits, docs: list[Document]) -> list[tuple[float, Clause]]:
+    """Clauses that set targets, best first: about the question's topic (in its heading above all),
+    a goal clause when the question names no topic, retrieved high, setting the year asked."""
     corpus = ev.ctx.corpus
     wanted = {d.doc_id for d in docs}
     rank = {h.clause_id: i for i, h in enumerate(hits)}
@@ -163,7 +201,7 @@ def _candidates(ev: Evidence, q: str, hits, docs: list[Document], asked: list[in
         if c.level > 0 and c.doc_id in wanted:
             pool[c.clause_id] = c
     for c in corpus.clauses:
-        if c.doc_id in wanted and is_goal(c):
+        if c.doc_id in wanted and c.level > 0 and (is_goal(c) or (asked.anything and sets_targets(c.text))):
             pool[c.clause_id] = c
     scored = []
     for c in pool.values():
@@ -172,28 +210,28 @@ def _candidates(ev: Evidence, q: str, hits, docs: list[Document], asked: list[in
         if not sets_targets(text):
             continue
         years = target_years(text)
-        score = _overlap(ev, q, c) + (0.3 if is_goal(c) else 0.0) + 0.03 * min(len(years), 3)
+        blob = c.text + "".join(corpus.context_headings(c))
+        score = (_topic_share(ev, asked, blob) + 0.3 * _topic_share(ev, asked, c.heading)
+                 + (0.1 if asked.topic else 0.3) * is_goal(c) + 0.03 * min(len(years), 3))
         if c.clause_id in rank:
             score += 0.2 / (1 + rank[c.clause_id])
-        if asked and set(asked) & set(years):
+        if asked.anything and _sets_asked(corpus, c, asked):
             score += 0.3
         scored.append((score, c))
     return sorted(scored, key=lambda x: -x[0])
 
 
-# Words of the question about targets in general; they say nothing about which target is meant.
-_TARGET_TALK = re.compile(r"目标|节点|阶段|年份|期限|到期|完成|实现|达到|达成|状态|时间|各自|分别|计划|设定|设了|哪|几")
-
-
-def _overlap(ev: Evidence, q: str, c: Clause) -> float:
-    """ev.overlap on the question's own topic, without the words every target question uses."""
-    toks = _topic(ev, q)
-    if not toks:
-        return 0.0
-    idf = ev.ctx.searcher.bm25.idf
-    blob = c.text + "".join(ev.ctx.corpus.context_headings(c))
-    total = sum(idf.get(t, 1.0) for t in toks)
-    return sum(idf.get(t, 1.0) for t in toks if any(v in blob for v in variants(t))) / total
+def _choose(candidates: list[tuple[float, Clause]], asked: Asked) -> list[Clause]:
+    """The best clause of each document that is nearly as good as the best overall; of every
+    document when the question is about several."""
+    best = candidates[0][0]
+    chosen: list[Clause] = []
+    for score, c in candidates:
+        if any(x.doc_id == c.doc_id for x in chosen):
+            continue
+        if asked.several or score >= 0.85 * best:
+            chosen.append(c)
+    return chosen
 
 
 def _family_years(corpus, clause: Clause) -> list[int]:
@@ -248,7 +286,7 @@ def _block(doc: Document, goals: Goals, keys: list[str], judge: JudgeDate, cites
     return lines
 
 
-def _extra_years(ev: Evidence, q: str, doc: Document, goals: Goals, judge: JudgeDate, cites: Citations) -> list[str]:
+def _extra_years(ev: Evidence, doc: Document, goals: Goals, judge: JudgeDate, cites: Citations) -> list[str]:
     """Other clauses of the document that set target years the goal clause does not."""
     corpus = ev.ctx.corpus
     seen = set(goals.years)
@@ -263,6 +301,26 @@ def _extra_years(ev: Evidence, q: str, doc: Document, goals: Goals, judge: Judge
                 seen.update(new)
                 label = "、".join(f"{y}年（{_passed(y, judge)}）" for y in new)
                 out.append(f"- 此外，{c.label}设定了{label}的目标：{s.text} [{cites.add(c, s.text)}]")
+    return out
+
+
+def _also_setting(ev: Evidence, doc: Document, goals: Goals, asked: Asked, judge: JudgeDate, cites: Citations,
+                  candidates: list[Clause]) -> list[str]:
+    """Other clauses of the document that set the year or period asked, each with the sentence that does."""
+    corpus = ev.ctx.corpus
+    family = {goals.clause.clause_id, *(c.clause_id for c in corpus.children(goals.clause))}
+    out: list[str] = []
+    for c in sorted(candidates, key=lambda x: corpus.clauses.index(x)):
+        if c.doc_id != doc.doc_id or c.clause_id in family or len(out) >= MAX_ALSO:
+            continue
+        other = goals_of(c, [])
+        keys = [str(y) for y in asked.years if y in other.years]
+        keys += [k for k, span in other.periods.items() if any(n in span for n in asked.periods)]
+        said = [sentence for k in keys for _, sentence in other.by_key.get(k, [])]
+        if said:
+            body = "".join(dict.fromkeys(said))
+            title = c.heading.rstrip("。") if len(c.heading) <= 20 else ""
+            out.append(f"- 另见{c.label}{title}：{body} [{cites.add(c, said[0])}]")
     return out
 
 
@@ -282,10 +340,6 @@ def _years_line(ev: Evidence, d: Document, judge: JudgeDate, cites: Citations) -
         c, s = firsts[y]
         parts.append(f"{y}年（{_passed(y, judge)}）[{cites.add(c, s)}]")
     return f"- 《{d.short_title}》设定的目标年份：" + "、".join(parts)
-
-
-def _topic(ev: Evidence, q: str) -> list[str]:
-    return [t for t in ev.content_tokens(q) if not _TARGET_TALK.search(t)]
 
 
 def _by_document(ev: Evidence, docs: list[Document], asked: list[int], judge: JudgeDate) -> Answer:

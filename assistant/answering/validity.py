@@ -257,7 +257,9 @@ def _adoption_line(corpus: Corpus, d: Document, q: str, cites: Citations, used: 
 def _validity_lines(corpus: Corpus, d: Document, when: JudgeDate, wants: set[str], q: str,
                     cites: Citations, used: list[Clause]) -> list[str]:
     lines: list[str] = []
-    if "adopted" in wants:
+    eff = effect(corpus, d)
+    # Without a 施行 sentence the dates the text does print (adopted, issued, signed) are what there is.
+    if "adopted" in wants or (eff is None and wants & {"effective", "status"}):
         line = _adoption_line(corpus, d, q, cites, used)
         if line:
             lines.append(line)
@@ -266,7 +268,6 @@ def _validity_lines(corpus: Corpus, d: Document, when: JudgeDate, wants: set[str
             if pre is not None:
                 n = _cite(cites, used, Printed(pre, pre.text.split("\n")[0]))
                 lines.append(f"- {_head(d)}：原文未载明通过、公布或印发的日期和机关 [{n}]")
-    eff = effect(corpus, d)
     if wants & {"effective", "status"}:
         if eff is not None:
             lines.append(f"- {_head(d)}：“{eff.text}” [{_cite(cites, used, eff)}]")
