@@ -13,7 +13,7 @@ years that are set.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..answer_types import Answer, Citations
 from ..clauses import Clause
@@ -203,12 +203,15 @@ def _candidates(ev: Evidence, asked: Asked, hits, docs: list[Document]) -> list[
     for c in corpus.clauses:
         if c.doc_id in wanted and c.level > 0 and (is_goal(c) or (asked.anything and sets_targets(c.text))):
             pool[c.clause_id] = c
+    pool = {cid: c for cid, c in pool.items() if sets_targets("".join(x.text for x in [c, *corpus.children(c)]))}
+    # Topic words no candidate contains cannot tell them apart: without any left, the goal clause leads.
+    blobs = [c.text + "".join(corpus.context_headings(c)) for c in pool.values()]
+    topic = [t for t in asked.topic if any(any(v in b for v in variants(t)) for b in blobs)]
+    asked = replace(asked, topic=topic)
     scored = []
     for c in pool.values():
         family = [c, *corpus.children(c)]
         text = "".join(x.text for x in family)
-        if not sets_targets(text):
-            continue
         years = target_years(text)
         blob = c.text + "".join(corpus.context_headings(c))
         score = (_topic_share(ev, asked, blob) + 0.3 * _topic_share(ev, asked, c.heading)
