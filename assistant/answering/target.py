@@ -117,12 +117,14 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     asked = _asked(ev, q, judge, scope.documents, len(turn.route.regions) >= 2)
     if scope.everything and not asked.topic:
         return _by_document(ev, scope.documents, asked.years, judge)
-    doc_ids = [d.doc_id for d in scope.documents]
-    hits = ctx.search(q, 20, doc_ids=doc_ids) if not scope.everything else (turn.hits or ctx.search(q, 20))
-    candidates = _candidates(ev, asked, hits, scope.documents)
+    # Every clause in scope that sets a target is a candidate; retrieval only ranks them, so the hits
+    # of the chain's own search are enough (a second search would embed the question again).
+    hits = turn.hits
+    families = _families(corpus, {d.doc_id for d in scope.documents})
+    candidates = _candidates(ev, asked, hits, families)
     if asked.anything:
         # A year or period asked for: the clauses that set it, when any does.
-        candidates = [(sc, c) for sc, c in candidates if _sets_asked(corpus, c, asked)] or candidates
+        candidates = [(sc, c) for sc, c in candidates if _sets_asked(families[c.clause_id], asked)] or candidates
     if not candidates:
         return fact.compose(turn, ev)
     chosen = _choose(candidates, asked)
@@ -131,7 +133,7 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     unset: list[int] = []
     for c in chosen:
         doc = corpus.documents[c.doc_id]
-        goals = goals_of(c, corpus.children(c))
+        goals = goals_of(c, families[c.clause_id][1])
         doc_years = _years_set_in(corpus, doc)
         unset.extend(y for y in asked.years if y not in doc_years and y not in unset)
         keys = [str(y) for y in asked.years if y in goals.years] if asked.years else list(goals.by_key)
@@ -175,8 +177,8 @@ def _asked(ev: Evidence, q: str, judge: JudgeDate, docs: list[Document], regions
     return Asked(years, periods, topic, regions or (bool(_SEVERAL.search(q)) and len(docs) > 1))
 
 
-def _sets_asked(corpus, clause: Clause, asked: Asked) -> bool:
-    goals = goals_of(clause, corpus.children(clause))
+def _sets_asked(family: tuple[Clause, list[Clause]], asked: Asked) -> bool:
+    goals = goals_of(*family)
     if set(asked.years) & set(goals.years):
         return True
     return any(n in span for span in goals.periods.values() for n in asked.periods)
@@ -190,38 +192,45 @@ def _topic_share(ev: Evidence, asked: Asked, text: str) -> float:
     return sum(idf.get(t, 1.0) for t in asked.topic if any(v in text for v in variants(t))) / total
 
 
-def _candidates(ev: Evidence, asked: Asked, hits, docs: list[Document]) -> list[tuple[float, Clause]]:
+def _candidates(ev: Evidence, asked: Asked, hits, families: dict[str, tuple[Clause, list[Clause]]],
+                ) -> list[tuple[float, Clause]]:
     """Clauses that set targets, best first: about the question's topic (in its heading above all),
     a goal clause when the question names no topic, retrieved high, setting the year asked."""
     corpus = ev.ctx.corpus
-    wanted = {d.doc_id for d in docs}
     rank = {h.clause_id: i for i, h in enumerate(hits)}
-    pool: dict[str, Clause] = {}
-    for c in ev.clauses(hits):
-        if c.level > 0 and c.doc_id in wanted:
-            pool[c.clause_id] = c
-    for c in corpus.clauses:
-        if c.doc_id in wanted and c.level > 0 and (is_goal(c) or (asked.anything and sets_targets(c.text))):
-            pool[c.clause_id] = c
-    pool = {cid: c for cid, c in pool.items() if sets_targets("".join(x.text for x in [c, *corpus.children(c)]))}
+    pool = {cid: c for cid, (c, kids) in families.items()
+            if c.level > 0 and sets_targets("".join(x.text for x in [c, *kids]))}
     # Topic words no candidate contains cannot tell them apart: without any left, the goal clause leads.
     blobs = [c.text + "".join(corpus.context_headings(c)) for c in pool.values()]
     topic = [t for t in asked.topic if any(any(v in b for v in variants(t)) for b in blobs)]
     asked = replace(asked, topic=topic)
     scored = []
     for c in pool.values():
-        family = [c, *corpus.children(c)]
-        text = "".join(x.text for x in family)
+        text = "".join(x.text for x in [c, *families[c.clause_id][1]])
         years = target_years(text)
         blob = c.text + "".join(corpus.context_headings(c))
         score = (_topic_share(ev, asked, blob) + 0.3 * _topic_share(ev, asked, c.heading)
                  + (0.1 if asked.topic else 0.3) * is_goal(c) + 0.03 * min(len(years), 3))
         if c.clause_id in rank:
             score += 0.2 / (1 + rank[c.clause_id])
-        if asked.anything and _sets_asked(corpus, c, asked):
+        if asked.anything and _sets_asked(families[c.clause_id], asked):
             score += 0.3
         scored.append((score, c))
     return sorted(scored, key=lambda x: -x[0])
+
+
+def _families(corpus, doc_ids: set[str]) -> dict[str, tuple[Clause, list[Clause]]]:
+    """Each clause of the documents with its descendants, in document order, in one pass."""
+    out: dict[str, tuple[Clause, list[Clause]]] = {}
+    for c in corpus.clauses:
+        if c.doc_id not in doc_ids:
+            continue
+        out[c.clause_id] = (c, [])
+        for p in c.parents:
+            parent = out.get(f"{c.doc_id}#{p}")
+            if parent is not None:
+                parent[1].append(c)
+    return out
 
 
 def _choose(candidates: list[tuple[float, Clause]], asked: Asked) -> list[Clause]:
@@ -235,10 +244,6 @@ def _choose(candidates: list[tuple[float, Clause]], asked: Asked) -> list[Clause
         if asked.several or score >= 0.85 * best:
             chosen.append(c)
     return chosen
-
-
-def _family_years(corpus, clause: Clause) -> list[int]:
-    return target_years("".join(c.text for c in [clause, *corpus.children(clause)]))
 
 
 def _years_set_in(corpus, doc: Document) -> set[int]:
