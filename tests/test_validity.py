@@ -15,7 +15,7 @@ import pytest
 
 from assistant.answering.dates import judge_date
 from assistant.answering.scope import by_title_words, title_overlap
-from assistant.answering.validity import adoption, effect, issuer_printed
+from assistant.answering.validity import adoption, amendments, effect, issuer_printed
 from assistant.clauses import parse_document
 from assistant.config import Config
 from assistant.core import Assistant
@@ -130,6 +130,22 @@ def test_a_dated_effect_line_at_the_top_is_used_when_no_article_says_so():
                              "第二条 本市自2023年起组织实施年度评估。\n")
     found = effect(corpus, doc)
     assert (found.clause.clause_id, found.text) == ("x#0", "2022年3月1日施行")
+
+
+def test_an_effect_date_inside_the_promulgation_line():
+    corpus, doc = _corpus_of("某某条例\n（2019年9月4日国务院第62次常务会议通过 2019年10月8日中华人民共和国国务院令第722号公布 "
+                             "自2020年1月1日起施行）\n第一条 为了优化营商环境，制定本条例。\n")
+    found = effect(corpus, doc)
+    assert (found.clause.clause_id, found.text) == ("x#0", "自2020年1月1日起施行")
+    assert adoption(corpus, doc).text == "2019年9月4日国务院第62次常务会议通过"
+
+
+def test_amendments_are_quoted_after_the_adoption_event():
+    corpus, doc = _corpus_of("某某法\n（2018年8月31日第十三届全国人民代表大会常务委员会第五次会议通过 根据2021年4月29日"
+                             "第十三届全国人民代表大会常务委员会第二十八次会议《关于修改〈某某法〉的决定》修正）\n"
+                             "第一条 为了规范管理，制定本法。\n")
+    assert [p.text for p in amendments(corpus, doc)] == [
+        "根据2021年4月29日第十三届全国人民代表大会常务委员会第二十八次会议《关于修改〈某某法〉的决定》修正"]
 
 
 def test_the_adoption_line_and_its_issuer_as_printed():

@@ -38,6 +38,7 @@ _OWN_EFFECT = re.compile(
     r"[^。；]{0,6}?(?:自|从|于)[^。；]{0,30}?(?:施行|实施|执行|生效)"
 )
 _EFFECT_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起?\s*(?:施行|实施|生效)\s*[）)]?$")
+_INLINE_EFFECT = re.compile(r"自\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起?\s*(?:施行|实施|生效)")
 _PERIOD = re.compile(r"有效期")
 _AMENDMENT = re.compile(r"(?:根据)?\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[^。；\n]*?(?:修正|修订)")
 _BASIS_SENTENCE = re.compile(r"(?:根据|依据|依照|按照|贯彻)[^。]*?(?:制定|提出|结合|精神)")
@@ -156,15 +157,21 @@ def dated(corpus: Corpus, doc: Document) -> Printed | None:
 
 def effect(corpus: Corpus, doc: Document) -> Printed | None:
     """The sentence that says from when the document applies ("本法自2017年6月1日起施行。"), wherever
-    it stands; else a "2022年3月1日施行" line at the top."""
-    line = None
+    it stands; else a "2022年3月1日施行" line at the top; else "自2020年1月1日起施行" inside the
+    promulgation line ("…国务院令第722号公布 自2020年1月1日起施行")."""
+    line = inline = None
     for c in clauses_of(corpus, doc.doc_id):
         for s in split(c.text):
             if _OWN_EFFECT.search(s.text):
                 return Printed(c, s.text)
-            if line is None and c.level == 0 and _EFFECT_LINE.match(s.text):
+            if c.level > 0:
+                continue
+            if line is None and _EFFECT_LINE.match(s.text):
                 line = Printed(c, s.text)
-    return line
+            m = _INLINE_EFFECT.search(s.text)
+            if inline is None and m:
+                inline = Printed(c, m.group(0))
+    return line or inline
 
 
 def period(corpus: Corpus, doc: Document) -> Printed | None:
