@@ -251,3 +251,15 @@ def test_a_document_repealed_by_a_corpus_document_cites_the_repealing_sentence(t
     a = bot.ask("武汉市电子商务促进办法现在还有效吗？")
     assert "自2024年1月1日起已被本库收录的《武汉市电子商务促进条例》废止：“《武汉市电子商务促进办法》同时废止。”" in a.answer
     assert "wuhan-ec-regulation#2" in cited(a)
+
+
+def test_a_kind_named_narrows_a_region_to_its_documents_of_that_kind(law_bot):
+    a = law_bot.ask("江苏那份指导意见什么时候印发的？")
+    assert cited(a) == ["jiangsu-platform-economy-2015#0"]
+    assert "原文未载明通过、公布或印发的日期和机关" in a.answer
+
+
+def test_a_law_that_sets_no_target_year_is_refused_for_targets(law_bot):
+    a = law_bot.ask("北京数字经济促进条例设定了哪些目标年份？")
+    assert (a.route, a.refused) == ("target", True)
+    assert a.answer.startswith("《北京市数字经济促进条例》没有设定目标年份或期限")

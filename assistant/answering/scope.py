@@ -90,7 +90,7 @@ _KINDS = ("意见", "条例", "规定", "办法", "通知", "方案", "决定", 
 
 def _of_kind(q: str, docs: list[Document]) -> list[Document]:
     # Only where it names a document ("那份意见", "湖北的条例"), not in "有什么规定".
-    kinds = re.findall(rf"(?:份|该|此|的|省|市|区|县)({'|'.join(_KINDS)})", q)
+    kinds = re.findall(rf"(?:份|该|此|的|省|市|区|县)(?:指导|实施|若干|管理|暂行|促进|工作)?({'|'.join(_KINDS)})", q)
     return [d for d in docs if any(k in d.short_title for k in kinds)] if kinds else []
 
 

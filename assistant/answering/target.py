@@ -24,6 +24,7 @@ from . import fact
 from .context import Turn
 from .dates import JudgeDate, cn_date, explicit_judge_year, today_judge
 from .evidence import Evidence
+from .refusal import refuse
 from .scope import IDENTIFYING_YEAR, documents_meant
 
 # A target set as a period rather than a year: "争取在5年内", "通过3－5年努力", "力争利用3年时间".
@@ -126,7 +127,10 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         # A year or period asked for: the clauses that set it, when any does.
         candidates = [(sc, c) for sc, c in candidates if _sets_asked(families[c.clause_id], asked)] or candidates
     if not candidates:
-        return fact.compose(turn, ev)
+        if scope.everything:
+            return fact.compose(turn, ev)
+        names = "、".join(f"《{d.short_title}》" for d in scope.documents)
+        return refuse(ctx, f"{names}没有设定目标年份或期限（原文没有“到某年”“某年内”这类目标）。")
     chosen = _choose(candidates, asked)
     cites = ctx.citations()
     lines: list[str] = []
@@ -157,7 +161,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
 
 
 # Words of the question about targets in general; they say nothing about which target is meant.
-_TARGET_TALK = re.compile(r"目标|节点|阶段|年份|期限|到期|完成|实现|达到|达成|状态|时间|各自|分别|计划|设定|设了|哪|几")
+_TARGET_TALK = re.compile(
+    r"目标|节点|阶段|年份|期限|到期|过期|过了|完成|实现|达到|达成|状态|时间|各自|分别|计划|设定|设了|哪|几|算|\d|年"
+)
 _ASKED_PERIOD = re.compile(rf"([\d{_CN_DIGITS}]{{1,3}})\s*年(?:左右)?(?:时间|内|之内|努力)")
 _SEVERAL = re.compile(r"各(?:是|自|地|有)|分别|两地|几地|都")
 
@@ -200,6 +206,9 @@ def _candidates(ev: Evidence, asked: Asked, hits, families: dict[str, tuple[Clau
     rank = {h.clause_id: i for i, h in enumerate(hits)}
     pool = {cid: c for cid, (c, kids) in families.items()
             if c.level > 0 and sets_targets("".join(x.text for x in [c, *kids]))}
+    # A chapter that sets nothing itself ("一、工作思路和目标") only contains the clauses that do.
+    pool = {cid: c for cid, c in pool.items()
+            if sets_targets(c.text) or not any(k.clause_id in pool for k in families[cid][1])}
     # Topic words no candidate contains cannot tell them apart: without any left, the goal clause leads.
     blobs = [c.text + "".join(corpus.context_headings(c)) for c in pool.values()]
     topic = [t for t in asked.topic if any(any(v in b for v in variants(t)) for b in blobs)]
@@ -210,7 +219,8 @@ def _candidates(ev: Evidence, asked: Asked, hits, families: dict[str, tuple[Clau
         years = target_years(text)
         blob = c.text + "".join(corpus.context_headings(c))
         score = (_topic_share(ev, asked, blob) + 0.3 * _topic_share(ev, asked, c.heading)
-                 + (0.1 if asked.topic else 0.3) * is_goal(c) + 0.03 * min(len(years), 3))
+                 + (0.1 if asked.topic else 0.3) * is_goal(c) + 0.03 * min(len(years), 3)
+                 + 0.02 * c.level)  # the goal clause itself, not the chapter above it
         if c.clause_id in rank:
             score += 0.2 / (1 + rank[c.clause_id])
         if asked.anything and _sets_asked(families[c.clause_id], asked):
