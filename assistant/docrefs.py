@@ -21,7 +21,7 @@ _ARTICLE = re.compile(r"第([零〇一二三四五六七八九十百千两\d]{1,
 # A law-like name in a question: a run of characters ending in a document kind, followed by where a
 # name ends (a particle, 第N条, punctuation). Strong kinds only: "规定"/"意见" are everyday words too.
 _NAME = re.compile(r"《([^《》]{2,40})》|([\u4e00-\u9fff+＋“”]{3,30}?(?:法|条例|办法|细则|管理规定|实施意见))"
-                   r"(?=第|里|中|对|的|是|有|怎么|如何|规定|要求|关于|，|,|。|？|\?|\s|$)")
+                   r"(?=第|里|中|对|的|是|有|怎么|如何|规定|要求|关于|什么时候|何时|哪|现在|目前|还|仍|是否|从|自|已|，|,|。|？|\?|\s|$)")
 _QUESTION_START = re.compile(r"^(?:请问|那么?|按照?|根据|依据|依照|我们|我|有什么|有没有|什么|哪些|哪个|这个|那个|该)+")
 _GENERIC_NAME = re.compile(r"^(?:办法|方法|做法|说法|想法|看法|算法|违法|合法|依法|非法|执法|立法|司法|守法|这部法|该法|本法)$")
 

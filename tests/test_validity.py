@@ -263,3 +263,14 @@ def test_a_law_that_sets_no_target_year_is_refused_for_targets(law_bot):
     a = law_bot.ask("北京数字经济促进条例设定了哪些目标年份？")
     assert (a.route, a.refused) == ("target", True)
     assert a.answer.startswith("《北京市数字经济促进条例》没有设定目标年份或期限")
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [("广东省数字经济促进条例是哪天开始施行的？", "广东省数字经济促进条例"),
+     # Cited in the algorithm rules (第一条), but not a document the corpus holds.
+     ("个人信息保护法什么时候施行？", "个人信息保护法")],
+)
+def test_a_document_the_corpus_does_not_hold_is_refused_by_name(law_bot, question, name):
+    a = law_bot.ask(question)
+    assert a.refused and a.answer.startswith(f"本库没有《{name}》。")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..corpus import Document, region_chain
-from ..docrefs import named_documents
+from ..docrefs import named_documents, unknown_names
 from ..regions import gazetteer
 from .context import Context, Turn
 
@@ -92,6 +92,27 @@ def _of_kind(q: str, docs: list[Document]) -> list[Document]:
     # Only where it names a document ("那份意见", "湖北的条例"), not in "有什么规定".
     kinds = re.findall(rf"(?:份|该|此|的|省|市|区|县)(?:指导|实施|若干|管理|暂行|促进|工作)?({'|'.join(_KINDS)})", q)
     return [d for d in docs if any(k in d.short_title for k in kinds)] if kinds else []
+
+
+def unheld_names(ctx: Context, q: str, scope: Scope) -> list[str]:
+    """Law-like names in the question ("个人信息保护法", "广东省数字经济促进条例") that neither name a
+    corpus document nor share most of their distinctive words with a title in scope: the question
+    asks about a document the corpus does not hold."""
+    if scope.how in ("option", "named", "number"):
+        return []
+    corpus = ctx.corpus
+    out = []
+    # A name the corpus only mentions in running text is still not a document it holds: its dates
+    # and status cannot be told.
+    for name in unknown_names(q, corpus.documents.values(), ""):
+        plain = name
+        for surface, _place in gazetteer().mentions(plain):
+            plain = plain.replace(surface, "")
+        distinctive = len(_TITLE_FILLER.sub("", plain))
+        best = max((title_overlap(name, d.short_title) for d in scope.documents), default=0)
+        if best < max(3, distinctive / 2):
+            out.append(name)
+    return out
 
 
 def _issued_in(q: str, docs: list[Document]) -> list[Document]:

@@ -25,7 +25,7 @@ from .context import Turn
 from .dates import JudgeDate, cn_date, explicit_judge_year, today_judge
 from .evidence import Evidence
 from .refusal import refuse
-from .scope import IDENTIFYING_YEAR, documents_meant
+from .scope import IDENTIFYING_YEAR, documents_meant, unheld_names
 
 # A target set as a period rather than a year: "争取在5年内", "通过3－5年努力", "力争利用3年时间".
 _CN_DIGITS = "一二三四五六七八九十"
@@ -115,6 +115,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     today = ctx.today()
     judge = explicit_judge_year(q, today) or today_judge(today)
     scope = documents_meant(ctx, turn, own_region=True)
+    unheld = unheld_names(ctx, q, scope)
+    if unheld:
+        return refuse(ctx, f"本库没有《{unheld[0]}》。")
     asked = _asked(ev, q, judge, scope.documents, len(turn.route.regions) >= 2)
     if scope.everything and not asked.topic:
         return _by_document(ev, scope.documents, asked.years, judge)

@@ -26,7 +26,7 @@ from .context import Turn
 from .dates import JudgeDate, cn_date, judge_date
 from .evidence import Evidence
 from .refusal import refuse
-from .scope import documents_meant
+from .scope import documents_meant, unheld_names
 
 _DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 # The adoption or promulgation event: from its date to the verb ("…第二十四次会议通过", "…令第5号公布").
@@ -81,6 +81,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     q = turn.rewrite.question
     scope = documents_meant(ctx, turn)
     docs = scope.documents
+    unheld = unheld_names(ctx, q, scope)
+    if unheld:
+        return refuse(ctx, f"本库没有《{unheld[0]}》。")
     when = judge_date(q, ctx.today())
     wants = asked(q)
     cites = ctx.citations()
