@@ -2,7 +2,7 @@
 
 In order: the documents the caller restricted the question to; the documents it names by part of
 their title (docrefs); a document number it prints; the region it names (every document that applies
-there); words it shares with a title ("湖北平台经济意见"); else every document. Nothing here knows
+there); words it shares with a title ("浙江平台经济意见"); else every document. Nothing here knows
 which documents ship: titles, numbers and regions come from the loaded corpus.
 """
 
@@ -39,8 +39,8 @@ class Scope:
 
 
 def documents_meant(ctx: Context, turn: Turn, *, own_region: bool = False) -> Scope:
-    """``own_region``: a region named means its own documents when it has any ("武汉的目标" are
-    Wuhan's), else the documents that apply there; without it, always every document that applies."""
+    """``own_region``: a region named means its own documents when it has any ("杭州的目标" are
+    Hangzhou's), else the documents that apply there; without it, always every document that applies."""
     q = turn.rewrite.question
     docs = list(ctx.corpus.documents.values())
     wanted = turn.options.get("doc_ids")
@@ -57,7 +57,7 @@ def documents_meant(ctx: Context, turn: Turn, *, own_region: bool = False) -> Sc
     if not regions:
         narrowed, how = _narrow(q, docs)
         return Scope(narrowed, how)
-    # Each region named on its own: "济南和武汉的目标" narrows Jinan's and Wuhan's documents separately.
+    # Each region named on its own: "杭州和宁波的目标" narrows Hangzhou's and Ningbo's documents separately.
     out: list[Document] = []
     for r in regions:
         chain = region_chain(r, ctx.corpus.documents)
@@ -84,12 +84,12 @@ def _narrow(q: str, docs: list[Document]) -> tuple[list[Document], str]:
     return docs, how
 
 
-# Kinds of document a question may name ("那份意见", "湖北的条例"); 法 is left out: too many words end in it.
+# Kinds of document a question may name ("那份意见", "浙江的条例"); 法 is left out: too many words end in it.
 _KINDS = ("意见", "条例", "规定", "办法", "通知", "方案", "决定", "细则", "措施", "规划", "计划")
 
 
 def _of_kind(q: str, docs: list[Document]) -> list[Document]:
-    # Only where it names a document ("那份意见", "湖北的条例"), not in "有什么规定".
+    # Only where it names a document ("那份意见", "浙江的条例"), not in "有什么规定".
     kinds = re.findall(rf"(?:份|该|此|的|省|市|区|县)(?:指导|实施|若干|管理|暂行|促进|工作)?({'|'.join(_KINDS)})", q)
     return [d for d in docs if any(k in d.short_title for k in kinds)] if kinds else []
 

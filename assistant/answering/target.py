@@ -101,7 +101,7 @@ class Asked:
     years: list[int]  # target years it names ("到2020年的目标")
     periods: list[int]  # periods it names ("用3年时间来实现的目标" → 3)
     topic: list[str]  # words naming what the targets are about (not the document, not target talk)
-    several: bool  # about several documents or regions at once ("济南和武汉…各是…")
+    several: bool  # about several documents or regions at once ("杭州和宁波…各是…")
 
     @property
     def anything(self) -> bool:
