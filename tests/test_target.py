@@ -94,3 +94,57 @@ def test_every_quote_is_verbatim_in_its_clause(fake_assistant):
               "湖北平台经济的目标年份是哪年？"):
         a = fake_assistant.ask(q)
         assert a.citations and all(c.quote in c.clause_text for c in a.citations)
+
+
+# An opinion from a region the seed documents do not cover, written the way such opinions are.
+HANGZHOU = """杭州市人民政府关于推进直播电商高质量发展的实施意见
+杭政〔2023〕9号
+各区、县（市）人民政府，市政府各部门、各直属单位：
+为推进直播电商高质量发展，结合我市实际，提出如下意见。
+一、总体要求
+（一）主要目标。到2025年，全市直播电商交易额达到5000亿元，培育10家以上头部直播机构。到2030年，建成全国直播电商中心城市。
+二、重点任务
+（一）培育直播主体。支持企业开展直播销售，对年交易额超过1亿元的直播机构给予50万元奖励。（市商务局牵头）
+三、附则
+本意见自2023年3月1日起施行，有效期至2025年12月31日。
+杭州市人民政府
+2023年2月1日
+"""
+
+
+@pytest.fixture(scope="module")
+def hangzhou_bot(tmp_path_factory):
+    import shutil
+
+    from assistant.config import Config
+    from assistant.core import Assistant
+    from assistant.library import add_document
+
+    from .conftest import CORPUS
+    from .fakes import HashEmbedder
+
+    root = tmp_path_factory.mktemp("hangzhou")
+    shutil.copytree(CORPUS, root / "corpus")
+    src = root / "hangzhou.txt"
+    src.write_text(HANGZHOU, encoding="utf-8")
+    cfg = Config(corpus_dir=root / "corpus", index_dir=root / "index", today="2026-11-22")
+    Assistant.load(cfg, embedder=HashEmbedder(), log=lambda m: None)
+    add_document(cfg, src, doc_id="hangzhou-live-2023", embedder=HashEmbedder(), log=lambda m: None)
+    return Assistant.load(cfg, embedder=HashEmbedder(), log=lambda m: None)
+
+
+def test_a_new_documents_stages_are_listed_with_the_future_one_not_yet_due(hangzhou_bot):
+    a = hangzhou_bot.ask("杭州直播电商的目标分几个阶段？")
+    assert cited(a) == ["hangzhou-live-2023#1.1"]
+    assert a.answer.splitlines()[:5] == [
+        "《杭州市人民政府关于推进直播电商高质量发展的实施意见》一、（一）设定了2个目标年份：2025年、2030年 [1]",
+        "- 2025年（截至今天已过）：",
+        "  到2025年，全市直播电商交易额达到5000亿元，培育10家以上头部直播机构。 [1]",
+        "- 2030年（截至今天尚未到期）：",
+        "  到2030年，建成全国直播电商中心城市。 [1]",
+    ]
+
+
+def test_a_new_documents_printed_end_of_validity_is_judged_on_the_year_asked(hangzhou_bot):
+    assert "有效期至2025年12月31日；在2024年仍在有效期内" in hangzhou_bot.ask("按2024年算，杭州直播电商意见还有效吗？").answer
+    assert "截至今天（2026年11月22日）已过有效期" in hangzhou_bot.ask("杭州直播电商实施意见现在还有效吗？").answer
