@@ -21,7 +21,7 @@ _ARTICLE = re.compile(r"第([零〇一二三四五六七八九十百千两\d]{1,
 # A law-like name in a question: a run of characters ending in a document kind, followed by where a
 # name ends (a particle, 第N条, punctuation). Strong kinds only: "规定"/"意见" are everyday words too.
 _NAME = re.compile(r"《([^《》]{2,40})》|([\u4e00-\u9fff+＋“”]{3,30}?(?:法|条例|办法|细则|管理规定|指南|指引))"
-                   r"(?=第|里|中|对|的|是|有|怎么|如何|规定|要求|关于|，|,|。|？|\?|\s|$)")
+                   r"(?=第|里|中|对|的|是|有|怎么|如何|规定|要求|关于|什么时候|何时|哪|现在|目前|还|仍|是否|从|自|已|，|,|。|？|\?|\s|$)")
 _QUESTION_START = re.compile(r"^(?:请问|那么?|按照?|根据|依据|依照|我们|我|有什么|有没有|什么|哪些|哪个|这个|那个|该)+")
 # A run of words that cannot be a title: it asks or says something ("有什么说法", "在…管理办法上").
 _NOT_A_NAME = re.compile(r"什么|哪|怎么|如何|吗|呢|有没有|是否|说法|做法|看法|想法|办法$|方法|在|对|给|跟|要|想|能|会")

@@ -10,13 +10,31 @@ from .corpus import region_chain
 from .regions import gazetteer
 
 _VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期|施行|生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
-                       r"仍然?(适用|有效)|还(管用|能用|适用|执行)|现行|文号|发文|印发")
+                       r"仍然?(适用|有效)|还(管用|能用|适用|执行)|(?<!实)现行|文号|发文|印发|"
+                       # When and by whom a law or regulation was adopted, promulgated, amended.
+                       r"(哪天|哪一天|哪年|哪一年|什么时候|何时|几月几日|哪个机关|什么机关|哪个会议)[^，。？]{0,6}(通过|颁布|公布|发布|制定|批准)|"
+                       r"(通过|颁布|公布|发布)(的|于)?(日期|时间|机关)|由(哪个|什么)(机关|会议)|谁(通过|颁布|公布|发布)的|制定机关|"
+                       r"修正|修订|修改过|改过几次|(起|开始)(施行|实施|生效|执行)|实施(的)?(日期|时间)|"
+                       # Whether a document applies on a date: "到2027年还能享受吗", "当年适用那份意见吗".
+                       r"(根据|依据|依照)[^，。？]{0,4}哪些(文件|法律|规定|政策)|(根据|依据|依照)(的是)?什么(制定|出台|文件|法律)|制定依据|"
+                       r"到\s*20\d\d\s*年[^，。？]{0,6}(还|仍)(能|可以|管用|有效|适用)|当年(还|仍)?(适用|有效|能用|管用)|"
+                       r"适用[^，。？]{0,12}(那|这|该|此)(份|个|部|项)?(意见|文件|条例|规定|办法|法|通知|政策)|"
+                       r"(那|这|该|此)(份|个|部|项)[^，。？]{0,14}(意见|文件|条例|规定|办法|法|通知|政策)[^。？]{0,16}(还|仍)(能|可以)?(享受|适用|管用|执行)")
 _RESPONSIBILITY = re.compile(r"牵头|谁负责|由谁|哪个部门|哪些部门|哪家单位|哪个单位|哪些单位|由[^，。？]{0,8}负责|责任单位|责任部门|参加单位|配合单位|主管|负责(什么|哪些|哪|的)|"
                              r"承担|分工|职责|任务有哪些|哪些任务|负责单位")
 _SUPPORT = re.compile(r"扶持|补贴|奖励|优惠|资助|补助|减免|贴息|资金支持|政策支持|支持政策|享受|可以申请|能申请|有什么支持|哪些支持|"
                       r"有什么政策|哪些政策|什么帮助|帮扶|融资|贷款|税收|人才政策|房租|租金")
 _SELF = re.compile(r"我(们|司)?是|我们(公司|企业)|我(的|家)?公司|本(公司|企业)|一家|我在|我们在|作为一家")
 _COMPARISON = re.compile(r"比较|对比|相比|区别|不同|异同|差异|分别|各自|哪个(更|多)|谁(更|多)|和.{1,8}(一样|相同)")
+# Target years and stages of a plan ("目标分几个阶段？哪几年？", "到2020年的目标完成了吗？", "目标到期了吗？").
+_TARGET = re.compile(
+    r"(目标|节点|阶段)[^，。？]{0,12}(哪(几|一|两|三)?个?年|几年|多少年|多久|几个阶段|几步|到期|过了吗|过期|完成|实现了|达到了|达成|年份|期限)|"
+    r"哪(几|一|两|三)?个?年[^，。？]{0,8}(目标|节点)|时间节点|目标年份|目标年度|分(几|两|三|四)个?(阶段|步)|目标(分|有)几|"
+    r"(到|至)\s*20\d\d\s*年[^，。？]{0,12}目标(是什么|是啥|有哪些|有什么|包括|要求|完成|实现|达到|过)|"
+    r"(到|至)\s*20\d\d\s*年[^，。？]{0,16}(哪些|什么)[^，。？]{0,6}目标|"
+    r"哪(一)?年[^，。？]{0,4}(要|将|能|基本|力争|争取)?[^，。？]{0,4}(实现|完成|达到|建成|形成)|"
+    r"(时间点|节点|期限|目标)(已经)?(过了|到期)|[\d一二三四五六七八九十]+年(内|时间|左右)[^，。？]{0,10}目标"
+)
 FIGURE = re.compile(r"多少|几(家|项|年|成|倍)|比例|百分之|金额|上限|最高|额度|规模|目标是|指标|数量|达到")
 DATE = re.compile(r"什么时候|何时|哪一?年|日期|时间")
 
@@ -65,7 +83,7 @@ SUPPORT_KINDS = {
 
 @dataclass(frozen=True)
 class Route:
-    kind: str  # validity | responsibility | support | comparison | fact
+    kind: str  # target | validity | responsibility | support | comparison | fact
     regions: list[str] = field(default_factory=list)  # places named that some document covers (full names)
     uncovered: list[str] = field(default_factory=list)  # places named that no document covers
     industry: str | None = None
@@ -105,7 +123,9 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     industry = _first_key(question, INDUSTRIES)
     stage = _first_key(question, STAGES)
     wants = "figure" if FIGURE.search(question) else "date" if DATE.search(question) else None
-    if _VALIDITY.search(question):
+    if _TARGET.search(question) and not _RESPONSIBILITY.search(question):
+        kind = "target"
+    elif _VALIDITY.search(question):
         kind = "validity"
     elif _RESPONSIBILITY.search(question) or (names_unit and re.search(r"负责|做什么|干什么|工作", question)):
         kind, wants = "responsibility", "unit"

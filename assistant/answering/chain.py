@@ -14,7 +14,7 @@ from ..conversation import rewrite
 from ..docrefs import article_numbers, named_documents
 from ..retrieval import Hit
 from ..routing import classify
-from . import article, comparison, fact, item, refusal, responsibility, support, validity
+from . import article, comparison, fact, item, refusal, responsibility, support, target, validity
 from .context import Context, Turn
 from .evidence import Evidence
 
@@ -27,6 +27,7 @@ COMPOSERS: dict[str, Composer] = {
     "support": support.compose,
     "responsibility": responsibility.compose,
     "validity": validity.compose,
+    "target": target.compose,
     "comparison": comparison.compose,
 }
 

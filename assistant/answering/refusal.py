@@ -83,7 +83,7 @@ def reason_to_refuse(turn: Turn, ev: Evidence) -> str | None:
         return f"本库没有适用于{route.uncovered[0]}的政策文件（{route.uncovered[0]}本地、其上级地区和全国性的文件都没有收录）。"
     unknown = unknown_names(turn.rewrite.question, corpus.documents.values(), corpus.text)
     if unknown and not turn.options.get("doc_ids"):
-        return f"本库没有收录《{unknown[0]}》。"
+        return f"本库没有《{unknown[0]}》。"
     # Validity questions name years as dates to judge against, not as policies asked for.
     if route.kind != "validity":
         return outside_corpus(turn.rewrite.question, turn.hits, ev)
