@@ -27,6 +27,8 @@ _ASK_TAIL = re.compile(
     r"是什么|怎么[^，。？?]*|如何[^，。？?]*|多少[^，。？?]*|什么时候[^，。？?]*|何时[^，。？?]*|哪天[^，。？?]*|"
     r"多久[^，。？?]*|还有效[^，。？?]*|有效吗|是否[^，。？?]*)[？?。]*$"
 )
+# A document named by its kind ("网络安全法", "北京数字经济促进条例", "那份意见").
+_DOCUMENT = re.compile(r"[\u4e00-\u9fff+“”]{2,30}?(?:法|条例|规定|办法|细则|意见)")
 # Words that carry no topic of their own: a question made only of these is about the previous one.
 _FOCUS_WORDS = re.compile(
     r"那么?|这个?|这条|该|其|它|上述|具体|一下|呢|吗|呀|啊|谁|哪个|哪些|什么|多少|几|怎么|如何|是|的|有|"
@@ -89,6 +91,12 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
         if not _FOCUS_WORDS.sub("", q) or _DEICTIC.match(q) or _CONDITIONAL.search(q):
             return Rewrite(f"{prev.rstrip('？?。')}，{q}", "focus")
         swap = _TOPIC_SWAP.match(q)
+        if swap and _DOCUMENT.fullmatch(swap.group("topic")):
+            # "那网络安全法呢？": the same question about another document, in place of the one it named.
+            named = _DOCUMENT.search(prev)
+            topic = swap.group("topic")
+            question = prev.replace(named.group(0), topic, 1) if named else f"{topic}{prev}"
+            return Rewrite(question, "topic_swap")
         if swap and not new_regions:
             tail = _ASK_TAIL.search(prev)
             ask = tail.group(0) if tail else "有什么规定？"

@@ -94,3 +94,15 @@ def test_ordinal_follow_up_names_the_item():
     history = [{"role": "user", "content": "湖北“互联网+”现代农业有哪些任务？"}, {"role": "assistant", "content": "…"}]
     rw = rewrite("第二项具体要做什么？", history)
     assert (rw.kind, rw.item, rw.previous) == ("ordinal", 2, "湖北“互联网+”现代农业有哪些任务？")
+
+
+def test_a_follow_up_naming_another_document_asks_the_same_of_it():
+    history = [{"role": "user", "content": "北京数字经济促进条例什么时候开始施行？"}, {"role": "assistant", "content": "…"}]
+    rw = rewrite("那网络安全法呢？", history)
+    assert (rw.kind, rw.question) == ("topic_swap", "网络安全法什么时候开始施行？")
+
+
+def test_a_conditional_follow_up_points_back():
+    history = [{"role": "user", "content": "个人非法侵入他人网络怎么罚？"}, {"role": "assistant", "content": "…"}]
+    assert rewrite("如果是公司干的呢？", history).kind == "focus"
+    assert rewrite("做不到的话会怎样？", history).kind == "focus"
