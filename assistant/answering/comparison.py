@@ -12,6 +12,9 @@ from .context import Turn
 from .evidence import Evidence, has_content
 from .refusal import refuse
 
+# Below this share of the topic in a region's best sentence, that region's documents say nothing on it.
+NOTHING_LEX = 0.3
+
 
 def compose(turn: Turn, ev: Evidence) -> Answer:
     ctx = ev.ctx
@@ -32,17 +35,23 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         if not docs:
             lines.append(f"【{region}】本库没有{region}的文件。")
             continue
-        hits = ctx.searcher.search(topic, 6, Filters.of(d.doc_id for d in docs))
+        hits = ctx.searcher.search(topic, 8, Filters.of(d.doc_id for d in docs))
         all_hits.extend(hits)
-        ranked = ev.rerank(topic, [c for c in ev.clauses(hits) if has_content(c)])
-        best = ev.overlap(topic, ranked[0]) if ranked else 0.0
-        clauses = [c for i, c in enumerate(ranked[:2]) if i == 0 or ev.overlap(topic, c) >= max(0.5, 0.9 * best)]
+        # The same sentence-level evidence as a fact answer, region by region: the best one or two
+        # clauses, each quoted by its best sentences.
+        ranked = ev.rank_sentences(topic, [c for c in ev.clauses(hits) if has_content(c)], route.asks)
         lines.append(f"【{region}】")
-        if not clauses or ev.coverage(topic, clauses) < 0.34:
+        if not ranked or ranked[0].lex < NOTHING_LEX:
             lines.append("- 该地文件没有专门规定。")
             continue
-        for c in clauses:
-            lines.extend(ev.bullets(c, ev.best_sentences(c, topic, 2, route.wants == "figure"), cites, False, topic))
+        shown: list[str] = []
+        for s in ranked:
+            if s.score < 0.75 * ranked[0].score or len(shown) == 3:
+                break
+            if s.sentence.heading or s.sentence.text in shown:
+                continue
+            shown.append(s.sentence.text)
+            lines.append(f"- {s.sentence.text}{ev.past_target_note(s.sentence.text)} [{cites.add(s.clause, s.sentence.text)}]")
     turn.hits = all_hits
     if not cites.items:
         return refuse(ctx, "")

@@ -57,6 +57,7 @@ class Evidence:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         # Reranking scores every candidate against the same question: segment it once.
+        self._parts: dict[str, tuple[str, ...]] = {}  # a compound question word → its parts
         self.content_tokens = lru_cache(maxsize=512)(self._segment_content)
         self.weight = lru_cache(maxsize=4096)(self._weight)
 
@@ -85,8 +86,19 @@ class Evidence:
                    "是不是", "能不能", "可不可以", "会不会", "算不算", "行不行"}
         kept = [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
         # Search-mode segmentation also yields the parts of a compound (智慧城市 → 智慧, 城市): count the
-        # compound once, or its parts outweigh the question's other words.
-        return tuple(dict.fromkeys(t for t in kept if not any(t != o and t in o for o in kept)))
+        # compound once, or its parts outweigh the question's other words; its parts still find it in a
+        # text that splits it ("引进人才" in "引进国内外高端人才").
+        compounds = tuple(dict.fromkeys(t for t in kept if not any(t != o and t in o for o in kept)))
+        for c in compounds:
+            self._parts[c] = tuple(p for p in kept if p != c and p in c)
+        return compounds
+
+    def found(self, token: str, text: str) -> bool:
+        """Does the text hold the question word: itself, a synonym, or all of its parts?"""
+        if any(v in text for v in variants(token)):
+            return True
+        parts = self._parts.get(token, ())
+        return len(parts) >= 2 and all(any(v in text for v in variants(p)) for p in parts)
 
     def clauses(self, hits: list[Hit]) -> list[Clause]:
         return [c for h in hits if (c := self.ctx.corpus.clause(h.clause_id)) is not None]
@@ -100,7 +112,7 @@ class Evidence:
         blob = "".join(
             c.text + "".join(corpus.context_headings(c)) + "".join(c.lead_units) for c in clauses
         )
-        return sum(1 for t in toks if any(v in blob for v in variants(t))) / len(toks)
+        return sum(1 for t in toks if self.found(t, blob)) / len(toks)
 
     def overlap(self, question: str, clause: Clause, *, context: bool = True) -> float:
         """idf-weighted share of the question's content words that the clause (with its headings) contains."""
@@ -109,7 +121,7 @@ class Evidence:
             return 0.0
         blob = clause.text + ("".join(self.ctx.corpus.context_headings(clause)) if context else "")
         total = sum(self.weight(t) for t in toks)
-        return sum(self.weight(t) for t in toks if any(v in blob for v in variants(t))) / total
+        return sum(self.weight(t) for t in toks if self.found(t, blob)) / total
 
     def rerank(self, question: str, clauses: list[Clause]) -> list[Clause]:
         """Retrieval order, corrected by how much of the question each clause actually contains."""
@@ -125,7 +137,7 @@ class Evidence:
 
     def sentence_score(self, sentence: str, question: str, toks: set[str] | None = None) -> float:
         toks = toks if toks is not None else set(self.content_tokens(question))
-        return sum(self.weight(t) for t in toks if any(v in sentence for v in variants(t)))
+        return sum(self.weight(t) for t in toks if self.found(t, sentence))
 
     def best_sentences(self, clause: Clause, question: str, n: int = 2, want_figure: bool = False) -> list[str]:
         """Up to n sentences of the clause that best answer the question, in document order."""
@@ -201,8 +213,8 @@ class Evidence:
             has_body = any(not s.heading for s in sents)
             prior = 0.2 / (1 + 0.5 * rank) + (0.1 if doc.region in regions else 0.0)
             for s in sents:
-                inside = {t for t in toks if any(v in s.text for v in variants(t))}
-                around = {t for t in toks - inside if any(v in around_text for v in variants(t))}
+                inside = {t for t in toks if self.found(t, s.text)}
+                around = {t for t in toks - inside if self.found(t, around_text)}
                 lex = (sum(self.weight(t) for t in inside) + 0.5 * sum(self.weight(t) for t in around)) / total
                 bonus = min(0.5, 0.25 * len(wanted & s.offers))
                 if head and len(re.findall(re.escape(head) + r"[\u4e00-\u9fff]{0,4}[”\"]?[、，,和及与]", s.text)) >= 2:
