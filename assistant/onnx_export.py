@@ -23,10 +23,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from .e5convert import build_atomically
 
 ONNX_FILES = ("model.onnx", "tokenizer.json", "embedder.json")
 OPSET = 17
@@ -134,11 +135,8 @@ def export_onnx_int8(st_dir: Path, out_dir: Path, source_id: str, log: Log = pri
     meta = st_pipeline(st_dir)
     log(f"exporting {st_dir.name} to ONNX int8 → {out_dir} (one-off)")
     t0 = time.perf_counter()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    os.chmod(tmp, 0o755)  # mkdtemp's 0700 would survive the rename and hide the shared cache
-    try:
+
+    def build(tmp: Path) -> None:
         log("  [1/3] tracing encoder + mean pooling to ONNX fp32")
         _export_fp32(st_dir, tmp / "fp32.onnx")
         log(f"  [2/3] quantising weights to int8 (dynamic, per-channel symmetric) — {time.perf_counter() - t0:.0f}s")
@@ -152,25 +150,7 @@ def export_onnx_int8(st_dir: Path, out_dir: Path, source_id: str, log: Log = pri
             json.dumps({**meta, "source": source_id, "recipe": RECIPE}, ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8",
         )
-        try:
-            os.rename(tmp, out_dir)
-        except OSError:
-            # Another process finished first (rename onto a non-empty dir fails): use theirs.
-            if not is_complete(out_dir):
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    build_atomically(out_dir, build, is_complete)
     log(f"exported in {time.perf_counter() - t0:.1f}s")
     return out_dir
-
-
-def _remove_stale_temps(out_dir: Path, max_age_s: float = 3600.0) -> None:
-    now = time.time()
-    for p in out_dir.parent.glob(f".{out_dir.name}.tmp-*"):
-        try:
-            if now - p.stat().st_mtime > max_age_s:
-                shutil.rmtree(p, ignore_errors=True)
-        except OSError:
-            pass
