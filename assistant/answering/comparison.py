@@ -13,7 +13,7 @@ from .evidence import Evidence, has_content
 from .refusal import refuse
 
 # Below this share of the topic in a region's best sentence, that region's documents say nothing on it.
-NOTHING_LEX = 0.3
+NOTHING_LEX = 0.2
 
 
 def compose(turn: Turn, ev: Evidence) -> Answer:
