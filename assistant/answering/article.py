@@ -26,6 +26,18 @@ def asked_article(turn: Turn, corpus: Corpus) -> Clause | None:
     return found[0] if len(found) == 1 else None
 
 
+def named_clause(turn: Turn, corpus: Corpus) -> Clause | None:
+    """A clause the question names by its heading ("“加大政策扶持”这一条具体有哪些内容？"): among the
+    retrieved clauses, one whose heading (four characters or more) the question quotes."""
+    q = turn.rewrite.question.replace("“", "").replace("”", "")
+    for h in turn.hits[:8]:
+        c = corpus.clause(h.clause_id)
+        heading = c.heading.rstrip("。：:") if c is not None else ""
+        if c is not None and c.level > 0 and len(heading) >= 4 and heading in q and len(c.text) > len(heading) + 10:
+            return c
+    return None
+
+
 def compose(turn: Turn, ev: Evidence, article: Clause) -> Answer:
     corpus = ev.ctx.corpus
     cites = ev.ctx.citations()

@@ -134,7 +134,7 @@ class AnswerChain:
             answer = refusal.refuse(self.ctx, reason)
         elif turn.rewrite.kind == "ordinal" and (clause := item.ordinal_clause(turn, ev)) is not None:
             answer = item.compose(turn, ev, clause)
-        elif (asked := article.asked_article(turn, self.ctx.corpus)) is not None:
+        elif (asked := article.asked_article(turn, self.ctx.corpus) or article.named_clause(turn, self.ctx.corpus)):
             answer = article.compose(turn, ev, asked)
         else:
             answer = COMPOSERS.get(turn.route.kind, fact.compose)(turn, ev)
