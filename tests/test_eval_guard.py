@@ -12,11 +12,12 @@ import pytest
 
 from assistant.evaluation import DEFAULT_DATASET, evaluate
 
-# Measured on the final code of this change (see README "Measured"); floors ~0.02-0.04 under, so one
-# or two items flipping does not fail CI.
-SEED_FLOORS = {"recall@5": 0.89, "must_include": 0.84, "refusal_acc": 0.93, "citation_recall": 0.88}
-LAW_FLOORS = {"recall@5": 0.86, "must_include": 0.78, "refusal_acc": 0.85, "citation_recall": 0.84}
-FALSE_REFUSAL_CEILING = 0.05
+# Measured 2026-12-01 (README "Measured"): seed corpus recall@5 0.914, must_include 0.881, refusal 0.935
+# (31 unanswerable), citation recall 0.936; law items 0.898, 0.827, 0.909 (11 unanswerable), 0.883, false
+# refusals 0.041. Floors sit one or two items under, so a single item flipping does not fail CI.
+SEED_FLOORS = {"recall@5": 0.89, "must_include": 0.85, "refusal_acc": 0.90, "citation_recall": 0.90}
+LAW_FLOORS = {"recall@5": 0.86, "must_include": 0.79, "refusal_acc": 0.81, "citation_recall": 0.85}
+FALSE_REFUSAL_CEILING = 0.06
 
 
 def _check(report: dict, floors: dict[str, float]) -> None:
