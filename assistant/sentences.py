@@ -32,7 +32,11 @@ _DUTY = re.compile(r"应当|必须|不得|禁止|严禁|有义务|负责")
 _DEFINITION = re.compile(r"是指|所称|的含义|本法下列用语|以下简称")
 _PENALTY = re.compile(r"罚款|处罚|警告|吊销|没收|拘留|责令(?:改正|停止|暂停|关闭)|停业整顿|追究|处分|法律责任")
 _TARGET_YEAR = re.compile(r"(?:到|至|力争到|争取到|在)(20\d\d)年")
-_HEADING_END = "。"
+# What a sentence can answer, by what it holds.
+_OFFERS = {
+    "figure": _NUMBER, "money": _MONEY, "date": _DATE, "duration": _DURATION, "duty": _DUTY,
+    "definition": _DEFINITION, "penalty": _PENALTY, "target": _TARGET_YEAR,
+}
 
 
 @dataclass(frozen=True)
@@ -49,23 +53,9 @@ class Sentence:
 
 
 def offers(text: str) -> frozenset[str]:
-    found = set()
-    if _NUMBER.search(text) or _MONEY.search(text):
+    found = {kind for kind, rx in _OFFERS.items() if rx.search(text)}
+    if "money" in found:
         found.add("figure")
-    if _MONEY.search(text):
-        found.add("money")
-    if _DATE.search(text):
-        found.add("date")
-    if _DURATION.search(text):
-        found.add("duration")
-    if _DUTY.search(text):
-        found.add("duty")
-    if _DEFINITION.search(text):
-        found.add("definition")
-    if _PENALTY.search(text):
-        found.add("penalty")
-    if _TARGET_YEAR.search(text):
-        found.add("target")
     if text.count("、") >= 3:
         found.add("list")  # "工业云、农业云、金融云、…": the sentence enumerates
     return frozenset(found)
