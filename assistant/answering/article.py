@@ -26,10 +26,16 @@ def asked_article(turn: Turn, corpus: Corpus) -> Clause | None:
     return found[0] if len(found) == 1 else None
 
 
+# Asking what a clause says, all of it: "这一条具体有哪些内容", "具体怎么做", "讲了什么".
+_ASKS_CONTENT = re.compile(r"这一?条|具体(?:有哪些|有什么|怎么|如何|内容|要求|做法|讲|说|是什么)|说了什么|讲了什么|写了什么|主要内容|全部内容")
+
+
 def named_clause(turn: Turn, corpus: Corpus) -> Clause | None:
     """A clause the question names by its heading ("“加大政策扶持”这一条具体有哪些内容？"): among the
     retrieved clauses, one whose heading (four characters or more) the question quotes."""
     q = turn.rewrite.question.replace("“", "").replace("”", "")
+    if turn.route.kind != "fact" or not _ASKS_CONTENT.search(q):
+        return None  # "会展服务平台由谁负责？" names a clause too, but asks who, not what it says
     for h in turn.hits[:8]:
         c = corpus.clause(h.clause_id)
         heading = c.heading.rstrip("。：:") if c is not None else ""
