@@ -391,15 +391,9 @@ def remove_document(config: Config, doc_id: str, *, log: Log = print, embedder=N
 
 
 def list_documents(config: Config) -> list[dict]:
-    corpus = load_corpus(Path(config.corpus_dir))
-    counts: dict[str, int] = {}
-    for c in corpus.clauses:
-        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
-    return [
-        {"doc_id": d.doc_id, "title": d.display_title, "region": d.region, "level": d.level, "issuer": d.issuer,
-         "issued": d.issued, "file": d.file, "n_clauses": counts.get(d.doc_id, 0)}
-        for d in sorted(corpus.documents.values(), key=lambda d: d.file)
-    ]
+    from .records import document_records
+
+    return document_records(load_corpus(Path(config.corpus_dir)))
 
 
 def _stage_corpus(corpus_dir: Path, *, add: dict[str, bytes], remove: tuple[str, ...] = ()) -> Corpus:
