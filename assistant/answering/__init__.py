@@ -6,9 +6,10 @@ Lines that are not facts (headings, refusals, notes about dates) carry no marker
 
 - `chain`: the pipeline rewrite → route → retrieve → compose, and the table of composers by route kind;
 - `context`: what composers may read (`Context`) and the question in flight (`Turn`);
-- `evidence`: sentences, scoring of clauses and sentences against the question, quoting as bullets;
-- one module per kind of answer: `fact`, `support`, `responsibility`, `validity`, `comparison`,
-  `item` (the ordinal follow-up "第二项呢？") and `refusal`.
+- `evidence`: sentence-level evidence — clauses and their sentences scored against the question;
+- `scope`, `dates`: which documents a question about documents means, and the date it judges against;
+- one module per kind of answer: `fact`, `listing`, `article`, `support`, `responsibility`, `validity`,
+  `target`, `comparison`, `item` (the ordinal follow-up "第二项呢？") and `refusal`.
 """
 
 from __future__ import annotations

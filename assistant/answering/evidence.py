@@ -24,15 +24,8 @@ ANSWER_KINDS = frozenset({"money", "figure", "date", "duration", "definition", "
 MIN_COVERAGE = 0.5  # share of the question's content words found in the best clauses
 MIN_DENSE = 0.84  # cosine of the best passage (e5-small scale)
 
-_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
-# A number that is a figure, not part of a Latin token such as "O2O" or "C2B".
-NUMBERS = re.compile(r"(?<![A-Za-z0-9])\d+(?:\.\d+)?(?![A-Za-z])")
 _QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何一年]+$")
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
 @dataclass(frozen=True)
@@ -138,26 +131,6 @@ class Evidence:
     def sentence_score(self, sentence: str, question: str, toks: set[str] | None = None) -> float:
         toks = toks if toks is not None else set(self.content_tokens(question))
         return sum(self.weight(t) for t in toks if self.found(t, sentence))
-
-    def best_sentences(self, clause: Clause, question: str, n: int = 2, want_figure: bool = False) -> list[str]:
-        """Up to n sentences of the clause that best answer the question, in document order."""
-        toks = set(self.content_tokens(question))
-        sents = sentences(clause.text)
-        if not sents:
-            return []
-        scored = []
-        for i, s in enumerate(sents):
-            score = self.sentence_score(s, question, toks)
-            if want_figure and NUMBERS.search(s):
-                score += 2.0
-            # The first sentence is the clause's heading: short and rarely the answer by itself.
-            if i == 0 and len(s) < 20 and len(sents) > 1:
-                score -= 0.5
-            scored.append((score, -i, s))
-        best = sorted(scored, reverse=True)[:n]
-        # A second sentence must be nearly as relevant as the first, or it is noise.
-        best = best[:1] + [b for b in best[1:] if best[0][0] > 0 and b[0] >= 0.4 * best[0][0]]
-        return [s for _, _, s in sorted(best, key=lambda x: -x[1])]
 
     def past_target_note(self, text: str) -> str:
         years = [int(y) for y in _YEAR_TARGET.findall(text)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..answer_types import Answer
 from ..clauses import Clause
 from ..retrieval import Hit
+from ..sentences import split as split_sentences
 from .context import Turn
-from .evidence import Evidence, sentences
+from .evidence import Evidence
 
 
 def ordinal_clause(turn: Turn, ev: Evidence) -> Clause | None:
@@ -25,7 +26,7 @@ def ordinal_clause(turn: Turn, ev: Evidence) -> Clause | None:
 
 def compose(turn: Turn, ev: Evidence, clause: Clause) -> Answer:
     cites = ev.ctx.citations()
-    quotes = [x for x in sentences(clause.text) if x.rstrip("。") != clause.heading][:6]
+    quotes = [s.text for s in split_sentences(clause.text) if s.text.rstrip("。") != clause.heading][:6]
     doc = ev.ctx.corpus.documents[clause.doc_id]
     lines = [f"第{turn.rewrite.item}项是《{doc.short_title}》{clause.label}{clause.heading}："]
     lines.extend(ev.bullets(clause, quotes, cites, turn.full_clauses, turn.question))
