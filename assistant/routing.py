@@ -48,11 +48,13 @@ _ASKS = {
     "penalty": re.compile(r"罚|处罚|法律责任|后果|会怎样|怎么处理|如何处理|违反|违规|吊销|责任追究"),
     "duty": re.compile(r"应当|义务|必须|要求|不得|禁止|能不能|可不可以|可以吗|是否可以|需要做|要做什么|怎么做|允许"),
     "target": re.compile(r"目标|阶段|哪几年|时间节点|到期"),
+    "contact": re.compile(r"电话|联系方式|联系人|邮箱|网址|热线|地址在|办公地址|怎么联系"),
 }
 
 
 def asks(question: str) -> frozenset[str]:
-    """What the question asks for: list, figure, money, date, duration, definition, penalty, duty, target."""
+    """What the question asks for: list, figure, money, date, duration, definition, penalty, duty, target,
+    contact."""
     found = {name for name, rx in _ASKS.items() if rx.search(question)}
     if FIGURE.search(question):
         found.add("figure")

@@ -18,7 +18,9 @@ from ..sentences import split as split_sentences
 from .context import Context
 
 # What a sentence can hold that a question asks for (routing.asks ∩ sentences.offers).
-ANSWER_KINDS = frozenset({"money", "figure", "date", "duration", "definition", "penalty", "duty", "target", "list"})
+ANSWER_KINDS = frozenset(
+    {"money", "figure", "date", "duration", "definition", "penalty", "duty", "target", "list", "contact"}
+)
 
 # Refusal thresholds, calibrated on the unanswerable items of eval/questions.jsonl (see README).
 MIN_COVERAGE = 0.5  # share of the question's content words found in the best clauses

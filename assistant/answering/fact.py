@@ -23,15 +23,19 @@ from ..clauses import Clause
 from ..retrieval import Filters
 from . import listing
 from .context import Turn
-from .evidence import MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
+from .evidence import ANSWER_KINDS, MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
+MAX_FOCUS_SENTENCES = 6
 # Below this share of the question in its best sentence, the documents that apply may simply not
 # speak of the question's subject (then refuse_absent says so, and where else it is spoken of).
 ABSENT_LEX = 0.5
+# Below this share in every sentence of the best clauses, nothing there speaks of the question at all
+# (lowest answerable item of the evaluation set: 0.15; see README "Refusal thresholds").
+NO_EVIDENCE_LEX = 0.1
 # What a direct answer line can be asked for; a duty or target is answered by the quotes themselves.
-_DIRECT = ("money", "figure", "date", "duration", "definition", "penalty")
+_DIRECT = ("money", "figure", "date", "duration", "definition", "penalty", "contact")
 # "分几级", "几个阶段", "多少项": a count of something; the direct sentence must count the same thing.
 _COUNT = re.compile(r"(?<!哪)(?:几|多少)个?(等级|级别|阶段|[级类种项条档层批])")
 _NUMERAL = "[\\d零〇一二两三四五六七八九十百]+"
@@ -57,6 +61,8 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         inline = ranked[0] if "list" in ranked[0].sentence.offers else None
         if found and found[0].score >= 0.5 and (inline is None or found[0].score >= inline.lex):
             return listing.compose(turn, ev, found[0])
+    if turn.rewrite.kind == "focus" and (answer := _from_focus(turn, ev)) is not None:
+        return answer
     top3 = ev.rerank(q, clauses)[:3]
     dense = max((h.dense for h in turn.hits[:3]), default=0.0)
     if ev.coverage(q, top3) < MIN_COVERAGE and dense < MIN_DENSE:
@@ -65,6 +71,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         absent = _absent_subject(turn, ev, clauses[:5], ranked[0].lex)
         if absent is not None:
             return absent
+        if max(s.lex for s in ranked) < NO_EVIDENCE_LEX:
+            # Near in meaning, but no sentence holds the question's words: quoting them would not answer it.
+            return refuse(ctx, "", related=top3[:2])
     cites = ctx.citations()
     lines: list[str] = []
     if _needs_direct(q, asks) or asks & {"figure", "date"}:
@@ -73,7 +82,8 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             return refuse(ctx, f"文件中没有提到“{unknown[0]}”。", related=[ranked[0].clause])
     direct = _direct(q, asks, ranked, _asked_noun(ev, q))
     if direct is None and _needs_direct(q, asks):
-        return refuse(ctx, "文件中没有给出这个问题所问的具体数额或期限。", related=[ranked[0].clause])
+        what = "电话、地址等联系方式" if "contact" in asks else "这个问题所问的具体数额或期限"
+        return refuse(ctx, f"文件中没有给出{what}。", related=[ranked[0].clause])
     if direct is not None:
         n = cites.add(direct.clause, direct.sentence.text)
         lines.append(f"答：{direct.sentence.text}{ev.past_target_note(direct.sentence.text)} [{n}]")
@@ -91,9 +101,39 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     return cites.answer(lines)
 
 
+def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
+    """A follow-up that points back ("分别要建多少个？", "这一条里还提到了哪些资金支持？") is answered from the
+    clauses the previous answer cited (and their items), scored by the follow-up's own words when it has
+    any: every sentence there that holds what it asks, in document order. None when they hold nothing."""
+    focus = turn.focus_clauses(ev.ctx.corpus)
+    if not focus:
+        return None
+    own = turn.question if ev.content_tokens(turn.question) else turn.rewrite.question
+    wanted = turn.route.asks & ANSWER_KINDS - {"list", "duty"}
+    ranked = [s for s in ev.rank_sentences(own, focus, turn.route.asks) if not s.sentence.heading
+              and not s.sentence.lead_in]
+    if wanted:
+        picked = [s for s in ranked if wanted & s.sentence.offers]
+    else:
+        picked = [s for s in ranked if s.lex > 0]
+    if not picked:
+        return None
+    best = picked[0].score
+    picked = [s for s in picked if s.score >= 0.5 * best][:MAX_FOCUS_SENTENCES]
+    order = {c.clause_id: i for i, c in enumerate(focus)}
+    picked.sort(key=lambda s: (order[s.clause.clause_id], s.sentence.index))
+    cites = ev.ctx.citations()
+    lines = ["根据上一轮引用的条款："]
+    for s in picked:
+        n = cites.add(s.clause, s.sentence.text)
+        lines.append(f"- {s.sentence.text}{ev.past_target_note(s.sentence.text)} [{n}]")
+    return cites.answer(lines)
+
+
 def _needs_direct(q: str, asks: frozenset[str]) -> bool:
-    """A question that only a figure or a period answers ("补贴多少", "保存多久", "分几级")."""
-    return bool(asks & {"money", "duration"}) or bool(_COUNT.search(q))
+    """A question that only a figure, a period or a contact detail answers ("补贴多少", "保存多久", "分几级",
+    "电话是多少")."""
+    return bool(asks & {"money", "duration", "contact"}) or bool(_COUNT.search(q))
 
 
 def _asked_noun(ev: Evidence, q: str) -> str:
@@ -110,6 +150,8 @@ def _asked_noun(ev: Evidence, q: str) -> str:
 def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "") -> Scored | None:
     """The best sentence holding what the question asks for and its subject, if it is close to the best."""
     wanted = asks & set(_DIRECT)
+    if "contact" in wanted:
+        wanted = {"contact"}  # "电话是多少" is not answered by any figure
     if "money" in wanted:
         wanted -= {"figure"}  # "多少钱" is not answered by a year or a count
     if not wanted:

@@ -28,7 +28,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             narrowed = [e for e in entries if any(r in e.name for r in route.regions)]
             entries = narrowed or entries
         return unit_work(entries, ev)
-    focus = [c for cid in turn.focus if (c := _with_units(ev, cid)) is not None]
+    # "那物流平台呢？" asks the same of a new topic: the clauses just cited are only candidates (in the hits).
+    pointed = [] if turn.rewrite.kind == "topic_swap" else turn.focus
+    focus = [c for cid in pointed if (c := _with_units(ev, cid)) is not None]
     # The clause the previous answer was mostly about: the one that fits the question (with its topic) best.
     focus = sorted(dict.fromkeys(focus), key=lambda c: -ev.overlap(q, c))
     clauses = [c for c in ev.clauses(turn.hits) if has_content(c)][:8]
