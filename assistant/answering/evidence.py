@@ -78,7 +78,10 @@ class Evidence:
                    "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市", "包括", "方面",
                    "分别", "主要", "情况", "说法", "列出", "全部", "不落", "相关", "有关", "可以", "需要", "应该",
                    "怎样", "哪里", "为什么", "文件", "里面", "提到", "写的", "一共", "总共", "不要", "要不要",
-                   "是不是", "能不能", "可不可以", "会不会", "算不算", "行不行"}
+                   "是不是", "能不能", "可不可以", "会不会", "算不算", "行不行",
+                   # how a firm frames what it asks for, not what it is about
+                   "一家", "当地", "本地", "利用", "享受", "指望", "争取", "能够", "打算", "想要", "省里", "市里", "区里",
+                   "县里"}
         kept = [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
         # Search-mode segmentation also yields the parts of a compound (智慧城市 → 智慧, 城市): count the
         # compound once, or its parts outweigh the question's other words; its parts still find it in a
@@ -90,6 +93,9 @@ class Evidence:
 
     def found(self, token: str, text: str) -> bool:
         """Does the text hold the question word: itself, a synonym, or all of its parts?"""
+        if token.isascii():
+            # The segmenter lower-cases Latin words ("o2o"); the documents print them as written ("O2O").
+            text = text.lower()
         if any(v in text for v in variants(token)):
             return True
         parts = self._parts.get(token, ())

@@ -14,6 +14,10 @@ from .context import Turn
 from .evidence import Evidence, has_content
 from .refusal import refuse
 
+_INTENT = re.compile(r"扶持|支持|优惠|政策|方向|说法|帮扶|帮助")
+MAX_SUPPORT_CLAUSES = 6
+MIN_SUPPORT_CLAUSES = 3
+
 
 def compose(turn: Turn, ev: Evidence) -> Answer:
     ctx = ev.ctx
@@ -38,13 +42,23 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     extra = " ".join(w for w in (profile.get("industry"), profile.get("stage")) if w)
     query = f"{q} {extra}".strip()
     hits = ctx.searcher.search(query, 20, Filters.of(d.doc_id for d in docs))
+    # Relevance is what the firm does and needs; "有哪些扶持方向" only says that it asks for support.
+    query = _INTENT.sub(" ", query)
     turn.hits = hits
     candidates = [c for c in ev.clauses(hits) if c.level > 0 and has_content(c)]
-    ranked = ev.rerank(query, candidates[:12])
-    if not ranked:
+    candidates = candidates[:12]
+    if not candidates:
         return refuse(ctx, "现有文件中没有找到适用于该情况的扶持条款。")
-    best = ev.overlap(query, ranked[0])
-    chosen = [c for c in ranked if ev.overlap(query, c) >= 0.35 * best][:6]
+    # The clauses that hold most of what the firm describes, and retrieval's best two if they hold some of
+    # it; when few do, the best of retrieval (meaning, not words: "跨境电商" finds "互联网出海") fill up to
+    # MIN_SUPPORT_CLAUSES.
+    share = {c.clause_id: ev.overlap(query, c) for c in candidates}
+    best = max(share.values())
+    top = {c.clause_id for c in candidates[:2]}  # retrieval's own best two, when they hold any of it
+    chosen = [c for c in ev.rerank(query, candidates)
+              if share[c.clause_id] >= 0.35 * best > 0 or (c.clause_id in top and share[c.clause_id] > 0)]
+    chosen = chosen[:MAX_SUPPORT_CLAUSES]
+    chosen += [c for c in candidates if c not in chosen][:max(0, MIN_SUPPORT_CLAUSES - len(chosen))]
     skip = turn.rewrite.skip
     chosen = chosen[skip:] if skip else chosen
     if not chosen:
@@ -52,7 +66,8 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     order = {d.doc_id: i for i, d in enumerate(docs)}
     grouped: dict[str, list[tuple[Clause, list[str]]]] = {}
     by_clause: dict[str, list[str]] = {}
-    for s in ev.rank_sentences(query, chosen, route.asks):
+    # "有哪些政策" asks for a list of measures, not for a sentence that enumerates.
+    for s in ev.rank_sentences(query, chosen, route.asks - {"list"}):
         quotes = by_clause.setdefault(s.clause.clause_id, [])
         if len(quotes) < 2 and not s.sentence.heading:
             quotes.append(s.sentence.text)
