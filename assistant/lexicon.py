@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+import cn2an
 import jieba
 import numpy as np
 
@@ -44,6 +45,7 @@ SYNONYMS = {
     "电商": "电子商务", "跨境电商": "跨境电子商务", "农村电商": "农村电子商务", "网店": "网络零售",
     "补助": "补贴", "税率": "税", "贷款": "信贷", "快递": "物流", "大学": "高校",
     "工信局": "工业和信息化局", "发改委": "发展改革委", "人社": "人力资源社会保障", "网购": "网络购物",
+    "营收": "营业收入",
 }
 _REVERSE = {v: k for k, v in SYNONYMS.items() if v != k}
 
@@ -68,9 +70,33 @@ def corpus_terms(texts: Iterable[str]) -> set[str]:
 
 
 def variants(token: str) -> tuple[str, ...]:
-    """The token and its synonym, in either direction."""
+    """The token, its synonym (in either direction) and its figures in digits ("五百" → 500, "千亿" → 1000亿):
+    a question writes numbers in words where a document may print digits."""
+    out = [token]
     other = SYNONYMS.get(token) or _REVERSE.get(token)
-    return (token, other) if other else (token,)
+    if other:
+        out.append(other)
+    digits = _in_digits(token)
+    if digits != token:
+        out.append(digits)
+    return tuple(out)
+
+
+_CN_FIGURE = re.compile(r"[零〇一二两三四五六七八九十百千]+")
+
+
+def _in_digits(text: str) -> str:
+    """Chinese numerals as digits ("五百亿" → "500亿", "百分之三十" → "30%"). Only ever an extra form to
+    look for, so "统一" → "统1" does no harm."""
+    def number(m: re.Match[str]) -> str:
+        raw = m.group(0)
+        try:
+            return str(cn2an.cn2an(("一" + raw if raw[0] in "十百千" and raw != "十" else raw)
+                                   .replace("〇", "零").replace("两", "二"), "strict"))
+        except ValueError:
+            return raw
+    text = re.sub(r"百分之([零〇一二两三四五六七八九十百]+)", r"\1%", text)
+    return _CN_FIGURE.sub(number, text)
 
 
 class Segmenter:

@@ -27,6 +27,7 @@ MIN_COVERAGE = 0.5  # share of the question's content words found in the best cl
 MIN_DENSE = 0.84  # cosine of the best passage (e5-small scale)
 
 _YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
+_PREPOSITIONS = frozenset("对在向给把为从与和及跟让被")
 _QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何一年]+$")
 
 
@@ -82,6 +83,9 @@ class Evidence:
                    # how a firm frames what it asks for, not what it is about
                    "一家", "当地", "本地", "利用", "享受", "指望", "争取", "能够", "打算", "想要", "省里", "市里", "区里",
                    "县里"}
+        idf = self.ctx.searcher.bm25.idf
+        # jieba glues a preposition to a word it does not know ("对小微"): the word is what the text prints.
+        toks = [t[1:] if len(t) >= 3 and t[0] in _PREPOSITIONS and t not in idf else t for t in toks]
         kept = [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
         # Search-mode segmentation also yields the parts of a compound (智慧城市 → 智慧, 城市): count the
         # compound once, or its parts outweigh the question's other words; its parts still find it in a
@@ -189,8 +193,10 @@ class Evidence:
         out: list[Scored] = []
         for rank, c in enumerate(clauses):
             doc = corpus.documents[c.doc_id]
-            around_text = "".join(corpus.context_headings(c)) + doc.short_title
             sents = split_sentences(c.text)
+            # The clause's own heading ("建立健全工作协调推进机制。") frames every sentence under it, like its parents'.
+            own = "".join(s.text for s in sents if s.heading)
+            around_text = "".join(corpus.context_headings(c)) + own + doc.short_title
             has_body = any(not s.heading for s in sents)
             prior = 0.2 / (1 + 0.5 * rank) + (0.1 if doc.region in regions else 0.0)
             for s in sents:

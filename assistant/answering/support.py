@@ -77,10 +77,11 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         kind = support_kind(" ".join(quotes)) or support_kind(c.text) or "相关方向"
         grouped.setdefault(kind, []).append((c, quotes))
     cites = ctx.citations()
-    for kind in [*SUPPORT_KINDS, "相关方向"]:
-        items = sorted(grouped.get(kind, []), key=lambda cq: order[cq[0].doc_id])
-        if not items:
-            continue
+    # The kind whose best clause fits the firm best comes first; within a kind, by document.
+    rank = {c.clause_id: i for i, c in enumerate(chosen)}
+    kinds = sorted(grouped, key=lambda k: min(rank[c.clause_id] for c, _ in grouped[k]))
+    for kind in kinds:
+        items = sorted(grouped[kind], key=lambda cq: order[cq[0].doc_id])
         lines.append(f"【{kind}】")
         for c, quotes in items:
             lines.extend(ev.bullets(c, quotes, cites, turn.full_clauses, query))
