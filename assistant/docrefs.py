@@ -75,9 +75,28 @@ def _place_before(q: str, start: int, doc: Document) -> bool:
     return named != doc.region and named not in _plain(doc.short_title)
 
 
+_PLACE_KIND = re.compile(rf"^(?P<place>[\u4e00-\u9fff]{{2,12}}?)的?(?:这部|那部|这份|那份)?(?P<kind>{_KIND})$")
+
+
+def _place_and_kind(name: str) -> tuple[str, str] | None:
+    """"北京的条例", "湖北那份意见": a document named by its place and kind, not by title → (region, kind)."""
+    m = _PLACE_KIND.match(name)
+    if not m:
+        return None
+    place = m.group("place")
+    # The whole run must be the place: "广东省数字经济促进条例" is a title, not 广东省's 条例.
+    found = [p for surface, p in gazetteer().mentions(place) if surface == place]
+    return (found[0].name, m.group("kind")) if found else None
+
+
 def _match(q: str, doc: Document) -> int:
     """How much of the document's title the question names (characters); 0 when it does not name it."""
     best = 0
+    # "按北京的条例": the place's one document of that kind.
+    for m in re.finditer(rf"([\u4e00-\u9fff]{{2,8}}?)的?(?:这部|那部|这份|那份)?({_KIND})(?=[，,。？?\s]|$|里|中|对|规定|第)", q):
+        places = [p for surface, p in gazetteer().mentions(m.group(1)) if surface == m.group(1)]
+        if places and places[0].name == doc.region and _plain(doc.short_title).endswith(m.group(2)):
+            best = max(best, 4)
     for form in title_variants(doc):
         at = q.find(form)
         if at >= 0 and not _place_before(q, at, doc):
@@ -138,8 +157,8 @@ def unknown_names(question: str, documents: Iterable[Document], corpus_text: str
             continue
         if name.startswith("中华人民共和国"):
             name = name[len("中华人民共和国"):]
-        if name in forms or named_documents(name, docs):
-            continue
+        if name in forms or named_documents(name, docs) or _place_and_kind(name):
+            continue  # a held title, or a place and a kind ("北京的条例"): routing answers for the place
         # Cited by title (《…》) is not held; used in running text (依照网络安全法…) is.
         if re.search(re.escape(name), outside_titles):
             continue

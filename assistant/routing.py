@@ -44,7 +44,8 @@ _ASKS = {
     "money": re.compile(r"多少钱|多少万|多少亿|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助|罚款|罚)(是)?多少|标准是多少|比例|几成|百分之|罚多少|罚款.*(范围|多少)"),
     "date": re.compile(r"什么时候|何时|哪天|哪一天|日期|几月几日|哪年哪月"),
     "duration": re.compile(r"多久|多长时间|期限|几天|几日|几个月|多少天|多少日|多少年|保存多长|提前几|至少.*(多久|几)"),
-    "definition": re.compile(r"是什么意思|什么是|指什么|指的是|含义|定义|是指|怎么界定|如何界定|什么叫"),
+    "definition": re.compile(r"是什么意思|什么是|指什么|指的是|含义|定义|是指|怎么界定|如何界定|什么叫|怎么解释|"
+                             r"哪些[^，。？]{0,6}(算|属于)[“\"]"),
     "penalty": re.compile(r"罚|处罚|法律责任|后果|会怎样|怎么处理|如何处理|违反|违规|吊销|责任追究"),
     "duty": re.compile(r"应当|义务|必须|要求|不得|禁止|能不能|可不可以|可以吗|是否可以|需要做|要做什么|怎么做|允许"),
     "target": re.compile(r"目标|阶段|哪几年|时间节点|到期"),
@@ -125,11 +126,15 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     industry = _first_key(question, INDUSTRIES)
     stage = _first_key(question, STAGES)
     wants = "figure" if FIGURE.search(question) else "date" if DATE.search(question) else None
+    asked = asks(question)
     if _TARGET.search(question) and not _RESPONSIBILITY.search(question):
         kind = "target"
     elif _VALIDITY.search(question):
         kind = "validity"
-    elif _RESPONSIBILITY.search(question) or (names_unit and re.search(r"负责|做什么|干什么|工作", question)):
+    elif "definition" not in asked and (
+        _RESPONSIBILITY.search(question) or (names_unit and re.search(r"负责|做什么|干什么|工作", question))
+    ):
+        # "哪些单位算“公共机构”？" asks what a term covers, not who is responsible.
         kind, wants = "responsibility", "unit"
     elif len(apart(regions)) >= 2 or (_COMPARISON.search(question) and ("各地" in question or "两地" in question)):
         kind = "comparison"
@@ -140,4 +145,4 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     else:
         kind = "fact"
     return Route(kind=kind, regions=regions, uncovered=uncovered, industry=industry, stage=stage, wants=wants,
-                 asks=asks(question))
+                 asks=asked)

@@ -28,6 +28,7 @@ MIN_DENSE = 0.84  # cosine of the best passage (e5-small scale)
 
 _YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
 _PREPOSITIONS = frozenset("对在向给把为从与和及跟让被")
+_MODIFIER = re.compile(r"^(?:最多|最少|最高|最低|至少|至多)(?=[\u4e00-\u9fff])")
 _QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何一年]+$")
 
 
@@ -82,10 +83,14 @@ class Evidence:
                    "是不是", "能不能", "可不可以", "会不会", "算不算", "行不行",
                    # how a firm frames what it asks for, not what it is about
                    "一家", "当地", "本地", "利用", "享受", "指望", "争取", "能够", "打算", "想要", "省里", "市里", "区里",
-                   "县里"}
+                   "县里",
+                   # how much or how long is asked, not of what
+                   "最多", "最少", "最高", "最低", "至少", "至多", "多长", "多长时间", "多久", "多大"}
         idf = self.ctx.searcher.bm25.idf
         # jieba glues a preposition to a word it does not know ("对小微"): the word is what the text prints.
         toks = [t[1:] if len(t) >= 3 and t[0] in _PREPOSITIONS and t not in idf else t for t in toks]
+        # ... and a "how much" word to the verb after it ("最多罚" → 罚).
+        toks = [_MODIFIER.sub("", t) if t not in idf else t for t in toks]
         kept = [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
         # Search-mode segmentation also yields the parts of a compound (智慧城市 → 智慧, 城市): count the
         # compound once, or its parts outweigh the question's other words; its parts still find it in a

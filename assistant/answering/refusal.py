@@ -105,7 +105,7 @@ def outside_corpus(question: str, hits: list[Hit], ev: Evidence) -> str | None:
             continue
         # The place as the actor: "杭州对直播电商有什么扶持", "广东省出台了什么", "深圳前海对…".
         if re.search(rf"{surface}[省市区县]?(?:政府|市里|区里|县里|省里|本级|自己)|{surface}[省市区县]?(?:出台|制定|的政策)|"
-                     rf"{surface}[\u4e00-\u9fff]{{0,4}}?对[^，。？?]{{1,20}}(?:扶持|支持|补贴|奖励|优惠|政策|规定)", question):
+                     rf"{surface}[\u4e00-\u9fff]{{0,4}}?对[^，。？?]{{1,30}}(?:扶持|支持|补贴|奖励|优惠|政策|规定)", question):
             above = documents_for_region(place.name, corpus.documents)
             if above:
                 names = "、".join(f"{d.region}《{d.short_title}》" for d in above)
