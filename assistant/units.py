@@ -270,7 +270,7 @@ def find_notes(text: str) -> list[str]:
 # What ends the name of a government body in prose (longer alternatives first). 机构 alone is too
 # broad (具备资格的机构), so only the supervisory kinds qualify.
 _BODY_SUFFIX = (
-    "主管部门|部门|机关|人民政府|政府|委员会|办公厅|办公室|总局|厅|局|委|办|署|部|中心|监管机构|管理机构"
+    "主管部门|部门|机关|人民政府|政府|委员会|办公厅|办公室|总局|厅|局|委|办|署|部|院|中心|监管机构|管理机构"
 )
 # Words a body's name never contains: where a name stops ("市统计部门|会同经济和信息化部门").
 _STOP = "由|会同|负责|应当|依照|依据|按照|根据|配合|牵头|组织|统筹|在各自|对|的|将|要|可以|须|必须|要求|其(?!他)|加强|推动|推进|支持|鼓励|引导|发挥|培育|依托|立足"

@@ -13,7 +13,8 @@ from ..clauses import int_to_cn
 from ..conversation import rewrite
 from ..docrefs import article_numbers, named_documents
 from ..retrieval import Hit
-from ..routing import classify
+from ..routing import asks, classify
+from ..sentences import offers
 from . import article, comparison, fact, item, refusal, responsibility, support, target, validity
 from .context import Context, Turn
 from .evidence import Evidence
@@ -77,6 +78,11 @@ class AnswerChain:
         # "这一条里还提到了哪些资金支持？" is about the clause just cited, not a new search for support.
         if turn.rewrite.kind == "focus" and turn.route.kind in ("support", "comparison"):
             turn.route = replace(turn.route, kind="fact")
+        # A follow-up asks what it asks ("做不到的话会受什么处罚？" → a penalty), not what the question it
+        # extends asked (how long).
+        own = asks(turn.question)
+        if turn.rewrite.kind == "focus" and own:
+            turn.route = replace(turn.route, asks=own)
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
@@ -97,7 +103,13 @@ class AnswerChain:
         pointed = [] if turn.rewrite.kind == "topic_swap" else [c.clause_id for c in turn.focus_clauses(corpus)]
         first = [*self._article_hits(turn), *pointed]
         if "penalty" in turn.route.asks and turn.focus:
-            first = [*self._references_to(turn.focus), *first]
+            # "做不到的话会受什么处罚？": the articles that cite the duty just quoted (the first one cited
+            # before the others) hold the penalty; when the duty's own text has none, they are what the
+            # follow-up points at.
+            refs = self._references_to(turn.focus[:1]) or self._references_to(turn.focus)
+            if refs and not any("penalty" in offers(c.text) for c in turn.focus_clauses(corpus)):
+                turn.focus = refs[:2]
+            first = [*refs, *first]
         if first:
             top = hits[0].score if hits else 1.0
             first = [cid for cid in dict.fromkeys(first) if corpus.clause(cid) is not None]

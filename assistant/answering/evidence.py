@@ -10,6 +10,7 @@ from functools import lru_cache
 from ..answer_types import Citations
 from ..clauses import Clause
 from ..corpus import region_chain
+from ..docrefs import title_variants
 from ..lexicon import variants
 from ..regions import gazetteer
 from ..retrieval import Hit
@@ -57,6 +58,7 @@ class Evidence:
         self._parts: dict[str, tuple[str, ...]] = {}  # a compound question word → its parts
         self.content_tokens = lru_cache(maxsize=512)(self._segment_content)
         self.weight = lru_cache(maxsize=4096)(self._weight)
+        self._titles = {form for d in ctx.corpus.documents.values() for form in title_variants(d)}
 
     def _weight(self, token: str) -> float:
         """A question word's idf. A word the keyword index does not know may still be part of the corpus's
@@ -83,7 +85,7 @@ class Evidence:
                    "是不是", "能不能", "可不可以", "会不会", "算不算", "行不行",
                    # how a firm frames what it asks for, not what it is about
                    "一家", "当地", "本地", "利用", "享受", "指望", "争取", "能够", "打算", "想要", "省里", "市里", "区里",
-                   "县里",
+                   "县里", "条例", "法律", "法规", "细则",
                    # how much or how long is asked, not of what
                    "最多", "最少", "最高", "最低", "至少", "至多", "多长", "多长时间", "多久", "多大"}
         idf = self.ctx.searcher.bm25.idf
@@ -91,6 +93,9 @@ class Evidence:
         toks = [t[1:] if len(t) >= 3 and t[0] in _PREPOSITIONS and t not in idf else t for t in toks]
         # ... and a "how much" word to the verb after it ("最多罚" → 罚).
         toks = [_MODIFIER.sub("", t) if t not in idf else t for t in toks]
+        # A document named in the question ("网络安全法") is where to look (retrieval is narrowed to it), not
+        # what to look for: no article of it prints its own title.
+        drop.update(self._titles)
         kept = [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
         # Search-mode segmentation also yields the parts of a compound (智慧城市 → 智慧, 城市): count the
         # compound once, or its parts outweigh the question's other words; its parts still find it in a

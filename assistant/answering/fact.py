@@ -109,8 +109,9 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
     if not focus:
         return None
     own = turn.question if ev.content_tokens(turn.question) else turn.rewrite.question
-    wanted = turn.route.asks & ANSWER_KINDS - {"list", "duty"}
-    ranked = [s for s in ev.rank_sentences(own, focus, turn.route.asks) if not s.sentence.heading
+    asked = turn.route.asks
+    wanted = asked & ANSWER_KINDS - {"list", "duty"}
+    ranked = [s for s in ev.rank_sentences(own, focus, asked) if not s.sentence.heading
               and not s.sentence.lead_in]
     if wanted:
         picked = [s for s in ranked if wanted & s.sentence.offers]
@@ -123,7 +124,7 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
     order = {c.clause_id: i for i, c in enumerate(focus)}
     picked.sort(key=lambda s: (order[s.clause.clause_id], s.sentence.index))
     cites = ev.ctx.citations()
-    lines = ["根据上一轮引用的条款："]
+    lines = ["根据现有文件："]
     for s in picked:
         n = cites.add(s.clause, s.sentence.text)
         lines.append(f"- {s.sentence.text}{ev.past_target_note(s.sentence.text)} [{n}]")
