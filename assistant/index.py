@@ -7,6 +7,9 @@ Layout of ``index/`` (JSON, never pickle, so loading an index cannot execute cod
   vectors.faiss   the FAISS index over the passages, row i = passage i
   bm25.*          the keyword index (bm25s: .npy score matrix + JSON vocabulary), row i = clause i,
                   built with the lexicon whose fingerprint the manifest records
+  sentences.npy   float16 embeddings of every sentence of every clause (sentences.split), in clause
+                  order then sentence order: the dense half of sentence-level evidence. Left out
+                  above SENTENCE_VECTORS_MAX clauses, where answers fall back to lexical evidence.
 
 Files are written to a staging folder and renamed into place, manifest last; a crash in between
 leaves hashes that do not match, which the next load detects and repairs by rebuilding.
@@ -30,9 +33,14 @@ import numpy as np
 from .clauses import Clause
 from .corpus import Corpus
 from .lexicon import BM25, BM25_META, Segmenter, bm25_files, corpus_terms
+from .sentences import split as split_sentences
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FILES = ("clauses.jsonl", "passages.jsonl", "vectors.faiss")
+SENTENCES = "sentences.npy"
+# Sentence vectors cost ~5 sentences per clause of embedding time and memory; beyond this many clauses
+# (a bulk archive, not a policy library) they are not built.
+SENTENCE_VECTORS_MAX = 50_000
 # Up to this many passages exact search is fast enough (1-thread p50 ≈ 15 ms at 5·10^4 on busy
 # cores); above it an inverted-file index answers in about a millisecond at recall@10 ≥ 0.95.
 # Why IVF and not HNSW: see ``make_faiss_index`` and the measured table in README.
@@ -147,12 +155,25 @@ def clause_from_json(d: dict) -> Clause:
     )
 
 
+def sentence_keys(clauses: Sequence[Clause]) -> list[tuple[str, int, str]]:
+    """(clause id, sentence index, text) of every sentence, in the row order of sentences.npy."""
+    return [(c.clause_id, s.index, s.text) for c in clauses for s in split_sentences(c.text)]
+
+
 @dataclass
 class VectorIndex:
     passages: list[Passage]
     faiss_index: faiss.Index
     manifest: dict
     bm25: BM25 | None = None  # None only for indexes built without a segmenter (then built on load)
+    sentence_vectors: np.ndarray | None = None  # row per sentence_keys(clauses); None when not built
+    sentence_rows: dict[tuple[str, int], int] | None = None
+
+    def sentence_vector(self, clause_id: str, index: int) -> np.ndarray | None:
+        if self.sentence_vectors is None or self.sentence_rows is None:
+            return None
+        row = self.sentence_rows.get((clause_id, index))
+        return None if row is None else self.sentence_vectors[row]
 
     def search(self, query_vec: np.ndarray, n: int) -> list[tuple[int, float]]:
         n = min(n, len(self.passages))
@@ -187,9 +208,11 @@ def build(
         for c in corpus.clauses
         for t in passage_texts(corpus, c, passage_chars, passage_overlap)
     ]
+    sentences = sentence_keys(corpus.clauses) if len(corpus.clauses) <= SENTENCE_VECTORS_MAX else []
     reuse = {t: v for t, v in (reuse or {}).items() if np.shape(v) == (dim,)}
-    todo = [t for t in dict.fromkeys(p.text for p in passages) if t not in reuse]
-    log(f"正在嵌入 {len(todo)} 个段落（共 {len(passages)} 个，{len(corpus.clauses)} 条条款，模型 {embedder_name}）…")
+    todo = [t for t in dict.fromkeys([*(p.text for p in passages), *(t for _, _, t in sentences)]) if t not in reuse]
+    log(f"正在嵌入 {len(todo)} 个段落和句子（共 {len(passages)} 个段落、{len(sentences)} 个句子，"
+        f"{len(corpus.clauses)} 条条款，模型 {embedder_name}）…")
     fresh = np.asarray(embed_passages(todo), dtype=np.float32) if todo else np.zeros((0, dim), np.float32)
     if fresh.shape != (len(todo), dim):
         raise IndexError_(f"嵌入维度不符：期望 ({len(todo)}, {dim})，得到 {fresh.shape}")
@@ -197,6 +220,10 @@ def build(
     vectors = np.asarray([table[p.text] for p in passages], dtype=np.float32).reshape(len(passages), dim)
     index = make_faiss_index(dim, len(passages))
     _add_vectors(index, vectors)
+    sentence_vectors = (
+        np.asarray([table[t] for _, _, t in sentences], dtype=np.float16).reshape(len(sentences), dim)
+        if sentences else None
+    )
     manifest = {
         "format_version": FORMAT_VERSION,
         "embedder": embedder_name,
@@ -204,6 +231,7 @@ def build(
         "corpus_fingerprint": corpus.fingerprint,
         "n_clauses": len(corpus.clauses),
         "n_passages": len(passages),
+        "n_sentences": len(sentences),
         "index_type": type(index).__name__,
         "passage_chars": passage_chars,
         "passage_overlap": passage_overlap,
@@ -211,8 +239,13 @@ def build(
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "build_seconds": round(time.perf_counter() - started, 1),
     }
-    log(f"索引已建好：{len(passages)} 个段落，用时 {manifest['build_seconds']} 秒")
-    return VectorIndex(passages=passages, faiss_index=index, manifest=manifest, bm25=bm25)
+    log(f"索引已建好：{len(passages)} 个段落、{len(sentences)} 个句子，用时 {manifest['build_seconds']} 秒")
+    return VectorIndex(passages=passages, faiss_index=index, manifest=manifest, bm25=bm25,
+                       sentence_vectors=sentence_vectors, sentence_rows=_rows(sentences))
+
+
+def _rows(sentences: Sequence[tuple[str, int, str]]) -> dict[tuple[str, int], int] | None:
+    return {(cid, i): row for row, (cid, i, _) in enumerate(sentences)} if sentences else None
 
 
 def save(index: VectorIndex, clauses: Sequence[Clause], index_dir: Path) -> None:
@@ -228,13 +261,16 @@ def save(index: VectorIndex, clauses: Sequence[Clause], index_dir: Path) -> None
                 f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
         faiss.write_index(index.faiss_index, str(staging / "vectors.faiss"))
         names = list(FILES)
+        if index.sentence_vectors is not None:
+            np.save(staging / SENTENCES, index.sentence_vectors)
+            names.append(SENTENCES)
         if index.bm25 is not None:
             names += index.bm25.save(staging)
         manifest = dict(index.manifest, files={name: _sha256(staging / name) for name in names})
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        for old in index_dir.glob("bm25.*"):
-            if old.name not in names:
-                old.unlink()  # files of an older keyword index must not linger
+        for old in [*index_dir.glob("bm25.*"), index_dir / SENTENCES]:
+            if old.exists() and old.name not in names:
+                old.unlink()  # files of an older index must not linger
         for name in (*names, "manifest.json"):
             os.replace(staging / name, index_dir / name)
         index.manifest = manifest
@@ -279,6 +315,7 @@ def load(
         if set(bm25_files(index_dir)) - set(hashes):
             raise IndexError_("关键词索引文件未列入清单")
         bm25 = BM25.load(index_dir)
+        sentence_vectors = np.load(index_dir / SENTENCES, mmap_mode="r") if SENTENCES in hashes else None
     except IndexError_:
         raise
     except Exception as e:  # noqa: BLE001 — any decoding failure means the same thing: corrupt
@@ -289,11 +326,18 @@ def load(
         raise IndexError_("向量数与段落数不符")
     if faiss_index.d != manifest.get("dim") or len(clauses) != manifest.get("n_clauses"):
         raise IndexError_("索引维度或条款数与清单不符")
-    return VectorIndex(passages=passages, faiss_index=faiss_index, manifest=manifest, bm25=bm25), clauses
+    sentences = sentence_keys(clauses) if sentence_vectors is not None else []
+    if sentence_vectors is not None and (
+        sentence_vectors.shape != (len(sentences), faiss_index.d) or len(sentences) != manifest.get("n_sentences")
+    ):
+        raise IndexError_("句向量数与条款的句子数不符")
+    index = VectorIndex(passages=passages, faiss_index=faiss_index, manifest=manifest, bm25=bm25,
+                        sentence_vectors=sentence_vectors, sentence_rows=_rows(sentences))
+    return index, clauses
 
 
 def existing_vectors(index_dir: Path, *, embedder_name: str | None = None) -> dict[str, np.ndarray]:
-    """Passage text → vector from the index on disk, for ``build(reuse=…)``; {} when there is none.
+    """Passage and sentence text → vector from the index on disk, for ``build(reuse=…)``; {} when there is none.
 
     Only files that match their manifest hashes are read, and with ``embedder_name`` only an index
     built by that embedder: vectors from another model must never be mixed in.
@@ -312,6 +356,14 @@ def existing_vectors(index_dir: Path, *, embedder_name: str | None = None) -> di
         if isinstance(faiss_index, faiss.IndexIVF):
             faiss_index.make_direct_map()  # IVF lists need a map from id to list to reconstruct
         matrix = faiss_index.reconstruct_n(0, faiss_index.ntotal) if texts else np.zeros((0, faiss_index.d))
+        found = {t: np.asarray(v, dtype=np.float32) for t, v in zip(texts, matrix, strict=True)}
+        if SENTENCES in manifest.get("files", {}) and _sha256(index_dir / SENTENCES) == manifest["files"][SENTENCES]:
+            clauses = [clause_from_json(json.loads(line))
+                       for line in (index_dir / "clauses.jsonl").open(encoding="utf-8")]
+            keys = sentence_keys(clauses)
+            rows = np.load(index_dir / SENTENCES)
+            if rows.shape[0] == len(keys):
+                found.update({t: np.asarray(v, dtype=np.float32) for (_, _, t), v in zip(keys, rows, strict=True)})
     except Exception:  # noqa: BLE001 — no usable index means nothing to reuse, never an error
         return {}
-    return {t: np.asarray(v, dtype=np.float32) for t, v in zip(texts, matrix, strict=True)}
+    return found

@@ -71,7 +71,7 @@ class AddReport:
         ]
         out += [f"  未归位：{u[:60]}" for u in self.unplaced_lines[:5]]
         out += [f"  警告：{w}" for w in self.warnings]
-        out.append(f"  文件：corpus/{self.text_file}、corpus/{self.meta_file}；新嵌入 {self.embedded} 个段落")
+        out.append(f"  文件：corpus/{self.text_file}、corpus/{self.meta_file}；新嵌入 {self.embedded} 个段落和句子")
         return out
 
 

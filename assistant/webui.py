@@ -555,7 +555,7 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                               title=title)
         except LibraryError as e:
             raise gr.Error(f"{Path(file).name}：{e}", title="无法加入", print_exception=False) from None
-        status = (f"已加入 {report.doc_id}：{report.n_clauses} 个条款，新嵌入 {report.embedded} 个段落。"
+        status = (f"已加入 {report.doc_id}：{report.n_clauses} 个条款，新嵌入 {report.embedded} 个段落和句子。"
                   "现在就可以在“政策问答”中提问。")
         return (status, None, "", "", gr.update(value=None), "", "", "", gr.update(interactive=False),
                 *refreshed(report.doc_id))

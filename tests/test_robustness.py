@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import index as index_mod
@@ -155,15 +156,20 @@ def test_gbk_txt_is_added_as_utf8_with_metadata_and_report(lib: Config, tmp_path
     assert logs[0].startswith("已加入 wuhan-ai-2021：7 个条款") and any("未归位的行 0 行" in m for m in logs)
 
 
-def test_add_embeds_only_the_new_documents_passages(lib: Config, tmp_path: Path) -> None:
+def test_add_embeds_only_the_new_documents_passages_and_sentences(lib: Config, tmp_path: Path) -> None:
     src = tmp_path / "ai.txt"
     src.write_text(AI_DOC, encoding="utf-8")
+    known = set(index_mod.existing_vectors(lib.index_dir))
     emb = CountingEmbedder()
     report = add_document(lib, src, embedder=emb, log=quiet)
     corpus = __import__("assistant.corpus", fromlist=["load_corpus"]).load_corpus(lib.corpus_dir)
-    new = {t for c in corpus.clauses if c.doc_id == report.doc_id
-           for t in index_mod.passage_texts(corpus, c, lib.passage_chars, lib.passage_overlap)}
-    assert sorted(emb.seen) == sorted(new) and report.embedded == len(new) == 7
+    mine = [c for c in corpus.clauses if c.doc_id == report.doc_id]
+    passages = {t for c in mine for t in index_mod.passage_texts(corpus, c, lib.passage_chars, lib.passage_overlap)}
+    sentences = {t for _, _, t in index_mod.sentence_keys(mine)}
+    assert len(passages) == 7 and len(sentences) == 9
+    # "总体要求" and "发展目标。" are sentences the seed documents have too: their vectors are reused.
+    assert known & sentences == {"总体要求", "发展目标。"}
+    assert sorted(emb.seen) == sorted((passages | sentences) - known) and report.embedded == 14
 
 
 def test_index_after_add_loads_without_rebuild_and_finds_the_new_document(lib: Config, tmp_path: Path) -> None:
@@ -733,12 +739,36 @@ def test_add_document_with_unwritable_index_changes_nothing(lib: Config, tmp_pat
     assert snapshot(lib.corpus_dir) == before
 
 
+def test_every_sentence_of_every_clause_has_its_vector(tmp_path: Path) -> None:
+    bot = Assistant.load(Config(index_dir=tmp_path / "index"), embedder=HashEmbedder(), log=quiet)
+    keys = index_mod.sentence_keys(bot.clauses)
+    assert bot.vectors.manifest["n_sentences"] == len(keys) > len(bot.clauses)
+    reloaded = Assistant.load(Config(index_dir=tmp_path / "index"), embedder=HashEmbedder(), log=quiet)
+    clause_id, index, text = keys[5]
+    stored = reloaded.vectors.sentence_vector(clause_id, index)
+    assert stored is not None and np.allclose(stored, HashEmbedder().embed_passages([text])[0], atol=1e-3)
+
+
+def test_sentence_vectors_that_do_not_fit_the_clauses_are_a_stale_index(tmp_path: Path) -> None:
+    Assistant.load(Config(index_dir=tmp_path / "index"), embedder=HashEmbedder(), log=quiet)
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text(encoding="utf-8"))
+    # One row short, with the manifest's hash made to match: the count check, not the hash, must catch it.
+    vectors = np.load(tmp_path / "index" / "sentences.npy")
+    np.save(tmp_path / "index" / "sentences.npy", vectors[:-1])
+    manifest["files"]["sentences.npy"] = index_mod._sha256(tmp_path / "index" / "sentences.npy")
+    (tmp_path / "index" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(index_mod.IndexError_, match="句向量"):
+        index_mod.load(tmp_path / "index", embedder_name="hash-bigram-64",
+                       corpus_fingerprint=manifest["corpus_fingerprint"])
+
+
 def test_ivf_index_vectors_can_be_reused(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(index_mod, "EXACT_MAX", 10)
     bot = Assistant.load(Config(index_dir=tmp_path / "index"), embedder=HashEmbedder(), log=quiet)
     assert bot.vectors.manifest["index_type"] == "IndexIVFFlat"
     reused = index_mod.existing_vectors(tmp_path / "index", embedder_name="hash-bigram-64")
-    assert len(reused) == len({p.text for p in bot.vectors.passages})
+    sentences = {t for _, _, t in index_mod.sentence_keys(bot.clauses)}
+    assert len(reused) == len({p.text for p in bot.vectors.passages} | sentences)
     p = bot.vectors.passages[0]
     assert (reused[p.text] == HashEmbedder().embed_passages([p.text])[0]).all()
 
@@ -752,7 +782,7 @@ def test_index_holds_only_json_faiss_and_plain_npy_files(clean_index: Path) -> N
     files = [p for p in clean_index.rglob("*") if p.is_file()]
     assert {p.suffix for p in files} <= {".json", ".jsonl", ".faiss", ".npy"}, files
     for p in files:
-        if p.suffix == ".npy":  # the BM25 matrix: plain numbers, loadable without pickle
+        if p.suffix == ".npy":  # the BM25 matrix, the sentence vectors: plain numbers, loadable without pickle
             assert np.load(p, allow_pickle=False).dtype.kind in "iuf", p
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+
+import numpy as np
 
 from ..answer_types import Citations
 from ..clauses import Clause
@@ -26,6 +28,9 @@ ANSWER_KINDS = frozenset(
 # Refusal thresholds, calibrated on the unanswerable items of eval/questions.jsonl (see README).
 MIN_COVERAGE = 0.5  # share of the question's content words found in the best clauses
 MIN_DENSE = 0.84  # cosine of the best passage (e5-small scale)
+# Most that closeness in meaning adds to a sentence's score, when no sentence holds the question's words
+# (it counts less the more the best sentence does). Measured in README "Sentence-level evidence".
+DENSE_WEIGHT = 0.3
 
 _YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
 _PREPOSITIONS = frozenset("对在向给把为从与和及跟让被")
@@ -58,6 +63,8 @@ class Evidence:
         self._parts: dict[str, tuple[str, ...]] = {}  # a compound question word → its parts
         self.content_tokens = lru_cache(maxsize=512)(self._segment_content)
         self.weight = lru_cache(maxsize=4096)(self._weight)
+        # A composer may score the same question's sentences several times; embed it once.
+        self.query_vector = lru_cache(maxsize=256)(ctx.searcher.embed_query)
         self._titles = {form for d in ctx.corpus.documents.values() for form in title_variants(d)}
 
     def _weight(self, token: str) -> float:
@@ -182,7 +189,8 @@ class Evidence:
         n = max(len(self.ctx.corpus.clauses), 1)
         # A word in at most ~2% of clauses (and never fewer than 3) pins a question down.
         limit = _idf_of(max(3, n // 50), n)
-        return sorted({t for t in known if idf[t] >= limit}, key=lambda t: -idf[t])
+        # Ties keep the question's order: the same question must give the same answer in every process.
+        return sorted(dict.fromkeys(t for t in known if idf[t] >= limit), key=lambda t: -idf[t])
 
     def rank_sentences(self, question: str, clauses: list[Clause], asks: frozenset[str] = frozenset()) -> list[Scored]:
         """Every sentence of the candidate clauses, best first.
@@ -220,7 +228,24 @@ class Evidence:
                 if s.heading and has_body:
                     score *= 0.3
                 out.append(Scored(score=score, lex=lex, clause=c, sentence=s, rank=rank))
-        return sorted(out, key=lambda x: (-x.score, x.rank, x.sentence.index))
+        return sorted(self._with_meaning(question, out), key=lambda x: (-x.score, x.rank, x.sentence.index))
+
+    def _with_meaning(self, question: str, scored: list[Scored]) -> list[Scored]:
+        """Add how close each sentence is in meaning (e5 cosine to the question, from the sentence vectors
+        built with the index), scaled within the candidates and by how little the words alone settle it:
+        "把土特产放到网上去卖" shares no word with "农村电子商务" but means it. Lexical share (``lex``), which
+        refusals read, is left as it is."""
+        vectors = self.ctx.searcher.vectors
+        rows = [vectors.sentence_vector(s.clause.clause_id, s.sentence.index) for s in scored]
+        if not scored or any(r is None for r in rows):
+            return scored
+        cos = np.asarray(rows, dtype=np.float32) @ np.asarray(self.query_vector(question), dtype=np.float32)
+        low, high = float(np.median(cos)), float(cos.max())
+        if high - low < 1e-6:
+            return scored
+        weight = DENSE_WEIGHT * (1.0 - min(1.0, max(s.lex for s in scored)))
+        return [replace(s, score=s.score + weight * max(0.0, (float(c) - low) / (high - low)))
+                for s, c in zip(scored, cos, strict=True)]
 
 
 _LIST_NOUN = re.compile(r"(?:哪(?:些|几)|几)(?:个|类|种|项|方面|家)?[“\"]?([\u4e00-\u9fff]{1,4})")

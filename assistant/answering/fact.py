@@ -229,18 +229,26 @@ def _absent_subject(turn: Turn, ev: Evidence, clauses: list[Clause], best_lex: f
     missing = [t for t in terms if t not in evidence]
     if not missing:
         return None
-    term = missing[0]
     allowed = Filters.of(turn.options.get("doc_ids"), turn.region).allowed(corpus)
     applying = [d for d in corpus.documents.values() if allowed is None or d.doc_id in allowed]
-    if any(term in c.text for c in corpus.clauses if c.doc_id in {d.doc_id for d in applying}):
+    if allowed is None:
         return None
-    elsewhere = [c for c in corpus.clauses if term in c.text and (allowed is not None and c.doc_id not in allowed)]
+    # The rarest missing word that the applying documents never use and another document does ("三年"
+    # may be printed "3年" everywhere; a word they do use elsewhere means retrieval missed, not absence).
+    for term in missing:
+        if any(term in c.text for c in corpus.clauses if c.doc_id in allowed):
+            continue
+        elsewhere = [c for c in corpus.clauses if term in c.text and c.doc_id not in allowed]
+        if elsewhere:
+            break
+    else:
+        return None
     there = ev.rank_sentences(q, elsewhere[:20], turn.route.asks)
-    if not there or there[0].lex < max(ABSENT_LEX, best_lex + 0.2):
+    if not there or max(s.lex for s in there) < max(ABSENT_LEX, best_lex + 0.2):
         return None
     shown = [corpus.by_id[c] for c in list(dict.fromkeys(s.clause.clause_id for s in there))[:2]]
     name = _widest(q, term, shown[0].text)
-    return refuse_absent(ctx, name, applying if allowed is not None else [], shown)
+    return refuse_absent(ctx, name, applying, shown)
 
 
 def _widest(question: str, term: str, text: str) -> str:

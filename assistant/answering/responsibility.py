@@ -16,6 +16,11 @@ from .refusal import refuse
 _ASK_UNIT_WORK = re.compile(r"负责(什么|哪些|哪|了)|牵头(了)?(哪些|什么|哪)|参与(哪些|了哪些|什么)|参加(哪些|了哪些|什么)|承担|职责|"
                             r"任务有哪些|哪些任务|哪些工作|做什么|干什么|分工")
 
+# A clause with units answers only if its evidence is nearly as good as the best sentence found.
+UNIT_EVIDENCE = 0.8
+# Words that make a sentence name who acts, when the unit index holds no name for it.
+_BODY = re.compile(r"部门|机关|国务院|人民政府|委员会")
+
 
 def compose(turn: Turn, ev: Evidence) -> Answer:
     ctx = ev.ctx
@@ -46,13 +51,17 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             return refuse(ctx, "", related=top3[:2])
         best = ranked[0]
         chosen = []
+        first = 0.0  # score of the best sentence whose clause carries units
         for s in ranked:
             if s.score < 0.6 * best.score or len(chosen) == 2:
                 break
             if (s.clause.lead_units or s.clause.participant_units) and s.clause not in chosen:
+                first = first or s.score
                 chosen.append(s.clause)
-        if not chosen:
-            # The evidence names no unit of its own ("可以向网信、电信、公安等部门举报"): quote it.
+        names_body = bool(_BODY.search(best.sentence.text) or ctx.units.find_in_text(best.sentence.text))
+        if not chosen or (first < UNIT_EVIDENCE * best.score and names_body):
+            # The best evidence names its bodies in words the unit index does not hold ("可以向网信、电信、
+            # 公安等部门举报", "按照国家网信部门会同国务院有关部门制定的办法"): quote it.
             return fact.compose(turn, ev)
     cites = ctx.citations()
     lines = []
