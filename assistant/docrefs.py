@@ -93,9 +93,10 @@ def _match(q: str, doc: Document) -> int:
     """How much of the document's title the question names (characters); 0 when it does not name it."""
     best = 0
     # "按北京的条例": the place's one document of that kind.
-    for m in re.finditer(rf"([\u4e00-\u9fff]{{2,8}}?)的?(?:这部|那部|这份|那份)?({_KIND})(?=[，,。？?\s]|$|里|中|对|规定|第)", q):
-        places = [p for surface, p in gazetteer().mentions(m.group(1)) if surface == m.group(1)]
-        if places and places[0].name == doc.region and _plain(doc.short_title).endswith(m.group(2)):
+    for m in re.finditer(rf"的?(?:这部|那部|这份|那份)?({_KIND})(?=[，,。？?\s]|$|里|中|对|规定|第)", q):
+        before = q[max(0, m.start() - 12):m.start()]
+        places = [p for surface, p in gazetteer().mentions(before) if before.endswith(surface)]
+        if places and places[-1].name == doc.region and _plain(doc.short_title).endswith(m.group(1)):
             best = max(best, 4)
     for form in title_variants(doc):
         at = q.find(form)

@@ -209,3 +209,62 @@ def test_a_citation_never_quotes_a_bare_heading_when_its_clause_says_more(real_a
 def test_a_refusal_names_the_closest_clauses_as_related(real_assistant):
     a = real_assistant.ask("江苏对平台企业减免房产税的比例是多少？")
     assert "相关但未回答" in a.answer and a.citations
+
+
+def _follow_up(bot, first: str, second: str):
+    history = [{"role": "user", "content": first}]
+    history.append({"role": "assistant", "content": bot.ask(first).answer})
+    return bot.ask(second, history)
+
+
+def test_a_follow_up_about_this_clause_answers_from_that_clause(real_assistant):
+    # jiangsu 五、（二） lowers operating costs and, in the same clause, lists the provincial special funds.
+    a = _follow_up(real_assistant, "江苏减轻平台企业运营成本有哪些做法？", "这一条还提到哪些专项资金？")
+    assert cited(a) == ["jiangsu-platform-economy-2015#5.2"]
+    assert "省级战略性新兴产业发展专项资金" in a.answer
+
+
+def test_a_lead_in_is_followed_into_the_items_it_announces(real_assistant):
+    # wuhan 一、（二） ends "实现以下目标:"; the figures are in its items 1.–3.
+    a = _follow_up(real_assistant, "武汉“互联网+流通”要实施哪五大工程？", "具体目标是多少？")
+    assert {f"wuhan-internet-plus-circulation-2016#1.2.{k}" for k in (1, 2, 3)} <= set(cited(a))
+    assert "100个“互联网+流通”创业载体" in a.answer and "1.3万亿元" in a.answer
+    assert "实现以下目标" not in a.answer
+
+
+def test_a_new_topic_in_the_same_frame_is_answered_for_that_topic(real_assistant):
+    # jiangsu 重点任务分工表 row 5 (互联网金融) vs row 6 (物流服务平台: 经济和信息化委、交通运输厅).
+    a = _follow_up(real_assistant, "江苏建设互联网金融服务平台由谁牵头？", "那物流平台呢？")
+    assert cited(a) == ["jiangsu-platform-economy-2015#table.6"]
+    assert "交通运输厅" in a.answer and "金融办" not in a.answer
+
+
+def test_a_contact_detail_the_documents_do_not_give_is_refused(real_assistant):
+    a = real_assistant.ask("想咨询湖北电子商务的事，省商务厅的电话多少？")
+    assert a.refused and "联系方式" in a.answer and "答：" not in a.answer
+
+
+def test_a_subject_only_another_region_speaks_of_is_refused_for_this_region(real_assistant):
+    # Only jiangsu 五、（四） gives 3-year contracts points towards 户籍; no Wuhan or Hubei text does.
+    a = real_assistant.ask("武汉平台企业的员工劳动合同签满三年，户口能加分吗？")
+    assert a.refused
+    assert cited(a) == ["jiangsu-platform-economy-2015#5.4"] and "江苏省" in a.answer
+
+
+def test_support_quotes_what_the_firm_needs_first(real_assistant):
+    a = real_assistant.ask("江苏对小微平台企业融资有什么帮助？")
+    assert cited(a)[0] == "jiangsu-platform-economy-2015#5.3"
+    first = next(line for line in a.answer.splitlines() if line.startswith("- "))
+    assert "小微企业转贷方式创新试点" in first
+
+
+def test_figures_written_in_words_find_figures_printed_in_digits(real_assistant):
+    a = real_assistant.ask("湖北和江苏分别要培育几家营收超五百亿的平台企业？")
+    assert {"hubei-platform-economy-2015#1.3", "jiangsu-platform-economy-2015#1.3.2"} <= set(cited(a))
+    assert "超500亿元的互联网平台企业10家" in a.answer
+
+
+def test_a_latin_term_matches_whatever_its_case(real_assistant):
+    a = real_assistant.ask("我们在常州做本地生活o2o，江苏有什么支持？")
+    assert "jiangsu-platform-economy-2015#2.4" in cited(a)
+    assert "O2O企业" in a.answer

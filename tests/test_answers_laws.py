@@ -62,3 +62,33 @@ def test_a_national_law_covers_a_place_without_documents_of_its_own(laws_assista
     a = laws_assistant.ask("我们是杭州的互联网公司，被认定为关键信息基础设施运营者，要设什么安全管理机构？")
     assert not a.refused
     assert "cybersecurity-law-2016#34.1" in cited(a)
+
+
+def test_how_long_words_do_not_hide_the_period_asked_for(laws_assistant):
+    a = laws_assistant.ask("网络日志至少得留存多久？")
+    assert cited(a)[0] == "cybersecurity-law-2016#21.3"
+    direct = next(line for line in a.answer.splitlines() if line.startswith("答："))
+    assert "网络日志不少于六个月" in direct
+
+
+def test_a_duty_given_to_the_state_council_in_prose_names_it(laws_assistant):
+    # 第三十一条: "关键信息基础设施的具体范围和安全保护办法由国务院制定。"
+    a = laws_assistant.ask("关键信息基础设施的安全保护办法由谁制定？")
+    assert cited(a)[0] == "cybersecurity-law-2016#31"
+    assert "由国务院制定" in a.answer
+
+
+def test_a_document_named_by_place_and_kind_answers_a_definition(laws_assistant):
+    # 北京市数字经济促进条例 第十六条: "本条例所称公共机构，包括本市各级国家机关、…"
+    a = laws_assistant.ask("北京的条例里，公共机构包括哪些单位？")
+    assert not a.refused and cited(a)[0] == "beijing-digital-economy-2022#16"
+    assert "各级国家机关" in a.answer
+
+
+def test_a_penalty_follow_up_goes_to_the_article_that_cites_the_duty(laws_assistant):
+    # 第二十一条（三） keeps logs six months; 第五十九条 punishes breaking 第二十一条.
+    history = [{"role": "user", "content": "网络运营者要把网络日志留多久？"}]
+    history.append({"role": "assistant", "content": laws_assistant.ask(history[0]["content"]).answer})
+    a = laws_assistant.ask("不留的话怎么罚？", history)
+    assert cited(a)[0] == "cybersecurity-law-2016#59"
+    assert "一万元以上十万元以下罚款" in a.answer

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from assistant.conversation import rewrite
-from assistant.routing import classify, regions_named
+from assistant.routing import asks, classify, regions_named
 
 from .conftest import CORPUS
 
@@ -53,6 +53,8 @@ def test_no_history_means_no_rewrite():
         ("我是武汉的一家跨境电商初创企业，有哪些扶持政策？", "support"),
         ("湖北和济南在人才政策上有什么不同？", "comparison"),
         ("济南对天使投资有什么奖励？", "fact"),
+        ("哪些单位算“公共机构”？", "fact"),  # what a term covers, not who is responsible
+        ("公共机构包括哪些单位？", "fact"),
     ],
 )
 def test_routes(question, kind):
@@ -106,3 +108,14 @@ def test_a_conditional_follow_up_points_back():
     history = [{"role": "user", "content": "个人非法侵入他人网络怎么罚？"}, {"role": "assistant", "content": "…"}]
     assert rewrite("如果是公司干的呢？", history).kind == "focus"
     assert rewrite("做不到的话会怎样？", history).kind == "focus"
+
+
+def test_a_contact_detail_is_asked_for_as_such():
+    assert "contact" in asks("省商务厅电子商务处的联系电话是多少？")
+    assert "contact" not in asks("电子商务交易额是多少？")
+
+
+def test_a_follow_up_made_of_how_many_words_points_back():
+    history = [{"role": "user", "content": "武汉怎样建设电子商务创业载体？"}]
+    assert rewrite("各要建几个？", history).kind == "focus"
+    assert rewrite("分别建多少个？", history).kind == "focus"

@@ -55,3 +55,13 @@ def test_everyday_words_ending_like_a_kind_are_not_names():
 
 def test_a_held_document_is_not_unknown():
     assert unknown_names("网络安全法第二十一条规定了什么？", DOCS, "") == []
+
+
+def test_a_place_and_a_kind_name_that_places_document():
+    assert ids(named_documents("按北京的条例，公共数据怎么开放？", DOCS)) == ["bj"]
+    assert unknown_names("按北京的条例，哪些单位算公共机构？", DOCS, "") == []
+
+
+def test_a_title_that_begins_with_a_place_is_still_a_title():
+    # 广东省 followed by more than a kind is a document the corpus lacks, not Guangdong's "条例".
+    assert unknown_names("广东省数字经济促进条例什么时候施行？", DOCS, "") == ["广东省数字经济促进条例"]

@@ -53,3 +53,14 @@ def test_what_law_sentences_offer():
 def test_target_years_in_order():
     text = "到2017年，平台交易额超过1万亿元；到2020年，超过2万亿元，到2017年基本建成。"
     assert target_years(text) == [2017, 2020]
+
+
+def test_a_contact_detail_is_offered_only_by_a_number_or_address():
+    assert "contact" in offers("咨询电话：027-87654321。")
+    assert "contact" in offers("详见 https://example.gov.cn 。")
+    assert "contact" not in offers("发展集电子商务、电话订购和城市配送于一体的购物网络。")
+
+
+def test_a_lead_in_announces_and_holds_nothing():
+    lead, *items = split("争取在5年内,实现以下目标:\n1.建成10个智慧化商圈。")
+    assert lead.lead_in and not items[0].lead_in

@@ -611,3 +611,8 @@ def test_units_of_a_national_document_keep_their_printed_names():
                       text=law_sentence("cybersecurity-law-2016.md", "第八条"))]
     (c,) = assign_units(clauses, province="")
     assert c.lead_units == ("国家网信部门", "国务院电信主管部门", "公安部门")
+
+
+def test_a_state_council_duty_in_prose_names_the_state_council():
+    # 网络安全法 第三十一条: "关键信息基础设施的具体范围和安全保护办法由国务院制定。"
+    assert find_duties("关键信息基础设施的具体范围和安全保护办法由国务院制定。") == (["国务院"], [])

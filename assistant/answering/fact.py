@@ -27,7 +27,7 @@ from .evidence import ANSWER_KINDS, MIN_COVERAGE, MIN_DENSE, Evidence, Scored, h
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
-MAX_FOCUS_SENTENCES = 6
+MAX_FOCUS_SENTENCES = 10
 # Below this share of the question in its best sentence, the documents that apply may simply not
 # speak of the question's subject (then refuse_absent says so, and where else it is spoken of).
 ABSENT_LEX = 0.5
@@ -106,6 +106,8 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
     clauses the previous answer cited (and their items), scored by the follow-up's own words when it has
     any: every sentence there that holds what it asks, in document order. None when they hold nothing."""
     focus = turn.focus_clauses(ev.ctx.corpus)
+    # A document's opening (title, 文号) was cited for where it comes from, not for what it says.
+    focus = [c for c in focus if c.level > 0] or focus
     if not focus:
         return None
     own = turn.question if ev.content_tokens(turn.question) else turn.rewrite.question
