@@ -449,6 +449,42 @@ def _timed(fn: Callable, *args, **kwargs):
     return out, time.perf_counter() - t
 
 
+# An answer line that quotes a clause: a bullet, a direct "答：" line or an "原文：" line, ending in its [n]
+# (a past-target note may follow the quote). Lines that compose a unit's name or a label are not quotes.
+_QUOTE_LINE = re.compile(r"^(?:- |答：|\s*原文(?:注明)?：)(?P<text>.+?)(?:（注：[^）]*）)? \[(?P<n>\d+)\]$")
+
+
+_ITEM_LABEL = re.compile(r"^(?:[（(][一二三四五六七八九十百]+[）)]|\d{1,3}[.．、])")
+
+
+def quotes_outside_their_clause(answer: str, clause_texts: Sequence[str]) -> list[str]:
+    """The quoted lines of an answer that are not verbatim in the clause their [n] cites."""
+    bad = []
+    for line in answer.splitlines():
+        m = _QUOTE_LINE.match(line)
+        if not m or "：牵头单位" in line or "《" in line:
+            continue
+        n = int(m.group("n"))
+        text = m.group("text").strip()
+        # What a composer puts before the quote: an item's label ("（一）", "1."), a lead ("另见二、（三）…：").
+        forms = {text, _ITEM_LABEL.sub("", text), text.split("：", 1)[-1]}
+        if not 1 <= n <= len(clause_texts) or not any(f and f in clause_texts[n - 1] for f in forms):
+            bad.append(line)
+    return bad
+
+
+def direct_lines_without_subject(bot, question: str, answer: str) -> list[str]:
+    """The "答：" lines that hold none of the question's own words: a figure that answers something else.
+    Words in more than a tenth of the clauses ("平台企业") do not count as the subject."""
+    ev = bot._chain.evidence
+    idf = bot.searcher.bm25.idf
+    n = max(len(bot.corpus.clauses), 1)
+    common = math.log(1 + (n - n / 10 + 0.5) / (n / 10 + 0.5))
+    words = [t for t in ev.content_tokens(question) if idf.get(t, common + 1) > common]
+    return [line for line in answer.splitlines()
+            if line.startswith("答：") and words and not any(ev.found(t, line) for t in words)]
+
+
 def run_item(bot, item: dict, variant: str, chunks: ChunkBaseline | None = None) -> dict:
     """One item through one variant; exceptions are recorded, never raised."""
     rec: dict = {"retrieved": [], "error": None}
@@ -462,6 +498,9 @@ def run_item(bot, item: dict, variant: str, chunks: ChunkBaseline | None = None)
                 cited=[c.clause_id for c in ans.citations],
                 t_ask=t,
                 route=getattr(ans, "route", ""),
+                quotes_outside=quotes_outside_their_clause(ans.answer, [c.clause_text for c in ans.citations]),
+                direct_off_subject=direct_lines_without_subject(bot, ans.rewritten_question or item["question"],
+                                                                ans.answer),
             )
             hits, t = _timed(bot.retrieve, q, k=K)
             rec.update(retrieved=[cid for cid, _ in hits], t_retrieve=t)
@@ -499,11 +538,16 @@ def item_metrics(item: dict, rec: dict, answers: bool) -> dict:
         m["must_include"] = None if mi is None else float(mi)
         m["refusal_acc"] = None if answerable else (0.0 if refused is None else float(refused))
         m["false_refusal"] = None if not answerable else (0.0 if refused is None else float(refused))
+        # 1.0 when the answer has a quote outside its clause / a "答：" line without the asked subject.
+        m["quote_outside_clause"] = None if rec.get("error") else float(bool(rec.get("quotes_outside")))
+        has_direct = "答：" in answer
+        m["direct_off_subject"] = float(bool(rec.get("direct_off_subject"))) if has_direct else None
     return m
 
 
 RETRIEVAL_METRICS = [f"recall@{k}" for k in RECALL_KS] + ["all_gold@5", "mrr"]
-ANSWER_METRICS = ["citation_precision", "citation_recall", "must_include", "refusal_acc", "false_refusal"]
+ANSWER_METRICS = ["citation_precision", "citation_recall", "must_include", "refusal_acc", "false_refusal",
+                  "quote_outside_clause", "direct_off_subject"]
 HEADLINE = RETRIEVAL_METRICS + ANSWER_METRICS
 
 
@@ -610,6 +654,8 @@ LABELS = {
     "must_include": "must_include",
     "refusal_acc": "refusal acc",
     "false_refusal": "false refusal",
+    "quote_outside_clause": "quote outside clause",
+    "direct_off_subject": "答： off subject",
     "errors": "errors",
     "retrieve_p50_ms": "retrieve p50 ms",
     "retrieve_p95_ms": "retrieve p95 ms",

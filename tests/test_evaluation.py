@@ -27,6 +27,7 @@ from assistant.evaluation import (
     must_include_ok,
     normalize,
     percentile,
+    quotes_outside_their_clause,
     recall_at_k,
     register_cli,
     satisfies,
@@ -465,3 +466,30 @@ def test_the_law_files_are_the_shared_texts_byte_for_byte():
         pytest.skip("../shared/laws is not on this machine (clean clone)")
     for doc in load_extra_corpus(DEFAULT_LAWS).documents:
         assert doc.path.read_bytes() == (shared / doc.path.name).read_bytes(), doc.path.name
+
+
+CLAUSE = "加大政策扶持。对天使投资基金投资平台项目的，按投资额的10%给予奖励，最高100万元。"
+
+
+def test_a_quote_is_checked_against_the_clause_its_number_cites():
+    ok = "答：对天使投资基金投资平台项目的，按投资额的10%给予奖励，最高100万元。 [1]"
+    assert quotes_outside_their_clause(ok, [CLAUSE]) == []
+    invented = "- 按投资额的20%给予奖励。 [1]"
+    assert quotes_outside_their_clause(invented, [CLAUSE]) == [invented]
+    assert quotes_outside_their_clause(ok.replace("[1]", "[2]"), [CLAUSE]) != []  # no clause 2 was cited
+
+
+def test_an_item_label_or_a_composed_lead_is_not_part_of_the_quote():
+    lines = "- （一）加大政策扶持。 [1]\n- 另见四、（二）加大政策扶持：最高100万元。 [1]"
+    assert quotes_outside_their_clause(lines, [CLAUSE]) == []
+
+
+@pytest.mark.slow
+def test_a_direct_line_without_the_asked_subject_is_caught(real_assistant):
+    from assistant.evaluation import direct_lines_without_subject
+
+    off = "答：对获得国家级认定的博士后科研工作站给予50万元资助。 [1]"
+    on = "答：对天使投资基金投资平台项目的，按投资额的10%给予奖励。 [1]"
+    question = "济南对天使投资的奖励比例是多少？"
+    assert direct_lines_without_subject(real_assistant, question, off) == [off]
+    assert direct_lines_without_subject(real_assistant, question, on) == []
