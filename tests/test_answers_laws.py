@@ -92,3 +92,18 @@ def test_a_penalty_follow_up_goes_to_the_article_that_cites_the_duty(laws_assist
     a = laws_assistant.ask("不留的话怎么罚？", history)
     assert cited(a)[0] == "cybersecurity-law-2016#59"
     assert "一万元以上十万元以下罚款" in a.answer
+
+
+def test_each_part_of_a_two_part_question_is_answered(laws_assistant):
+    # 第二十四条: the operator must ask for real identity; "用户不提供真实身份信息的，…不得为其提供相关服务。"
+    a = laws_assistant.ask("办理网络接入时要用户提供什么？用户拒绝提供的话怎么处理？")
+    assert cited(a)[0] == "cybersecurity-law-2016#24"
+    assert "真实身份信息" in a.answer and "不得为其提供相关服务" in a.answer
+    assert len(a.answer.splitlines()) == len(set(a.answer.splitlines()))  # no sentence quoted twice
+
+
+def test_a_sentence_cut_at_a_semicolon_is_quoted_with_its_other_half(laws_assistant):
+    # 北京条例 第四十八条: "…发现数据安全缺陷、漏洞等风险时，应当立即采取补救措施；发生数据安全事件时，…告知用户…"
+    a = laws_assistant.ask("北京开展数据处理活动的，发现数据安全漏洞应当怎么做？")
+    assert cited(a)[0] == "beijing-digital-economy-2022#48"
+    assert "立即采取补救措施" in a.answer and "告知用户" in a.answer

@@ -87,7 +87,7 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     if direct is not None:
         n = cites.add(direct.clause, direct.sentence.text)
         lines.append(f"答：{direct.sentence.text}{ev.past_target_note(direct.sentence.text)} [{n}]")
-    body = _supporting(ranked, skip, exclude=direct)
+    body = _supporting(ranked, skip, exclude=direct, parts=_part_answers(ev, q, clauses, asks) if not skip else [])
     if not body and not lines:
         return ctx.citations().answer(["前面的回答已列出全部相关条款，没有更多内容了。"])
     if body:
@@ -189,9 +189,42 @@ def _unknown_terms(ev: Evidence, q: str) -> list[str]:
     return out
 
 
-def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None) -> list[tuple[Clause, list[str], str]]:
+def _part_answers(ev: Evidence, q: str, clauses: list[Clause], asks: frozenset[str]) -> list[Scored]:
+    """For a question in several parts ("要用户提供什么？用户不给怎么办？"), the best sentence for each part:
+    each part is answered, not only the one that shares most words with the whole."""
+    parts = [p for p in re.split(r"[？?；;]", q) if p.strip() and ev.content_tokens(p)]
+    if len(parts) < 2:
+        return []
+    out = []
+    for part in parts:
+        ranked = ev.rank_sentences(part, clauses[:3], asks)
+        best = next((s for s in ranked if not s.sentence.heading), None)
+        if best is not None and best.lex > 0:
+            out.append(best)
+    return out
+
+
+def _with_continuation(ss: list[Scored], picked: list[Scored]) -> list[Scored]:
+    """A piece that ends in "；" is half of one sentence: the piece after it comes with it ("发现…风险时，
+    应当立即采取补救措施；发生数据安全事件时，应当…告知用户…")."""
+    by_index = {x.sentence.index: x for x in ss}
+    out = list(picked)
+    have = {x.sentence.index for x in out}
+    for x in picked:
+        i = x.sentence.index
+        while by_index.get(i) and by_index[i].sentence.text.endswith(("；", ";")) and i + 1 in by_index:
+            i += 1
+            if i not in have and not by_index[i].sentence.heading:
+                out.append(by_index[i])
+                have.add(i)
+    return out
+
+
+def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None,
+                parts: list[Scored] = ()) -> list[tuple[Clause, list[str], str]]:
     """Up to three clauses nearly as good as the best, each with its one or two best sentences in document
-    order, and the best of them (what the citation quotes)."""
+    order (a sentence cut at "；" with its other half), the best sentence of each part of a question in
+    several parts, and the best of them (what the citation quotes)."""
     by_clause: dict[str, list[Scored]] = {}
     for s in ranked:
         by_clause.setdefault(s.clause.clause_id, []).append(s)
@@ -209,6 +242,10 @@ def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None) -> list
             continue
         if not picked:
             picked = ss[:1]
+        have = {x.sentence.index for x in picked} | ({exclude.sentence.index} if exclude and exclude.clause is ss[0].clause
+                                                    else set())
+        picked += [x for x in parts if x.clause is ss[0].clause and x.sentence.index not in have]
+        picked = _with_continuation(ss, picked)
         out.append((ss[0].clause, [x.sentence.text for x in sorted(picked, key=lambda x: x.sentence.index)],
                     picked[0].sentence.text))
     return out
