@@ -67,12 +67,14 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     grouped: dict[str, list[tuple[Clause, list[str]]]] = {}
     by_clause: dict[str, list[str]] = {}
     # "有哪些政策" asks for a list of measures, not for a sentence that enumerates.
+    # The two clauses that fit best say most of what the firm wants to know: three sentences each.
+    room = {c.clause_id: 3 if i < 2 else 2 for i, c in enumerate(chosen)}
     for s in ev.rank_sentences(query, chosen, route.asks - {"list"}):
         quotes = by_clause.setdefault(s.clause.clause_id, [])
-        if len(quotes) < 2 and not s.sentence.heading:
+        if len(quotes) < room[s.clause.clause_id] and not s.sentence.heading:
             quotes.append(s.sentence.text)
     for c in chosen:
-        # The clause's two best sentences, in the order the clause prints them.
+        # The clause's best sentences, in the order the clause prints them.
         quotes = sorted(by_clause.get(c.clause_id, []), key=c.text.find)
         kind = support_kind(" ".join(quotes)) or support_kind(c.text) or "相关方向"
         grouped.setdefault(kind, []).append((c, quotes))
