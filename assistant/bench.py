@@ -98,10 +98,12 @@ for it in items[:60]:
     t = time.perf_counter(); emb.embed_queries([it["question"]]); lat.append(time.perf_counter() - t)
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 table = dict(zip(texts, vecs))
-class Memo:  # the index gets the vectors just measured instead of embedding them again
+class Memo:  # the index gets the vectors just measured instead of embedding them again (sentences are new)
     name, dim = emb.name, emb.dim
     def embed_queries(self, q): return emb.embed_queries(q)
     def embed_passages(self, ts, batch_size=32, progress=False):
+        new = [x for x in dict.fromkeys(ts) if x not in table]
+        table.update(zip(new, emb.embed_passages(new))) if new else None
         return np.stack([table[x] for x in ts]) if ts else np.zeros((0, emb.dim), np.float32)
 from assistant.core import Assistant
 bot = Assistant.load(cfg, embedder=Memo(), log=lambda m: None)

@@ -44,13 +44,21 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         if not ranked or ranked[0].lex < NOTHING_LEX:
             lines.append("- 该地文件没有专门规定。")
             continue
-        shown: list[str] = []
+        picked: list = []
         for s in ranked:
-            if s.score < 0.75 * ranked[0].score or len(shown) == 3:
+            if s.score < 0.75 * ranked[0].score or len(picked) == 3:
                 break
-            if s.sentence.heading or s.sentence.text in shown:
-                continue
-            shown.append(s.sentence.text)
+            if not s.sentence.heading and s.sentence.text not in {p.sentence.text for p in picked}:
+                picked.append(s)
+        # A question in several parts ("谁来统筹协调的，用什么机制？"): each part's best sentence in this
+        # region's best clause, too.
+        best_clauses = [ranked[0].clause]
+        parts = ev.question_parts(topic)
+        for part in parts if len(parts) >= 2 else []:
+            best = next((s for s in ev.rank_sentences(part, best_clauses, route.asks) if not s.sentence.heading), None)
+            if best is not None and best.lex > 0 and best.sentence.text not in {p.sentence.text for p in picked}:
+                picked.append(best)
+        for s in picked:
             lines.append(f"- {s.sentence.text}{ev.past_target_note(s.sentence.text)} [{cites.add(s.clause, s.sentence.text)}]")
     turn.hits = all_hits
     if not cites.items:

@@ -34,6 +34,7 @@ DENSE_WEIGHT = 0.3
 
 _YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
 _UNIT_NOTE = re.compile(r"^[（(]?(?:牵头单位|参加单位|责任单位|责任部门|配合单位)[:：]|^参加单位")
+_ASKING = re.compile(r"什么|哪|谁|多少|几|怎么|如何|吗|是否")
 _PREPOSITIONS = frozenset("对在向给把为从与和及跟让被")
 _MODIFIER = re.compile(r"^(?:最多|最少|最高|最低|至少|至多)(?=[\u4e00-\u9fff])")
 _QUESTION_WORD = re.compile(r"^[哪几什么怎样多少个些谁何一年]+$")
@@ -192,6 +193,24 @@ class Evidence:
         limit = _idf_of(max(3, n // 50), n)
         # Ties keep the question's order: the same question must give the same answer in every process.
         return sorted(dict.fromkeys(t for t in known if idf[t] >= limit), key=lambda t: -idf[t])
+
+    def question_parts(self, question: str) -> list[str]:
+        """The questions a question asks: split at ？ and ；, and at a comma when both sides ask something
+        ("…是谁来统筹协调的，用什么机制？"), not at one that only sets a scene ("到2020年，…多少？")."""
+        out: list[str] = []
+        for piece in re.split(r"[？?；;]", question):
+            chunks = [c for c in re.split(r"[，,]", piece) if c.strip()]
+            if not chunks:
+                continue
+            current = chunks[0]
+            for nxt in chunks[1:]:
+                if _ASKING.search(current) and _ASKING.search(nxt):
+                    out.append(current)
+                    current = nxt
+                else:
+                    current += "，" + nxt
+            out.append(current)
+        return [p for p in out if self.content_tokens(p)]
 
     def rank_sentences(self, question: str, clauses: list[Clause], asks: frozenset[str] = frozenset()) -> list[Scored]:
         """Every sentence of the candidate clauses, best first.

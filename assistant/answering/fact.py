@@ -192,7 +192,7 @@ def _unknown_terms(ev: Evidence, q: str) -> list[str]:
 def _part_answers(ev: Evidence, q: str, clauses: list[Clause], asks: frozenset[str]) -> list[Scored]:
     """For a question in several parts ("要用户提供什么？用户不给怎么办？"), the best sentence for each part:
     each part is answered, not only the one that shares most words with the whole."""
-    parts = [p for p in re.split(r"[？?；;]", q) if p.strip() and ev.content_tokens(p)]
+    parts = ev.question_parts(q)
     if len(parts) < 2:
         return []
     out = []
