@@ -268,3 +268,11 @@ def test_a_latin_term_matches_whatever_its_case(real_assistant):
     a = real_assistant.ask("我们在常州做本地生活o2o，江苏有什么支持？")
     assert "jiangsu-platform-economy-2015#2.4" in cited(a)
     assert "O2O企业" in a.answer
+
+
+def test_a_comparison_in_two_parts_answers_both_parts_for_each_region(real_assistant):
+    # hubei 四、（一） and jiangsu 五、（一）: 省发展改革委 coordinates; a 联席会议制度 is the mechanism.
+    a = real_assistant.ask("湖北、江苏两省的平台经济工作分别是谁在统筹协调，用的什么机制？")
+    hubei, jiangsu = a.answer.split("【江苏省】")
+    for part in (hubei, jiangsu):
+        assert "省发展改革委负责统筹协调" in part and "联席会议制度" in part
