@@ -144,6 +144,37 @@ def article_numbers(question: str) -> list[int]:
     return out
 
 
+_CITED = re.compile(r"(?<![》〉])第([零〇一二三四五六七八九十百千两\d]{1,7})条(?:(?:第[^条，。；]{1,6}[款项])*至第([零〇一二三四五六七八九十百千两\d]{1,7})条)?")
+
+
+def cited_articles(text: str) -> set[int]:
+    """The article numbers a text cites of its own document ("违反本法第二十二条第三款、第四十一条至第四十三条
+    规定" → {22, 41, 42, 43}); an article of another law, named right before it (《…》第N条), is not one."""
+    out: set[int] = set()
+    for m in _CITED.finditer(text):
+        try:
+            first = cn_to_int(m.group(1))
+            last = cn_to_int(m.group(2)) if m.group(2) else first
+        except (KeyError, ValueError):
+            continue
+        out.update(range(first, min(last, first + 50) + 1))
+    return out
+
+
+_CITED_ITEM = re.compile(r"第([零〇一二三四五六七八九十百千两\d]{1,7})条第[（(]([一二三四五六七八九十]{1,3})[）)]项")
+
+
+def cited_items(text: str) -> set[tuple[int, int]]:
+    """(article, item) pairs a text cites ("违反本办法第十五条第（三）项" → {(15, 3)})."""
+    out: set[tuple[int, int]] = set()
+    for m in _CITED_ITEM.finditer(text):
+        try:
+            out.add((cn_to_int(m.group(1)), cn_to_int(m.group(2))))
+        except (KeyError, ValueError):
+            continue
+    return out
+
+
 def unknown_names(question: str, documents: Iterable[Document], corpus_text: str) -> list[str]:
     """Law-like names in the question ("个人信息保护法", 《…》) that match no document in the corpus and
     appear nowhere in its text: the question asks about a document the corpus does not hold."""

@@ -53,6 +53,10 @@ _ASKS = {
 }
 
 
+# Asks what the punishment is ("怎么罚", "承担什么法律责任"), not only what happens next ("怎么处理").
+PUNISH = re.compile(r"罚|处分|法律责任|吊销|拘留")
+
+
 def asks(question: str) -> frozenset[str]:
     """What the question asks for: list, figure, money, date, duration, definition, penalty, duty, target,
     contact."""

@@ -107,3 +107,16 @@ def test_a_sentence_cut_at_a_semicolon_is_quoted_with_its_other_half(laws_assist
     a = laws_assistant.ask("北京开展数据处理活动的，发现数据安全漏洞应当怎么做？")
     assert cited(a)[0] == "beijing-digital-economy-2022#48"
     assert "立即采取补救措施" in a.answer and "告知用户" in a.answer
+
+
+def test_a_penalty_question_about_a_duty_is_answered_by_the_article_citing_it(laws_assistant):
+    # 第二十一条（三） keeps logs; 第五十九条 punishes not fulfilling 第二十一条.
+    a = laws_assistant.ask("网络运营者不按规定留存网络日志会怎么罚？")
+    assert cited(a)[0] == "cybersecurity-law-2016#59"
+    assert "一万元以上十万元以下罚款" in a.answer
+
+
+def test_a_fine_for_an_article_no_article_punishes_is_refused(laws_assistant):
+    # No article of 网络安全法 cites 第十条 (a general duty), so no fine is set for breaking it.
+    a = laws_assistant.ask("违反网络安全法第十条罚多少钱？")
+    assert a.refused and "答：" not in a.answer

@@ -119,3 +119,9 @@ def test_a_follow_up_made_of_how_many_words_points_back():
     history = [{"role": "user", "content": "武汉怎样建设电子商务创业载体？"}]
     assert rewrite("各要建几个？", history).kind == "focus"
     assert rewrite("分别建多少个？", history).kind == "focus"
+
+
+def test_asking_the_penalty_points_back_to_the_duty_just_quoted():
+    history = [{"role": "user", "content": "网络运营者要把网络日志留多久？"}]
+    assert rewrite("违反了怎么罚？", history).kind == "focus"
+    assert rewrite("不做会有什么后果？", history).kind == "focus"

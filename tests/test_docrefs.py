@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.corpus import Document
-from assistant.docrefs import article_numbers, named_documents, unknown_names
+from assistant.docrefs import article_numbers, cited_articles, cited_items, named_documents, unknown_names
 
 CYBER = Document(doc_id="cyber", file="", issuer="", region="全国", level="national", title="中华人民共和国网络安全法")
 ALGO = Document(doc_id="algo", file="", issuer="", region="全国", level="national", title="互联网信息服务算法推荐管理规定")
@@ -65,3 +65,10 @@ def test_a_place_and_a_kind_name_that_places_document():
 def test_a_title_that_begins_with_a_place_is_still_a_title():
     # 广东省 followed by more than a kind is a document the corpus lacks, not Guangdong's "条例".
     assert unknown_names("广东省数字经济促进条例什么时候施行？", DOCS, "") == ["广东省数字经济促进条例"]
+
+
+def test_the_articles_a_penalty_cites_include_ranges_but_not_other_laws():
+    # 网络安全法 第六十四条 and a 直播办法-style article citing the 反不正当竞争法.
+    assert cited_articles("违反本法第二十二条第三款、第四十一条至第四十三条规定") == {22, 41, 42, 43}
+    assert cited_articles("依照《中华人民共和国反不正当竞争法》第二十条的规定处罚") == set()
+    assert cited_items("违反本办法第十五条第（三）项规定的") == {(15, 3)}

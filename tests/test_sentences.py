@@ -64,3 +64,7 @@ def test_a_contact_detail_is_offered_only_by_a_number_or_address():
 def test_a_lead_in_announces_and_holds_nothing():
     lead, *items = split("争取在5年内,实现以下目标:\n1.建成10个智慧化商圈。")
     assert lead.lead_in and not items[0].lead_in
+
+
+def test_an_order_to_correct_within_a_time_limit_is_a_penalty():
+    assert "penalty" in offers("由县级以上市场监督管理部门责令限期改正；")

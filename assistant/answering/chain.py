@@ -9,11 +9,10 @@ from dataclasses import replace
 from langchain_core.runnables import RunnableLambda
 
 from ..answer_types import Answer
-from ..clauses import int_to_cn
 from ..conversation import rewrite
-from ..docrefs import article_numbers, named_documents
+from ..docrefs import article_numbers, cited_articles, named_documents
 from ..retrieval import Hit
-from ..routing import asks, classify
+from ..routing import PUNISH, asks, classify
 from ..sentences import offers
 from . import article, comparison, fact, item, refusal, responsibility, support, target, validity
 from .context import Context, Turn
@@ -102,12 +101,14 @@ class AnswerChain:
         # not the answer.
         pointed = [] if turn.rewrite.kind == "topic_swap" else [c.clause_id for c in turn.focus_clauses(corpus)]
         first = [*self._article_hits(turn), *pointed]
-        if "penalty" in turn.route.asks and turn.focus:
-            # "做不到的话会受什么处罚？": the articles that cite the duty just quoted (the first one cited
-            # before the others) hold the penalty; when the duty's own text has none, they are what the
-            # follow-up points at.
-            refs = self._references_to(turn.focus[:1]) or self._references_to(turn.focus)
-            if refs and not any("penalty" in offers(c.text) for c in turn.focus_clauses(corpus)):
+        if "penalty" in turn.route.asks and (turn.focus or PUNISH.search(q)):
+            # A law puts the penalty for breaking a duty in a later article that cites it ("违反本办法第十五条
+            # 规定的，…处…罚款"): the duty asked about is the one a follow-up points at, an article the question
+            # names, or the best hit when it holds no penalty itself. When the duty's own text has none, the
+            # citing articles are what a follow-up points at.
+            duties = turn.focus or self._article_hits(turn) or self._duty_without_penalty(hits)
+            refs = self._references_to(duties[:1]) or self._references_to(duties)
+            if turn.focus and refs and not any("penalty" in offers(c.text) for c in turn.focus_clauses(corpus)):
                 turn.focus = refs[:2]
             first = [*refs, *first]
         if first:
@@ -124,19 +125,29 @@ class AnswerChain:
         """The articles the question names by number, in the documents it is narrowed to."""
         return [f"{d}#{n}" for n in turn.articles for d in (turn.doc_ids or [])]
 
+    def _duty_without_penalty(self, hits: list[Hit]) -> list[str]:
+        """The best hit, when it is an article that sets a duty without a penalty of its own."""
+        top = self.ctx.corpus.clause(hits[0].clause_id) if hits else None
+        if top is None or not top.path.split(".")[0].isdigit() or "penalty" in offers(top.text):
+            return []
+        return [top.clause_id]
+
     def _references_to(self, clause_ids: list[str]) -> list[str]:
-        """Clauses of the same document that cite these clauses' articles ("违反本法第二十一条…"): where a
-        law puts the penalty for breaking a duty."""
+        """Clauses of the same document that cite these clauses' articles ("违反本法第二十一条…", "第四十一条至
+        第四十三条"): where a law puts the penalty for breaking a duty."""
         out = []
         for cid in clause_ids:
             doc_id, _, path = cid.partition("#")
             number = path.split(".")[0]
             if not number.isdigit():
                 continue
-            mark = f"第{int_to_cn(int(number))}条"
             out += [c.clause_id for c in self.ctx.corpus.clauses
-                    if c.doc_id == doc_id and mark in c.text and c.path.split(".")[0] != number]
-        return out
+                    if c.doc_id == doc_id and c.path.split(".")[0] != number and int(number) in cited_articles(c.text)]
+        return list(dict.fromkeys(out))
+
+    def _asks_penalty_elsewhere(self, turn: Turn) -> bool:
+        """"违反第八条怎么处罚？" is answered by the articles that cite 第八条, not by 第八条 itself."""
+        return "penalty" in turn.route.asks and bool(self._references_to(self._article_hits(turn)))
 
     def _compose(self, turn: Turn) -> Answer:
         """Refuse, answer the item a follow-up points at, or hand over to the route's composer."""
@@ -146,7 +157,9 @@ class AnswerChain:
             answer = refusal.refuse(self.ctx, reason)
         elif turn.rewrite.kind == "ordinal" and (clause := item.ordinal_clause(turn, ev)) is not None:
             answer = item.compose(turn, ev, clause)
-        elif (asked := article.asked_article(turn, self.ctx.corpus) or article.named_clause(turn, self.ctx.corpus)):
+        elif not self._asks_penalty_elsewhere(turn) and (
+            asked := article.asked_article(turn, self.ctx.corpus) or article.named_clause(turn, self.ctx.corpus)
+        ):
             answer = article.compose(turn, ev, asked)
         else:
             answer = COMPOSERS.get(turn.route.kind, fact.compose)(turn, ev)

@@ -17,10 +17,13 @@ says where else the corpus does speak of it (refusal.py).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..answer_types import Answer
 from ..clauses import Clause
+from ..docrefs import article_numbers, cited_articles, cited_items
 from ..retrieval import Filters
+from ..routing import PUNISH
 from . import listing
 from .context import Turn
 from .evidence import ANSWER_KINDS, MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
@@ -54,6 +57,8 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     ranked = ev.rank_sentences(q, clauses, asks)
     if not ranked:
         return refuse(ctx, "")
+    if "penalty" in asks and PUNISH.search(q):
+        ranked = _penalties_for_duties(ranked)
     if "list" in asks and not skip:
         # The whole enumeration, unless one sentence already lists it all ("工业云、农业云、…") and fits better.
         listed = turn.focus_clauses(ctx.corpus) or hit_clauses[:6]
@@ -133,6 +138,37 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
     return cites.answer(lines)
 
 
+def _penalties_for_duties(ranked: list[Scored]) -> list[Scored]:
+    """"没有保存直播内容会怎么罚？": the question's words are in the duty (第十条 …应当保存…), the penalty is in
+    the article that cites it (第二十五条 违反本办法第八条、第十条规定的，…罚款). A sentence that cites the
+    article of a better-matching duty inherits that duty's match."""
+    best: dict[int, Scored] = {}
+    for s in ranked:
+        number = s.clause.path.split(".")[0]
+        if number.isdigit() and "penalty" not in s.sentence.offers:
+            best.setdefault(int(number), s)
+    if not best:
+        return ranked
+    out = []
+    for s in ranked:
+        items = cited_items(s.sentence.text)
+        duties = [best[n] for n in cited_articles(s.sentence.text)
+                  if n in best and best[n].clause.doc_id == s.clause.doc_id and _same_item(best[n].clause, n, items)]
+        if "penalty" in s.sentence.offers and duties:
+            duty = max(duties, key=lambda d: d.lex)
+            if duty.lex > s.lex:
+                s = replace(s, score=s.score + (duty.lex - s.lex), lex=duty.lex)
+        out.append(s)
+    return sorted(out, key=lambda x: (-x.score, x.rank, x.sentence.index))
+
+
+def _same_item(duty: Clause, number: int, items: set[tuple[int, int]]) -> bool:
+    """A sentence citing "第十五条第（一）项" is not about the duty in 第十五条（三）."""
+    parts = duty.path.split(".")
+    named = {k for n, k in items if n == number}
+    return len(parts) < 2 or not named or (parts[1].isdigit() and int(parts[1]) in named)
+
+
 def _needs_direct(q: str, asks: frozenset[str]) -> bool:
     """A question that only a figure, a period or a contact detail answers ("补贴多少", "保存多久", "分几级",
     "电话是多少")."""
@@ -150,8 +186,15 @@ def _asked_noun(ev: Evidence, q: str) -> str:
     return next((t for t in specific if t in noun or noun.endswith(t)), "")
 
 
+def _about_articles(s: Scored, articles: list[int]) -> bool:
+    number = s.clause.path.split(".")[0]
+    return (number.isdigit() and int(number) in articles) or bool(cited_articles(s.sentence.text) & set(articles))
+
+
 def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "") -> Scored | None:
-    """The best sentence holding what the question asks for and its subject, if it is close to the best."""
+    """The best sentence holding what the question asks for and its subject, if it is close to the best.
+    Asked about the penalty for an article ("违反第十一条罚款多少？"), only a sentence of or citing that article."""
+    articles = article_numbers(q)
     wanted = asks & set(_DIRECT)
     if "contact" in wanted:
         wanted = {"contact"}  # "电话是多少" is not answered by any figure
@@ -170,6 +213,8 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "") 
             continue
         if s.lex < 0.3 or (noun and noun not in s.sentence.text):
             continue  # holds a figure, but not about what was asked
+        if articles and "penalty" in wanted | asks and not _about_articles(s, articles):
+            continue  # a penalty for breaking other articles than the ones asked about
         return s
     return None
 
