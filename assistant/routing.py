@@ -21,7 +21,9 @@ _VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|�
                        r"适用[^，。？]{0,12}(那|这|该|此)(份|个|部|项)?(意见|文件|条例|规定|办法|法|通知|政策)|"
                        r"(那|这|该|此)(份|个|部|项)[^，。？]{0,14}(意见|文件|条例|规定|办法|法|通知|政策)[^。？]{0,16}(还|仍)(能|可以)?(享受|适用|管用|执行)")
 _RESPONSIBILITY = re.compile(r"牵头|谁负责|由谁|哪个部门|哪些部门|哪家单位|哪个单位|哪些单位|由[^，。？]{0,8}负责|责任单位|责任部门|参加单位|配合单位|主管|负责(什么|哪些|哪|的)|"
-                             r"承担|分工|职责|任务有哪些|哪些任务|负责单位")
+                             r"承担|分工|职责|负责单位")
+# "有哪些任务" is about a unit's work only when a unit is named ("省商务厅有哪些任务？"); "重点任务有哪些？" is a list.
+_UNIT_TASKS = re.compile(r"任务有哪些|哪些任务|负责|做什么|干什么|工作")
 _SUPPORT = re.compile(r"扶持|补贴|奖励|优惠|资助|补助|减免|贴息|资金支持|政策支持|支持政策|享受|可以申请|能申请|有什么支持|哪些支持|"
                       r"有什么政策|哪些政策|什么帮助|帮扶|融资|贷款|税收|人才政策|房租|租金")
 _SELF = re.compile(r"我(们|司)?是|我们(公司|企业)|我(的|家)?公司|本(公司|企业)|一家|我在|我们在|作为一家")
@@ -136,7 +138,7 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     elif _VALIDITY.search(question):
         kind = "validity"
     elif "definition" not in asked and (
-        _RESPONSIBILITY.search(question) or (names_unit and re.search(r"负责|做什么|干什么|工作", question))
+        _RESPONSIBILITY.search(question) or (names_unit and _UNIT_TASKS.search(question))
     ):
         # "哪些单位算“公共机构”？" asks what a term covers, not who is responsible.
         kind, wants = "responsibility", "unit"

@@ -254,8 +254,8 @@ def test_a_subject_only_another_region_speaks_of_is_refused_for_this_region(real
 def test_support_quotes_what_the_firm_needs_first(real_assistant):
     a = real_assistant.ask("江苏对小微平台企业融资有什么帮助？")
     assert cited(a)[0] == "jiangsu-platform-economy-2015#5.3"
-    first = next(line for line in a.answer.splitlines() if line.startswith("- "))
-    assert "小微企业转贷方式创新试点" in first
+    first_clause = [line for line in a.answer.splitlines() if line.startswith("- ") and line.endswith("[1]")]
+    assert any("小微企业转贷方式创新试点" in line for line in first_clause)
 
 
 def test_figures_written_in_words_find_figures_printed_in_digits(real_assistant):
@@ -276,3 +276,29 @@ def test_a_comparison_in_two_parts_answers_both_parts_for_each_region(real_assis
     hubei, jiangsu = a.answer.split("【江苏省】")
     for part in (hubei, jiangsu):
         assert "省发展改革委负责统筹协调" in part and "联席会议制度" in part
+
+
+def test_a_list_named_by_its_heading_is_that_heading_s_items(real_assistant):
+    # wuhan 二、重点任务 has five （一）…（五）; the question names the heading, not a unit's tasks.
+    a = real_assistant.ask("武汉“互联网+流通”意见的重点任务有哪些？")
+    assert a.route == "fact"
+    assert {f"wuhan-internet-plus-circulation-2016#2.{k}" for k in range(1, 6)} <= set(cited(a))
+
+
+def test_an_answer_from_an_expired_document_says_so(real_assistant):
+    # The Wuhan opinion took effect 2016-08-01 for five years ("有效期为5年").
+    a = real_assistant.ask("武汉“互联网+流通”意见的重点任务有哪些？")
+    assert a.answer.splitlines()[-1] == (
+        "注意：《市人民政府关于加快推进“互联网+流通”发展的意见》有效期至2021年7月31日，现已过期。")
+
+
+def test_a_figure_for_a_subject_no_figure_is_given_for_is_refused(real_assistant):
+    # jinan 二、（三） names 独角兽 companies but no amount; 四、（二）'s 10% is for angel funds.
+    a = real_assistant.ask("济南对平台经济独角兽企业奖励多少钱？")
+    assert a.refused and "答：" not in a.answer
+
+
+def test_a_figure_the_question_states_is_not_the_answer(real_assistant):
+    # jiangsu 一、（三）1. sets a 20% growth target; no reward is tied to it.
+    a = real_assistant.ask("江苏对营业收入增长20%以上的平台企业奖励多少？")
+    assert a.refused and "答：" not in a.answer

@@ -55,6 +55,7 @@ def test_no_history_means_no_rewrite():
         ("济南对天使投资有什么奖励？", "fact"),
         ("哪些单位算“公共机构”？", "fact"),  # what a term covers, not who is responsible
         ("公共机构包括哪些单位？", "fact"),
+        ("武汉“互联网+流通”意见的重点任务有哪些？", "fact"),  # a list, not a unit's tasks
     ],
 )
 def test_routes(question, kind):

@@ -145,6 +145,19 @@ class AnswerChain:
                     if c.doc_id == doc_id and c.path.split(".")[0] != number and int(number) in cited_articles(c.text)]
         return list(dict.fromkeys(out))
 
+    def _status_notes(self, answer: Answer) -> list[str]:
+        """Whoever acts on an answer must know when a document it quotes no longer applies."""
+        notes = []
+        documents = self.ctx.corpus.documents
+        for doc_id in dict.fromkeys(c.clause_id.split("#", 1)[0] for c in answer.citations):
+            doc = documents[doc_id]
+            status = self.ctx.corpus.status(doc_id, self.ctx.today())
+            if status == "expired":
+                notes.append(f"注意：《{doc.short_title}》有效期至{_cn_date(doc.valid_until)}，现已过期。")
+            elif status == "repealed":
+                notes.append(f"注意：《{doc.short_title}》已废止。")
+        return notes
+
     def _asks_penalty_elsewhere(self, turn: Turn) -> bool:
         """"违反第八条怎么处罚？" is answered by the articles that cite 第八条, not by 第八条 itself."""
         return "penalty" in turn.route.asks and bool(self._references_to(self._article_hits(turn)))
@@ -163,7 +176,14 @@ class AnswerChain:
             answer = article.compose(turn, ev, asked)
         else:
             answer = COMPOSERS.get(turn.route.kind, fact.compose)(turn, ev)
+        if not answer.refused and turn.route.kind != "validity":
+            answer.answer = "\n".join([answer.answer, *self._status_notes(answer)])
         answer.route = turn.route.kind
         answer.rewritten_question = turn.rewrite.question
         answer.retrieved = [(h.clause_id, h.score) for h in turn.hits]
         return answer
+
+
+def _cn_date(iso: str) -> str:
+    y, m, d = (int(x) for x in iso.split("-"))
+    return f"{y}年{m}月{d}日"

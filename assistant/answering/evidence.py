@@ -91,12 +91,13 @@ class Evidence:
                    "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市", "包括", "方面",
                    "分别", "主要", "情况", "说法", "列出", "全部", "不落", "相关", "有关", "可以", "需要", "应该",
                    "怎样", "哪里", "为什么", "文件", "里面", "提到", "写的", "一共", "总共", "不要", "要不要",
-                   "是不是", "能不能", "可不可以", "会不会", "算不算", "行不行",
+                   "是不是", "能不能", "可不可以", "会不会", "算不算", "行不行", "不能", "能否", "可否",
                    # how a firm frames what it asks for, not what it is about
                    "一家", "当地", "本地", "利用", "享受", "指望", "争取", "能够", "打算", "想要", "省里", "市里", "区里",
                    "县里", "条例", "法律", "法规", "细则",
                    # how much or how long is asked, not of what
-                   "最多", "最少", "最高", "最低", "至少", "至多", "多长", "多长时间", "多久", "多大"}
+                   "最多", "最少", "最高", "最低", "至少", "至多", "多长", "多长时间", "多久", "多大", "期限", "时限",
+                   "金额", "数额", "标准"}
         idf = self.ctx.searcher.bm25.idf
         # jieba glues a preposition to a word it does not know ("对小微"): the word is what the text prints.
         toks = [t[1:] if len(t) >= 3 and t[0] in _PREPOSITIONS and t not in idf else t for t in toks]

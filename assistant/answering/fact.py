@@ -17,6 +17,7 @@ says where else the corpus does speak of it (refusal.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..answer_types import Answer
@@ -24,6 +25,7 @@ from ..clauses import Clause
 from ..docrefs import article_numbers, cited_articles, cited_items
 from ..retrieval import Filters
 from ..routing import PUNISH
+from ..sentences import offers
 from . import listing
 from .context import Turn
 from .evidence import ANSWER_KINDS, MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
@@ -41,6 +43,7 @@ NO_EVIDENCE_LEX = 0.1
 _DIRECT = ("money", "figure", "date", "duration", "definition", "penalty", "contact")
 # "分几级", "几个阶段", "多少项": a count of something; the direct sentence must count the same thing.
 _COUNT = re.compile(r"(?<!哪)(?:几|多少)个?(等级|级别|阶段|[级类种项条档层批])")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|亿|倍)?")
 _NUMERAL = "[\\d零〇一二两三四五六七八九十百]+"
 _ASKED = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|为|有|要|大概|一共|总共|控制在)?(?:多少|几)")
 
@@ -64,7 +67,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         listed = turn.focus_clauses(ctx.corpus) or hit_clauses[:6]
         found = listing.enumerations(ev, q, listed)
         inline = ranked[0] if "list" in ranked[0].sentence.offers else None
-        if found and found[0].score >= 0.5 and (inline is None or found[0].score >= inline.lex):
+        # A list whose heading the question names ("重点任务有哪些？" → 二、重点任务) is the list asked for.
+        named = bool(found) and len(heading := found[0].parent.heading.rstrip("。：:")) >= 2 and heading in q
+        if found and found[0].score >= 0.5 and (inline is None or named or found[0].score >= inline.lex):
             return listing.compose(turn, ev, found[0])
     if turn.rewrite.kind == "focus" and (answer := _from_focus(turn, ev)) is not None:
         return answer
@@ -85,7 +90,7 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         unknown = _unknown_terms(ev, q)
         if unknown:
             return refuse(ctx, f"文件中没有提到“{unknown[0]}”。", related=[ranked[0].clause])
-    direct = _direct(q, asks, ranked, _asked_noun(ev, q))
+    direct = _direct(q, asks, ranked, _asked_noun(ev, q), _holds_subject(ev, q))
     if direct is None and _needs_direct(q, asks):
         what = "电话、地址等联系方式" if "contact" in asks else "这个问题所问的具体数额或期限"
         return refuse(ctx, f"文件中没有给出{what}。", related=[ranked[0].clause])
@@ -128,6 +133,12 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
         return None
     best = picked[0].score
     picked = [s for s in picked if s.score >= 0.5 * best][:MAX_FOCUS_SENTENCES]
+    # Each with its other half when it is cut at "；" ("责令限期改正；逾期不改正的，处…罚款").
+    by_clause: dict[str, list[Scored]] = {}
+    for s in ranked:
+        by_clause.setdefault(s.clause.clause_id, []).append(s)
+    picked = [x for cid in dict.fromkeys(s.clause.clause_id for s in picked)
+              for x in _with_continuation(by_clause[cid], [s for s in picked if s.clause.clause_id == cid])]
     order = {c.clause_id: i for i, c in enumerate(focus)}
     picked.sort(key=lambda s: (order[s.clause.clause_id], s.sentence.index))
     cites = ev.ctx.citations()
@@ -191,7 +202,30 @@ def _about_articles(s: Scored, articles: list[int]) -> bool:
     return (number.isdigit() and int(number) in articles) or bool(cited_articles(s.sentence.text) & set(articles))
 
 
-def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "") -> Scored | None:
+def _holds_subject(ev: Evidence, q: str) -> Callable[[Scored], bool]:
+    """Does a sentence (with its headings) hold the question's subject: its rarest word that the corpus has
+    at all? "单项冠军企业奖励多少钱？" is not answered by a grant for 500强 headquarters in the next
+    clause, when 单项冠军 is only in a target sentence."""
+    corpus = ev.ctx.corpus
+    # The rarest the corpus uses at all: a word it never uses is the asker's, not a subject to find.
+    subject = [t for t in ev.specific_terms(q) if ev.found(t, corpus.text)][:1]
+
+    def holds(s: Scored) -> bool:
+        around = s.sentence.text + s.clause.heading + "".join(corpus.context_headings(s.clause))
+        return not subject or any(ev.found(t, around) for t in subject)
+    return holds
+
+
+def _offers_beyond(q: str, text: str) -> frozenset[str]:
+    """What the sentence offers besides the figures the question itself states ("执行额增长20%以上的企业奖励
+    多少？" is not answered by the 20% it gives)."""
+    for figure in _FIGURE.findall(q):
+        text = text.replace(figure, "")
+    return offers(text)
+
+
+def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
+            holds_subject: Callable[[Scored], bool] = lambda s: True) -> Scored | None:
     """The best sentence holding what the question asks for and its subject, if it is close to the best.
     Asked about the penalty for an article ("违反第十一条罚款多少？"), only a sentence of or citing that article."""
     articles = article_numbers(q)
@@ -207,7 +241,7 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "") 
     for s in ranked:
         if s.score < 0.5 * best or s.sentence.heading:
             break
-        if not (wanted & s.sentence.offers):
+        if not (wanted & _offers_beyond(q, s.sentence.text)):
             continue
         if count and not re.search(_NUMERAL + "个?" + count.group(1), s.sentence.text):
             continue
@@ -215,6 +249,8 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "") 
             continue  # holds a figure, but not about what was asked
         if articles and "penalty" in wanted | asks and not _about_articles(s, articles):
             continue  # a penalty for breaking other articles than the ones asked about
+        if "penalty" not in asks and not holds_subject(s):
+            continue  # a penalty is about the duty it cites, which may use other words
         return s
     return None
 
