@@ -33,7 +33,7 @@ MIN_DENSE = 0.84  # cosine of the best passage (e5-small scale)
 DENSE_WEIGHT = 0.3
 
 _YEAR_TARGET = re.compile(r"(?:到|至|力争到|争取到)(20\d\d)年")
-_UNIT_NOTE = re.compile(r"^[（(]?(?:牵头单位|参加单位|责任单位|责任部门|配合单位)[:：]|^参加单位")
+UNIT_NOTE = re.compile(r"^[（(]?(?:牵头单位|参加单位|责任单位|责任部门|配合单位)[:：]|^参加单位|^[（(][^）)]*负责[）)]$")
 _ASKING = re.compile(r"什么|哪|谁|多少|几|怎么|如何|吗|是否")
 _PREPOSITIONS = frozenset("对在向给把为从与和及跟让被")
 _MODIFIER = re.compile(r"^(?:最多|最少|最高|最低|至少|至多)(?=[\u4e00-\u9fff])")
@@ -246,7 +246,7 @@ class Evidence:
                 if head and len(re.findall(re.escape(head) + r"[\u4e00-\u9fff]{0,4}[”\"]?[、，,和及与]", s.text)) >= 2:
                     bonus += 0.4
                 score = lex + bonus + prior
-                if (s.heading and has_body) or _UNIT_NOTE.match(s.text):
+                if (s.heading and has_body) or UNIT_NOTE.match(s.text):
                     # A heading, or a note of who is responsible ("（牵头单位：…；参加单位：…）", whose unit
                     # names share words with any question about their field): never the evidence itself.
                     score *= 0.3

@@ -11,7 +11,7 @@ from ..regions import NATIONAL
 from ..retrieval import Filters
 from ..routing import SUPPORT_KINDS
 from .context import Turn
-from .evidence import Evidence, has_content
+from .evidence import UNIT_NOTE, Evidence, has_content
 from .refusal import refuse
 
 _INTENT = re.compile(r"扶持|支持|优惠|政策|方向|说法|帮扶|帮助")
@@ -71,7 +71,8 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     room = {c.clause_id: 3 if i < 2 else 2 for i, c in enumerate(chosen)}
     for s in ev.rank_sentences(query, chosen, route.asks - {"list"}):
         quotes = by_clause.setdefault(s.clause.clause_id, [])
-        if len(quotes) < room[s.clause.clause_id] and not s.sentence.heading:
+        # Who is responsible is not what a firm can use: a unit note is no support line.
+        if len(quotes) < room[s.clause.clause_id] and not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text):
             quotes.append(s.sentence.text)
     for c in chosen:
         # The clause's best sentences, in the order the clause prints them.
