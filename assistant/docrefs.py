@@ -118,13 +118,35 @@ def _match(q: str, doc: Document) -> int:
     return best
 
 
+def _short_name(q: str, doc: Document) -> int:
+    """A name the question gives as a short form of the title: its distinctive words, then the title's
+    kind ("直播办法", "直播营销管理办法" for 网络直播营销活动监督管理办法). Generic title words (管理, 促进…)
+    do not count; what is left must be two characters or more of the title, in one piece."""
+    title = _plain(doc.short_title)
+    best = 0
+    for m in re.finditer(_KIND, q):
+        if not title.endswith(m.group(0)):
+            continue
+        for start in range(max(0, m.start() - 12), m.start() - 1):
+            core = _GENERIC_TITLE_WORDS.sub("", q[start:m.start()])
+            if len(core) >= 2 and core in title and not _place_before(q, start, doc):
+                best = max(best, len(core))
+                break
+    return best
+
+
 def named_documents(question: str, documents: Iterable[Document]) -> list[Document]:
     """Documents the question names by (part of) their title, best match first: a title form, its tail
     ("网络安全法"), or its distinctive core followed by a kind ("互联网+流通意见"), unless another place
     is named in front of it ("广东省数字经济促进条例" is not Beijing's). Weaker partial matches beside a
     clearly better one are dropped."""
     q = _plain(question)
+    documents = list(documents)
     scored = [(n, d) for d in documents if (n := _match(q, d))]
+    if not scored:
+        # Only when no title matches: a short form may fit several ("管理办法"); then it names none.
+        short = [(n, d) for d in documents if (n := _short_name(q, d))]
+        scored = short if len(short) == 1 else []
     if not scored:
         return []
     top = max(n for n, _ in scored)

@@ -120,3 +120,10 @@ def test_a_fine_for_an_article_no_article_punishes_is_refused(laws_assistant):
     # No article of 网络安全法 cites 第十条 (a general duty), so no fine is set for breaking it.
     a = laws_assistant.ask("违反网络安全法第十条罚多少钱？")
     assert a.refused and "答：" not in a.answer
+
+
+def test_an_article_asked_without_a_title_is_the_one_law_numbered_that_far(laws_assistant):
+    # Only 网络安全法 has a 第七十八条 among the loaded documents numbered in articles.
+    a = laws_assistant.ask("第七十八条规定了什么？")
+    assert cited(a)[0] == "cybersecurity-law-2016#78"
+    assert "中央军事委员会" in a.answer

@@ -72,3 +72,13 @@ def test_the_articles_a_penalty_cites_include_ranges_but_not_other_laws():
     assert cited_articles("违反本法第二十二条第三款、第四十一条至第四十三条规定") == {22, 41, 42, 43}
     assert cited_articles("依照《中华人民共和国反不正当竞争法》第二十条的规定处罚") == set()
     assert cited_items("违反本办法第十五条第（三）项规定的") == {(15, 3)}
+
+
+LIVESTREAM = Document(doc_id="ls", file="", issuer="", region="全国", level="national", title="网络直播营销活动监督管理办法")
+
+
+def test_a_short_form_of_a_title_names_the_one_document_it_fits():
+    docs = [*DOCS, LIVESTREAM]
+    assert ids(named_documents("直播办法第二十五条规定了什么？", docs)) == ["ls"]
+    assert ids(named_documents("直播营销管理办法第十条是什么？", docs)) == ["ls"]
+    assert named_documents("有什么管理办法可以参考？", docs) == []  # generic words name nothing

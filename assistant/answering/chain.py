@@ -92,6 +92,10 @@ class AnswerChain:
         regions = turn.route.regions
         turn.region = turn.options.get("region") or (regions[0] if regions and len(regions) == 1 else None)
         turn.doc_ids = turn.options.get("doc_ids") or [d.doc_id for d in named_documents(q, corpus.documents.values())]
+        if not turn.doc_ids and len(numbers := article_numbers(turn.question)) == 1:
+            # "第二十五条规定了什么？": the one document numbered in articles that has one.
+            holders = self._documents_with_article(numbers[0])
+            turn.doc_ids = holders if len(holders) == 1 else []
         if not turn.doc_ids and turn.focus:
             turn.doc_ids = list(dict.fromkeys(cid.split("#", 1)[0] for cid in turn.focus))
         region = None if turn.doc_ids else turn.region
@@ -122,8 +126,20 @@ class AnswerChain:
         return turn
 
     def _article_hits(self, turn: Turn) -> list[str]:
-        """The articles the question names by number, in the documents it is narrowed to."""
-        return [f"{d}#{n}" for n in turn.articles for d in (turn.doc_ids or [])]
+        """The articles the question names by number, in the documents it is narrowed to — or, naming none,
+        in the one document that has such an article ("第二十五条规定了什么？" with a single law loaded)."""
+        out = []
+        for n in turn.articles:
+            docs = turn.doc_ids or self._documents_with_article(n)
+            if turn.doc_ids or len(docs) == 1:
+                out += [f"{d}#{n}" for d in docs]
+        return out
+
+    def _documents_with_article(self, n: int) -> list[str]:
+        """Documents numbered in articles (第N条, not 一、二、) that have article n."""
+        corpus = self.ctx.corpus
+        return [d for d in corpus.documents
+                if (c := corpus.clause(f"{d}#{n}")) is not None and c.label.startswith("第")]
 
     def _duty_without_penalty(self, hits: list[Hit]) -> list[str]:
         """The best hit, when it is an article that sets a duty without a penalty of its own."""
