@@ -24,7 +24,7 @@ _NAME = re.compile(r"《([^《》]{2,40})》|([\u4e00-\u9fff+＋“”]{3,30}?(?
                    r"(?=第|里|中|对|的|是|有|怎么|如何|规定|要求|关于|什么时候|何时|哪|现在|目前|还|仍|是否|从|自|已|，|,|。|？|\?|\s|$)")
 _QUESTION_START = re.compile(r"^(?:请问|那么?|按照?|根据|依据|依照|我们|我|有什么|有没有|什么|哪些|哪个|这个|那个|该)+")
 # A run of words that cannot be a title: it asks or says something ("有什么说法", "在…管理办法上").
-_NOT_A_NAME = re.compile(r"什么|哪|怎么|如何|吗|呢|有没有|是否|说法|做法|看法|想法|办法$|方法|在|对|给|跟|要|想|能|会")
+_NOT_A_NAME = re.compile(r"什么|哪|怎么|如何|吗|呢|有没有|是否|说法|做法|看法|想法|(?<!管理|实施|暂行|试行|细则)办法$|方法|在|对|给|跟|要|想|能|会")
 # "2021年出的…指南": what follows a year before the name.
 _AFTER_YEAR = re.compile(r"^[年月日]?(?:出台|出|发布|印发|制定|颁布)?的?")
 _GENERIC_NAME = re.compile(r"^(?:办法|方法|做法|说法|想法|看法|算法|违法|合法|依法|非法|执法|立法|司法|守法|这部法|该法|本法)$")
@@ -120,18 +120,19 @@ def _match(q: str, doc: Document) -> int:
 
 def _short_name(q: str, doc: Document) -> int:
     """A name the question gives as a short form of the title: its distinctive words, then the title's
-    kind ("直播办法", "直播营销管理办法" for 网络直播营销活动监督管理办法). Generic title words (管理, 促进…)
-    do not count; what is left must be two characters or more of the title, in one piece."""
+    kind ("直播办法", "直播营销管理办法" for 网络直播营销活动监督管理办法). The whole name counts, less
+    generic title words (管理, 促进…): what is left must be two characters or more of the title, in one
+    piece ("网络交易监督管理办法" is another document, not this one)."""
     title = _plain(doc.short_title)
     best = 0
-    for m in re.finditer(_KIND, q):
-        if not title.endswith(m.group(0)):
+    for m in _NAME.finditer(q):
+        name = _QUESTION_START.sub("", m.group(1) or m.group(2))
+        kind = re.search(f"{_KIND}$", name)
+        if kind is None or not title.endswith(kind.group(0)):
             continue
-        for start in range(max(0, m.start() - 12), m.start() - 1):
-            core = _GENERIC_TITLE_WORDS.sub("", q[start:m.start()])
-            if len(core) >= 2 and core in title and not _place_before(q, start, doc):
-                best = max(best, len(core))
-                break
+        core = _GENERIC_TITLE_WORDS.sub("", name[: kind.start()])
+        if len(core) >= 2 and core in title and not _place_before(q, m.start(), doc):
+            best = max(best, len(core))
     return best
 
 

@@ -302,3 +302,10 @@ def test_a_figure_the_question_states_is_not_the_answer(real_assistant):
     # jiangsu 一、（三）1. sets a 20% growth target; no reward is tied to it.
     a = real_assistant.ask("江苏对营业收入增长20%以上的平台企业奖励多少？")
     assert a.refused and "答：" not in a.answer
+
+
+def test_a_list_asked_of_a_clause_named_by_its_heading_quotes_that_clause(real_assistant):
+    # hubei-platform 一、（三）发展目标 lists its targets in running text ("--…"), not as child clauses.
+    a = real_assistant.ask("湖北互联网平台经济的发展目标有哪些？")
+    assert cited(a) == ["hubei-platform-economy-2015#1.3"]
+    assert "营业收入年均增长20%以上" in a.answer and "营业收入超500亿元的互联网平台企业10家以上" in a.answer

@@ -82,3 +82,9 @@ def test_a_short_form_of_a_title_names_the_one_document_it_fits():
     assert ids(named_documents("直播办法第二十五条规定了什么？", docs)) == ["ls"]
     assert ids(named_documents("直播营销管理办法第十条是什么？", docs)) == ["ls"]
     assert named_documents("有什么管理办法可以参考？", docs) == []  # generic words name nothing
+
+
+def test_a_management_measure_the_corpus_lacks_is_unknown_even_without_brackets():
+    docs = [*DOCS, LIVESTREAM]
+    assert unknown_names("网络交易监督管理办法对平台有哪些要求？", docs, "") == ["网络交易监督管理办法"]
+    assert named_documents("网络交易监督管理办法对平台有哪些要求？", docs) == []

@@ -31,10 +31,11 @@ _ASKS_CONTENT = re.compile(r"这一?条|具体(?:有哪些|有什么|怎么|如�
 
 
 def named_clause(turn: Turn, corpus: Corpus) -> Clause | None:
-    """A clause the question names by its heading ("“加大政策扶持”这一条具体有哪些内容？"): among the
-    retrieved clauses, one whose heading (four characters or more) the question quotes."""
+    """A clause the question names by its heading ("“加大政策扶持”这一条具体有哪些内容？", "发展目标有哪些？"):
+    among the retrieved clauses, one whose heading (four characters or more) the question quotes, and that
+    says more than its heading (a bare heading's list is listing's)."""
     q = turn.rewrite.question.replace("“", "").replace("”", "")
-    if turn.route.kind != "fact" or not _ASKS_CONTENT.search(q):
+    if turn.route.kind != "fact" or not (_ASKS_CONTENT.search(q) or "list" in turn.route.asks):
         return None  # "会展服务平台由谁负责？" names a clause too, but asks who, not what it says
     for h in turn.hits[:8]:
         c = corpus.clause(h.clause_id)
