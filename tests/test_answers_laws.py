@@ -127,3 +127,17 @@ def test_an_article_asked_without_a_title_is_the_one_law_numbered_that_far(laws_
     a = laws_assistant.ask("第七十八条规定了什么？")
     assert cited(a)[0] == "cybersecurity-law-2016#78"
     assert "中央军事委员会" in a.answer
+
+
+def test_a_fine_in_the_second_half_of_a_sentence_is_part_of_the_direct_answer(laws_assistant):
+    # 第五十九条第二款: "关键信息基础设施的运营者不履行…的，…给予警告；拒不改正…的，处十万元以上一百万元以下罚款"
+    a = laws_assistant.ask("关键信息基础设施运营者不履行保护义务、拒不改正的，罚款幅度是多少？")
+    direct = next(line for line in a.answer.splitlines() if line.startswith("答："))
+    assert "关键信息基础设施的运营者" in direct and "处十万元以上一百万元以下罚款" in direct
+
+
+def test_a_defined_term_is_looked_up_by_its_definition(laws_assistant):
+    # 第七十六条（二）: "网络安全，是指通过采取必要措施…"
+    a = laws_assistant.ask("法律上“网络安全”这个词怎么解释？")
+    assert cited(a)[0] == "cybersecurity-law-2016#76.2"
+    assert "网络安全，是指通过采取必要措施" in a.answer

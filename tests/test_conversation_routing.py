@@ -126,3 +126,8 @@ def test_asking_the_penalty_points_back_to_the_duty_just_quoted():
     history = [{"role": "user", "content": "网络运营者要把网络日志留多久？"}]
     assert rewrite("违反了怎么罚？", history).kind == "focus"
     assert rewrite("不做会有什么后果？", history).kind == "focus"
+
+
+def test_a_fine_s_range_is_asked_as_money():
+    assert "money" in asks("罚款是什么区间？") and "money" in asks("罚款幅度是多少？")
+    assert "definition" in asks("“网络安全”这个词怎么解释？")

@@ -105,6 +105,8 @@ class AnswerChain:
         # not the answer.
         pointed = [] if turn.rewrite.kind == "topic_swap" else [c.clause_id for c in turn.focus_clauses(corpus)]
         first = [*self._article_hits(turn), *pointed]
+        if "definition" in turn.route.asks:
+            first = [*self._defining(q), *first]
         if "penalty" in turn.route.asks and (turn.focus or PUNISH.search(q)):
             # A law puts the penalty for breaking a duty in a later article that cites it ("违反本办法第十五条
             # 规定的，…处…罚款"): the duty asked about is the one a follow-up points at, an article the question
@@ -140,6 +142,19 @@ class AnswerChain:
         corpus = self.ctx.corpus
         return [d for d in corpus.documents
                 if (c := corpus.clause(f"{d}#{n}")) is not None and c.label.startswith("第")]
+
+    def _defining(self, q: str) -> list[str]:
+        """The clauses that define a term the question asks about ("“网络安全”怎么解释？" → "网络安全，是指…"):
+        definitions are written to a formula, so they are looked up, not left to retrieval to find."""
+        quoted = re.findall(r"[“\"]([^”\"]{2,16})[”\"]", q)
+        terms = sorted({*quoted, *self.evidence.content_tokens(q)}, key=len, reverse=True)
+        out: list[str] = []
+        for term in terms:
+            rx = re.compile(rf"(?:所称|^|[，。；）)\s]){re.escape(term)}[，,]?(?:是指|指的是)")
+            out += [c.clause_id for c in self.ctx.corpus.clauses if rx.search(c.text)]
+            if out:
+                break
+        return out[:2]
 
     def _duty_without_penalty(self, hits: list[Hit]) -> list[str]:
         """The best hit, when it is an article that sets a duty without a penalty of its own."""

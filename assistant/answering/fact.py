@@ -26,6 +26,7 @@ from ..docrefs import article_numbers, cited_articles, cited_items
 from ..retrieval import Filters
 from ..routing import PUNISH
 from ..sentences import offers
+from ..sentences import split as split_sentences
 from . import listing
 from .context import Turn
 from .evidence import ANSWER_KINDS, MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
@@ -94,10 +95,13 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     if direct is None and _needs_direct(q, asks):
         what = "电话、地址等联系方式" if "contact" in asks else "这个问题所问的具体数额或期限"
         return refuse(ctx, f"文件中没有给出{what}。", related=[ranked[0].clause])
+    used: set[tuple[str, int]] = set()
     if direct is not None:
-        n = cites.add(direct.clause, direct.sentence.text)
-        lines.append(f"答：{direct.sentence.text}{ev.past_target_note(direct.sentence.text)} [{n}]")
-    body = _supporting(ranked, skip, exclude=direct, parts=_part_answers(ev, q, clauses, asks) if not skip else [])
+        text, indices = _whole_sentence(direct)
+        used = {(direct.clause.clause_id, i) for i in indices}
+        n = cites.add(direct.clause, text)
+        lines.append(f"答：{text}{ev.past_target_note(text)} [{n}]")
+    body = _supporting(ranked, skip, exclude=used, parts=_part_answers(ev, q, clauses, asks) if not skip else [])
     if not body and not lines:
         return ctx.citations().answer(["前面的回答已列出全部相关条款，没有更多内容了。"])
     if body:
@@ -241,7 +245,7 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
     for s in ranked:
         if s.score < 0.5 * best or s.sentence.heading:
             break
-        if not (wanted & _offers_beyond(q, s.sentence.text)):
+        if not (wanted & _offers_beyond(q, _whole_sentence(s)[0])):
             continue
         if count and not re.search(_NUMERAL + "个?" + count.group(1), s.sentence.text):
             continue
@@ -301,7 +305,21 @@ def _with_continuation(ss: list[Scored], picked: list[Scored]) -> list[Scored]:
     return out
 
 
-def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None,
+def _whole_sentence(s: Scored) -> tuple[str, list[int]]:
+    """The piece with the pieces it runs on into after "；" (one sentence of the law: "…给予警告；拒不改正
+    的，处十万元以上一百万元以下罚款"), verbatim, and their indices; the piece alone if they are not."""
+    pieces = split_sentences(s.clause.text)
+    i = s.sentence.index
+    text, indices = s.sentence.text, [i]
+    while text.endswith(("；", ";")) and i + 1 < len(pieces) and not pieces[i + 1].item:
+        i += 1
+        if text + pieces[i].text not in s.clause.text:
+            break
+        text, indices = text + pieces[i].text, [*indices, i]
+    return text, indices
+
+
+def _supporting(ranked: list[Scored], skip: int, exclude: set[tuple[str, int]] = frozenset(),
                 parts: list[Scored] = ()) -> list[tuple[Clause, list[str], str]]:
     """Up to three clauses nearly as good as the best, each with its one or two best sentences in document
     order (a sentence cut at "；" with its other half), the best sentence of each part of a question in
@@ -317,16 +335,17 @@ def _supporting(ranked: list[Scored], skip: int, exclude: Scored | None,
     for ss in order[:MAX_FACT_CLAUSES]:
         if ss[0].score < 0.7 * top:
             break
-        picked = [x for x in ss if not x.sentence.heading and x is not exclude][:2]
+        cid = ss[0].clause.clause_id
+        shown = {i for c, i in exclude if c == cid}  # in the 答： line already
+        picked = [x for x in ss if not x.sentence.heading and x.sentence.index not in shown][:2]
         picked = picked[:1] + [x for x in picked[1:] if x.score >= 0.6 * picked[0].score]
-        if not picked and exclude is not None and exclude.clause is ss[0].clause:
+        if not picked and shown:
             continue
         if not picked:
             picked = ss[:1]
-        have = {x.sentence.index for x in picked} | ({exclude.sentence.index} if exclude and exclude.clause is ss[0].clause
-                                                    else set())
+        have = {x.sentence.index for x in picked} | shown
         picked += [x for x in parts if x.clause is ss[0].clause and x.sentence.index not in have]
-        picked = _with_continuation(ss, picked)
+        picked = [x for x in _with_continuation(ss, picked) if x.sentence.index not in shown]
         out.append((ss[0].clause, [x.sentence.text for x in sorted(picked, key=lambda x: x.sentence.index)],
                     picked[0].sentence.text))
     return out
