@@ -309,3 +309,11 @@ def test_a_list_asked_of_a_clause_named_by_its_heading_quotes_that_clause(real_a
     a = real_assistant.ask("湖北互联网平台经济的发展目标有哪些？")
     assert cited(a) == ["hubei-platform-economy-2015#1.3"]
     assert "营业收入年均增长20%以上" in a.answer and "营业收入超500亿元的互联网平台企业10家以上" in a.answer
+
+
+def test_a_firm_asking_for_support_gets_every_grant_of_the_clause_that_fits_it_best(real_assistant):
+    # jinan 四、（二） grants: 首版次软件 30% (最高100万元), 博士后工作站 50/20/10万元, 天使投资 10%.
+    a = real_assistant.ask("我们是济南的一家平台企业，能拿到哪些奖励和资金扶持？")
+    assert cited(a)[0] == "jinan-platform-economy-2020#4.2"
+    for grant in ("首版次软件", "博士后科研工作站", "天使投资基金"):
+        assert grant in a.answer

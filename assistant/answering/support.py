@@ -10,10 +10,13 @@ from ..corpus import covering_regions, documents_for_region
 from ..regions import NATIONAL
 from ..retrieval import Filters
 from ..routing import SUPPORT_KINDS
+from ..sentences import split as split_sentences
 from .context import Turn
 from .evidence import UNIT_NOTE, Evidence, has_content
 from .refusal import refuse
 
+_GRANTS = re.compile(r"给予|奖励|补贴|补助|资助|减免|贴息")
+MAX_GRANTS = 4
 _INTENT = re.compile(r"扶持|支持|优惠|政策|方向|说法|帮扶|帮助")
 MAX_SUPPORT_CLAUSES = 6
 MIN_SUPPORT_CLAUSES = 3
@@ -74,6 +77,12 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         # Who is responsible is not what a firm can use: a unit note is no support line.
         if len(quotes) < room[s.clause.clause_id] and not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text):
             quotes.append(s.sentence.text)
+    for c in chosen[:2]:
+        # What a firm can get in money, in the clauses that fit it best, is never left out for want of room
+        # ("二是…对新认定的省级公共海外仓，给予最高不超过200万元的一次性补助" for a 跨境电商 firm).
+        quotes = by_clause.setdefault(c.clause_id, [])
+        quotes += [x.text for x in split_sentences(c.text)
+                   if "money" in x.offers and _GRANTS.search(x.text) and x.text not in quotes][:MAX_GRANTS]
     for c in chosen:
         # The clause's best sentences, in the order the clause prints them.
         quotes = sorted(by_clause.get(c.clause_id, []), key=c.text.find)
