@@ -37,6 +37,8 @@ _FOCUS_WORDS = re.compile(
     r"文件|里|写|落实|执行|实施|开展|分别|各|每|要|建|做|在|由|个|项|"
     # "违反了怎么罚？", "不做会有什么后果？": the penalty for the duty just quoted.
     r"违反|违规|不做|罚款|处罚|罚|后果|处理|了|会|被|受|话|"
+    # "现在还能申请吗？": whether what was just quoted still applies.
+    r"现在|目前|如今|今年|还能|能|申请|享受|用|"
     r"[？?。，,！!、\s]"
 )
 

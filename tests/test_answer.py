@@ -317,3 +317,10 @@ def test_a_firm_asking_for_support_gets_every_grant_of_the_clause_that_fits_it_b
     assert cited(a)[0] == "jinan-platform-economy-2020#4.2"
     for grant in ("首版次软件", "博士后科研工作站", "天使投资基金"):
         assert grant in a.answer
+
+
+def test_still_applies_follow_up_judges_the_document_just_quoted(real_assistant):
+    # The Wuhan opinion: in force from 2016-08-01 for five years.
+    a = _follow_up(real_assistant, "武汉对“互联网+流通”企业有什么税收优惠？", "现在还能享受吗？")
+    assert a.route == "validity"
+    assert cited(a) == ["wuhan-internet-plus-circulation-2016#end"] and "已过有效期" in a.answer

@@ -49,6 +49,10 @@ def documents_meant(ctx: Context, turn: Turn, *, own_region: bool = False) -> Sc
     named = named_documents(q, docs)
     if named:
         return Scope(named, "named")
+    if turn.rewrite.kind == "focus" and turn.focus:
+        # "现在还能申请吗？": the documents of the clauses the previous answer cited.
+        cited = list(dict.fromkeys(cid.split("#", 1)[0] for cid in turn.focus))
+        return Scope([d for d in docs if d.doc_id in cited], "focus")
     plain_q = _BRACKETS.sub("", q)
     by_number = [d for d in docs if d.doc_number and _BRACKETS.sub("", d.doc_number) in plain_q]
     if by_number:
