@@ -104,6 +104,11 @@ def _clean(s: str) -> str:
     return _WS_RE.sub("", s)
 
 
+def _one_bracket(s: str) -> str:
+    """〔市、区〕 is printed for （市、区） in some provinces' notes: one kind of bracket to parse."""
+    return s.replace("〔", "（").replace("〕", "）")
+
+
 def _province_short(province: str) -> str:
     for suffix in ("省", "市", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区"):
         if province.endswith(suffix):
@@ -205,7 +210,7 @@ def parse_note(
     ``province`` / ``city`` qualify 省… / 市… names ("省商务厅" -> "湖北省商务厅"). ``table=True``
     is for the Jiangsu 责任部门 cell, where a leading 省 distributes over bare department names.
     """
-    body = _GLOSS_RE.sub("", _clean(note))
+    body = _GLOSS_RE.sub("", _one_bracket(_clean(note)))
     if body[:1] in _OPEN and body[-1:] in _CLOSE:
         body = body[1:-1]
     body = re.sub(r"^(?:责任单位|责任部门)[:：]", "", body)

@@ -131,3 +131,8 @@ def test_asking_the_penalty_points_back_to_the_duty_just_quoted():
 def test_a_fine_s_range_is_asked_as_money():
     assert "money" in asks("罚款是什么区间？") and "money" in asks("罚款幅度是多少？")
     assert "definition" in asks("“网络安全”这个词怎么解释？")
+
+
+def test_a_new_topic_after_a_definition_asks_its_definition():
+    history = [{"role": "user", "content": "网络运营者是指什么？"}]
+    assert rewrite("那网络数据呢？", history).question == "网络数据是指什么？"

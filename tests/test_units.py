@@ -616,3 +616,8 @@ def test_units_of_a_national_document_keep_their_printed_names():
 def test_a_state_council_duty_in_prose_names_the_state_council():
     # 网络安全法 第三十一条: "关键信息基础设施的具体范围和安全保护办法由国务院制定。"
     assert find_duties("关键信息基础设施的具体范围和安全保护办法由国务院制定。") == (["国务院"], [])
+
+
+def test_a_note_with_square_brackets_keeps_the_bracketed_place_whole():
+    lead, _ = parse_note("（责任单位：省商务厅、省财政厅，各市、县〔市、区〕政府）", province="浙江省")
+    assert lead == ["浙江省商务厅", "浙江省财政厅", "浙江省各市、县（市、区）政府"]
