@@ -324,3 +324,15 @@ def test_still_applies_follow_up_judges_the_document_just_quoted(real_assistant)
     a = _follow_up(real_assistant, "武汉对“互联网+流通”企业有什么税收优惠？", "现在还能享受吗？")
     assert a.route == "validity"
     assert cited(a) == ["wuhan-internet-plus-circulation-2016#end"] and "已过有效期" in a.answer
+
+
+def test_how_to_apply_is_refused_when_the_documents_only_say_what_is_granted(real_assistant):
+    a = real_assistant.ask("济南平台企业申请天使投资奖励需要提交哪些材料？")
+    assert a.refused and "材料" in a.answer
+
+
+def test_a_target_year_the_document_does_not_set_is_said_to_be_missing(real_assistant):
+    # hubei-internet-plus 一、（二） sets targets for 2018 and 2020 only.
+    a = real_assistant.ask("湖北省互联网+行动计划2030年的目标是什么？")
+    assert a.route == "target" and a.refused
+    assert "2030" in a.answer and "2018年" in a.answer

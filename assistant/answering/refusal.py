@@ -26,6 +26,16 @@ _DETAILS = ("电话", "联系方式", "邮箱", "网址", "窗口", "截止", "�
             "名单", "具体条件", "接替", "取代", "新文件", "实际完成", "完成情况")
 
 
+# How to apply — materials, steps, where: a policy says what is granted, rarely how to claim it. (asked,
+# what to call it, what the evidence would have to say.)
+_PROCEDURES = (
+    (re.compile(r"(?:提交|准备|需要|要交|递交|申请|申报)[^，。？]{0,6}材料|材料清单|哪些材料"), "需要提交的材料",
+     re.compile(r"材料")),
+    (re.compile(r"(?:申请|申报|办理)的?(?:流程|手续|步骤)|(?:怎么|如何|去哪里?|在哪里?|到哪里?)(?:申请|申报|办理)"),
+     "申请的流程和地点", re.compile(r"流程|手续|申请|申报|办理")),
+)
+
+
 def coverage_statement(corpus: Corpus) -> str:
     docs = sorted(corpus.documents.values(), key=lambda d: (d.year or 0, d.region))
     parts = [f"{d.region}{d.year or '（年份未载明）'}年《{d.short_title}》" for d in docs]
@@ -115,4 +125,7 @@ def outside_corpus(question: str, hits: list[Hit], ev: Evidence) -> str | None:
     for word in _DETAILS:
         if word in question and word not in evidence:
             return f"文件没有写明“{word}”方面的内容。"
+    for asked, shown, held in _PROCEDURES:
+        if asked.search(question) and not held.search(evidence):
+            return f"文件没有写明{shown}。"
     return None
