@@ -68,3 +68,9 @@ def laws_assistant(real_assistant, tmp_path_factory):
     staged = stage_corpus(real_assistant.config, [load_extra_corpus(REPO / "eval" / "laws" / "laws.toml")],
                           tmp_path_factory.mktemp("laws"), embedder=real_assistant.embedder, log=lambda m: None)
     return Assistant.load(staged, embedder=real_assistant.embedder, log=lambda m: None)
+
+
+def follow_up(bot, first: str, second: str):
+    """Ask ``second`` after ``first``, with the first answer in the history as a chat client sends it."""
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": bot.ask(first).answer}]
+    return bot.ask(second, history)

@@ -15,6 +15,8 @@ import pytest
 
 from assistant.core import InputError
 
+from .conftest import follow_up
+
 pytestmark = pytest.mark.slow
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -90,7 +92,7 @@ def test_jinan_firm_is_told_there_is_no_shandong_document(real_assistant):
     assert {cid.split("#")[0] for cid in cited(a)} == {"jinan-platform-economy-2020"}
 
 
-def test_region_follow_up(real_assistant):
+def test_regionfollow_up(real_assistant):
     history = [{"role": "user", "content": "武汉对电子商务专项资金有什么安排？"},
                {"role": "assistant", "content": "2020年之前市级财政安排电子商务专项资金 [1]"}]
     a = real_assistant.ask("那济南呢？", history)
@@ -211,22 +213,16 @@ def test_a_refusal_names_the_closest_clauses_as_related(real_assistant):
     assert "相关但未回答" in a.answer and a.citations
 
 
-def _follow_up(bot, first: str, second: str):
-    history = [{"role": "user", "content": first}]
-    history.append({"role": "assistant", "content": bot.ask(first).answer})
-    return bot.ask(second, history)
-
-
 def test_a_follow_up_about_this_clause_answers_from_that_clause(real_assistant):
     # jiangsu 五、（二） lowers operating costs and, in the same clause, lists the provincial special funds.
-    a = _follow_up(real_assistant, "江苏减轻平台企业运营成本有哪些做法？", "这一条还提到哪些专项资金？")
+    a = follow_up(real_assistant, "江苏减轻平台企业运营成本有哪些做法？", "这一条还提到哪些专项资金？")
     assert cited(a) == ["jiangsu-platform-economy-2015#5.2"]
     assert "省级战略性新兴产业发展专项资金" in a.answer
 
 
 def test_a_lead_in_is_followed_into_the_items_it_announces(real_assistant):
     # wuhan 一、（二） ends "实现以下目标:"; the figures are in its items 1.–3.
-    a = _follow_up(real_assistant, "武汉“互联网+流通”要实施哪五大工程？", "具体目标是多少？")
+    a = follow_up(real_assistant, "武汉“互联网+流通”要实施哪五大工程？", "具体目标是多少？")
     assert {f"wuhan-internet-plus-circulation-2016#1.2.{k}" for k in (1, 2, 3)} <= set(cited(a))
     assert "100个“互联网+流通”创业载体" in a.answer and "1.3万亿元" in a.answer
     assert "实现以下目标" not in a.answer
@@ -234,7 +230,7 @@ def test_a_lead_in_is_followed_into_the_items_it_announces(real_assistant):
 
 def test_a_new_topic_in_the_same_frame_is_answered_for_that_topic(real_assistant):
     # jiangsu 重点任务分工表 row 5 (互联网金融) vs row 6 (物流服务平台: 经济和信息化委、交通运输厅).
-    a = _follow_up(real_assistant, "江苏建设互联网金融服务平台由谁牵头？", "那物流平台呢？")
+    a = follow_up(real_assistant, "江苏建设互联网金融服务平台由谁牵头？", "那物流平台呢？")
     assert cited(a) == ["jiangsu-platform-economy-2015#table.6"]
     assert "交通运输厅" in a.answer and "金融办" not in a.answer
 
@@ -288,8 +284,11 @@ def test_a_list_named_by_its_heading_is_that_heading_s_items(real_assistant):
 def test_an_answer_from_an_expired_document_says_so(real_assistant):
     # The Wuhan opinion took effect 2016-08-01 for five years ("有效期为5年").
     a = real_assistant.ask("武汉“互联网+流通”意见的重点任务有哪些？")
-    assert a.answer.splitlines()[-1] == (
-        "注意：《市人民政府关于加快推进“互联网+流通”发展的意见》有效期至2021年7月31日，现已过期。")
+    last = a.answer.splitlines()[-1]
+    assert last.startswith("注意：《市人民政府关于加快推进“互联网+流通”发展的意见》有效期至2021年7月31日，现已过期。")
+    # …and cites the sentence that sets the period.
+    basis = a.citations[int(MARKER.search(last).group(1)) - 1]
+    assert basis.clause_id == "wuhan-internet-plus-circulation-2016#end" and "有效期为5年" in basis.quote
 
 
 def test_a_figure_for_a_subject_no_figure_is_given_for_is_refused(real_assistant):
@@ -321,7 +320,7 @@ def test_a_firm_asking_for_support_gets_every_grant_of_the_clause_that_fits_it_b
 
 def test_still_applies_follow_up_judges_the_document_just_quoted(real_assistant):
     # The Wuhan opinion: in force from 2016-08-01 for five years.
-    a = _follow_up(real_assistant, "武汉对“互联网+流通”企业有什么税收优惠？", "现在还能享受吗？")
+    a = follow_up(real_assistant, "武汉对“互联网+流通”企业有什么税收优惠？", "现在还能享受吗？")
     assert a.route == "validity"
     assert cited(a) == ["wuhan-internet-plus-circulation-2016#end"] and "已过有效期" in a.answer
 

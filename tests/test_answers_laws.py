@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import follow_up
+
 pytestmark = pytest.mark.slow
 
 
@@ -87,9 +89,7 @@ def test_a_document_named_by_place_and_kind_answers_a_definition(laws_assistant)
 
 def test_a_penalty_follow_up_goes_to_the_article_that_cites_the_duty(laws_assistant):
     # 第二十一条（三） keeps logs six months; 第五十九条 punishes breaking 第二十一条.
-    history = [{"role": "user", "content": "网络运营者要把网络日志留多久？"}]
-    history.append({"role": "assistant", "content": laws_assistant.ask(history[0]["content"]).answer})
-    a = laws_assistant.ask("不留的话怎么罚？", history)
+    a = follow_up(laws_assistant, "网络运营者要把网络日志留多久？", "不留的话怎么罚？")
     assert cited(a)[0] == "cybersecurity-law-2016#59"
     assert "一万元以上十万元以下罚款" in a.answer
 

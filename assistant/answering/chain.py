@@ -176,18 +176,30 @@ class AnswerChain:
                     if c.doc_id == doc_id and c.path.split(".")[0] != number and int(number) in cited_articles(c.text)]
         return list(dict.fromkeys(out))
 
-    def _status_notes(self, answer: Answer) -> list[str]:
-        """Whoever acts on an answer must know when a document it quotes no longer applies."""
+    def _with_status_notes(self, answer: Answer) -> Answer:
+        """Whoever acts on an answer must know when a document it quotes no longer applies: a line saying
+        so, citing the sentence that sets the period ("有效期为5年") or repeals the document."""
+        corpus = self.ctx.corpus
+        cites = self.ctx.citations()
+        for c in answer.citations:
+            cites.items.append(c)
+            cites.numbers[c.clause_id] = len(cites.items)
         notes = []
-        documents = self.ctx.corpus.documents
         for doc_id in dict.fromkeys(c.clause_id.split("#", 1)[0] for c in answer.citations):
-            doc = documents[doc_id]
-            status = self.ctx.corpus.status(doc_id, self.ctx.today())
+            doc = corpus.documents[doc_id]
+            status = corpus.status(doc_id, self.ctx.today())
             if status == "expired":
-                notes.append(f"注意：《{doc.short_title}》有效期至{_cn_date(doc.valid_until)}，现已过期。")
+                printed = validity.period(corpus, doc) or validity.effect(corpus, doc)
+                mark = f" [{cites.add(printed.clause, printed.text)}]" if printed else ""
+                notes.append(f"注意：《{doc.short_title}》有效期至{_cn_date(doc.valid_until)}，现已过期。{mark}")
             elif status == "repealed":
-                notes.append(f"注意：《{doc.short_title}》已废止。")
-        return notes
+                found = validity.repealing(corpus, doc)
+                printed = found[1] if found else None
+                mark = f" [{cites.add(printed.clause, printed.text)}]" if printed else ""
+                notes.append(f"注意：《{doc.short_title}》已废止。{mark}")
+        if not notes:
+            return answer
+        return replace(answer, answer="\n".join([answer.answer, *notes]), citations=cites.items)
 
     def _asks_penalty_elsewhere(self, turn: Turn) -> bool:
         """"违反第八条怎么处罚？" is answered by the articles that cite 第八条, not by 第八条 itself."""
@@ -208,7 +220,7 @@ class AnswerChain:
         else:
             answer = COMPOSERS.get(turn.route.kind, fact.compose)(turn, ev)
         if not answer.refused and turn.route.kind != "validity":
-            answer.answer = "\n".join([answer.answer, *self._status_notes(answer)])
+            answer = self._with_status_notes(answer)
         answer.route = turn.route.kind
         answer.rewritten_question = turn.rewrite.question
         answer.retrieved = [(h.clause_id, h.score) for h in turn.hits]
