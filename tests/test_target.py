@@ -135,7 +135,8 @@ def hangzhou_bot(tmp_path_factory):
 
 def test_a_new_documents_stages_are_listed_with_the_future_one_not_yet_due(hangzhou_bot):
     a = hangzhou_bot.ask("杭州直播电商的目标分几个阶段？")
-    assert cited(a) == ["hangzhou-live-2023#1.1"]
+    # …and the note that the document has expired cites its 有效期 sentence.
+    assert cited(a) == ["hangzhou-live-2023#1.1", "hangzhou-live-2023#end"]
     assert a.answer.splitlines()[:5] == [
         "《杭州市人民政府关于推进直播电商高质量发展的实施意见》一、（一）设定了2个目标年份：2025年、2030年 [1]",
         "- 2025年（截至今天已过）：",
