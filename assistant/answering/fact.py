@@ -138,9 +138,7 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
     best = picked[0].score
     picked = [s for s in picked if s.score >= 0.5 * best][:MAX_FOCUS_SENTENCES]
     # Each with its other half when it is cut at "；" ("责令限期改正；逾期不改正的，处…罚款").
-    by_clause: dict[str, list[Scored]] = {}
-    for s in ranked:
-        by_clause.setdefault(s.clause.clause_id, []).append(s)
+    by_clause = _by_clause(ranked)
     picked = [x for cid in dict.fromkeys(s.clause.clause_id for s in picked)
               for x in _with_continuation(by_clause[cid], [s for s in picked if s.clause.clause_id == cid])]
     order = {c.clause_id: i for i, c in enumerate(focus)}
@@ -289,6 +287,14 @@ def _part_answers(ev: Evidence, q: str, clauses: list[Clause], asks: frozenset[s
     return out
 
 
+def _by_clause(ranked: list[Scored]) -> dict[str, list[Scored]]:
+    """The ranked sentences grouped by clause, best clause first, each group best sentence first."""
+    out: dict[str, list[Scored]] = {}
+    for s in ranked:
+        out.setdefault(s.clause.clause_id, []).append(s)
+    return out
+
+
 def _with_continuation(ss: list[Scored], picked: list[Scored]) -> list[Scored]:
     """A piece that ends in "；" is half of one sentence: the piece after it comes with it ("发现…风险时，
     应当立即采取补救措施；发生数据安全事件时，应当…告知用户…")."""
@@ -324,9 +330,7 @@ def _supporting(ranked: list[Scored], skip: int, exclude: set[tuple[str, int]] =
     """Up to three clauses nearly as good as the best, each with its one or two best sentences in document
     order (a sentence cut at "；" with its other half), the best sentence of each part of a question in
     several parts, and the best of them (what the citation quotes)."""
-    by_clause: dict[str, list[Scored]] = {}
-    for s in ranked:
-        by_clause.setdefault(s.clause.clause_id, []).append(s)
+    by_clause = _by_clause(ranked)
     order = sorted(by_clause.values(), key=lambda ss: -ss[0].score)[skip:]
     if not order:
         return []
