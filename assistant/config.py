@@ -43,6 +43,25 @@ class Config:
     passage_overlap: int = 60
     # Questions longer than this are rejected with a message (not silently truncated).
     max_question_chars: int = 2000
+    # Limits (README: Limits and security). Each is refused with a one-line Chinese message where it
+    # is hit, except the history limits: older turns are dropped, not refused.
+    max_body_bytes: int = 1_000_000  # any request body, every door (/v1, /api, /gradio_api, /login …) → 413
+    max_upload_bytes: int = 20_000_000  # one uploaded or added file (the upload request may be this + 64 KB)
+    max_history_turns: int = 16  # messages of history a question sees (8 questions and 8 answers)
+    max_history_chars: int = 20_000  # characters of history a question sees
+    max_document_chars: int = 300_000  # characters of one document's text (民法典 has about 110,000)
+    max_document_clauses: int = 3_000  # clauses of one document
+    max_pdf_pages: int = 500
+    max_zip_bytes: int = 50_000_000  # .docx: all members together, uncompressed
+    max_zip_ratio: int = 100  # .docx: uncompressed / compressed size of any one member
+    max_zip_members: int = 1_000  # .docx: members in the archive
+    max_doc_id_chars: int = 100
+    login_max_failures: int = 5  # failed logins (or wrong API keys) from one client in login_window_s …
+    login_window_s: float = 300.0
+    login_lockout_s: float = 30.0  # … then that client waits this long, doubled per further failure (≤ 15 min)
+    # Host names the server answers besides the address it listens on and localhost/127.0.0.1/[::1]
+    # (comma-separated; "*" turns the Host check off — e.g. behind a proxy that checks it).
+    allowed_hosts: str = ""
     # Optional LLM (off by default): any OpenAI-compatible endpoint.
     llm_base_url: str = ""
     llm_model: str = ""

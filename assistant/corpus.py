@@ -140,7 +140,13 @@ class Corpus:
 
 
 def load_metadata(path: Path) -> Document:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    """One document's metadata; ValueError (one line, naming the file) when it cannot be read."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"元数据文件 {path} 不是 UTF-8 文本") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"元数据文件 {path} 不是合法的 TOML（{' '.join(str(e).split())}）") from None
     basis = tuple(Basis(title=b.get("title", ""), number=b.get("number", "")) for b in data.pop("basis", []))
     for listed in ("amendments", "repeals"):
         if listed in data:

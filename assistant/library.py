@@ -16,14 +16,17 @@ import json
 import os
 import re
 import shutil
+import struct
 import sys
 import tempfile
+import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import index as index_mod
-from .clauses import decode_bytes
+from .clauses import decode_bytes, parse_document
 from .config import Config
 from .corpus import Corpus, load_corpus, load_metadata
 from .docfacts import MISSING_WARNINGS, DocFacts, document_facts
@@ -81,8 +84,14 @@ _LEVEL_NAMES = {0: "正文前/文末/表头", 1: "一级", 2: "二级", 3: "三�
 # ---------------------------------------------------------------- reading files
 
 
-def extract_text(path: Path) -> str:
-    """The text of a .txt/.md/.docx/.pdf file; LibraryError with the reason when there is none."""
+def extract_text(path: Path, config: Config | None = None) -> str:
+    """The text of a .txt/.md/.docx/.pdf file; LibraryError with the reason when there is none.
+
+    Read within the limits of ``config`` (README "Limits and security"): the file's size, a .docx's
+    archive (members, uncompressed size, compression ratio: checked before anything is unpacked), a
+    PDF's pages, and the characters of the text.
+    """
+    cfg = config or Config.from_env()
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -90,6 +99,9 @@ def extract_text(path: Path) -> str:
     if not path.is_file():
         raise LibraryError(f"找不到文件：{path}")
     try:
+        size = path.stat().st_size
+        if size > cfg.max_upload_bytes:
+            raise LibraryError(f"文件过大：{path.name} 有 {_mb(size)}，上限 {_mb(cfg.max_upload_bytes)}")
         raw = path.read_bytes()
     except OSError as e:
         raise LibraryError(f"无法读取文件 {path.name}：{e.strerror or e.__class__.__name__}") from None
@@ -103,13 +115,61 @@ def extract_text(path: Path) -> str:
         except ValueError as e:
             raise LibraryError(f"{path.name}：{e}") from None
     elif suffix == ".docx":
+        check_zip(path, raw, cfg)
+        del raw
         text = _docx_text(path)
     else:
-        text = _pdf_text(path)
+        del raw
+        text = _pdf_text(path, cfg)
     text = _normalise(text)
     if not text.strip():
         raise LibraryError(f"文件中没有文字：{path.name}")
+    _check_chars(path, len(text), cfg)
     return text
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n < 10_000_000 else f"{n / 1_000_000:.0f} MB"
+
+
+def _check_chars(path: Path, n: int, cfg: Config) -> None:
+    if n > cfg.max_document_chars:
+        raise LibraryError(f"{path.name} 的文字过多（超过 {cfg.max_document_chars:,} 字的上限）：请拆成几份文件分别加入")
+
+
+_EOCD = b"PK\x05\x06"
+
+
+def check_zip(path: Path, raw: bytes, cfg: Config) -> None:
+    """Refuse a zip-based file (.docx) whose archive is out of bounds, before a byte of it is unpacked.
+
+    The member count is read from the end-of-central-directory record first (so that a directory of a
+    million entries is never loaded), then every member's declared sizes: zipfile never unpacks more
+    than a member declares (it stops there and fails the CRC), so the declared sizes bound the memory.
+    """
+    name = path.name
+    end = raw.rfind(_EOCD, max(0, len(raw) - 66_000))
+    if end < 0 or len(raw) - end < 22:
+        raise LibraryError(f"无法读取 Word 文件 {name}：不是有效的 .docx（zip）文件，可能已损坏")
+    entries = struct.unpack("<H", raw[end + 10 : end + 12])[0]
+    if entries > cfg.max_zip_members:  # 0xFFFF (zip64: more than 65,534) is over any sane cap too
+        raise LibraryError(f"{name} 的压缩包内文件过多（{entries} 个，上限 {cfg.max_zip_members} 个），不像正常的 Word 文件")
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, struct.error):
+        raise LibraryError(f"无法读取 Word 文件 {name}：不是有效的 .docx（zip）文件，可能已损坏") from None
+    if len(infos) > cfg.max_zip_members:
+        raise LibraryError(f"{name} 的压缩包内文件过多（{len(infos)} 个，上限 {cfg.max_zip_members} 个），不像正常的 Word 文件")
+    total = sum(i.file_size for i in infos)
+    if total > cfg.max_zip_bytes:
+        raise LibraryError(f"{name} 解压后过大（{_mb(total)}，上限 {_mb(cfg.max_zip_bytes)}），可能是压缩炸弹，未读取")
+    for i in infos:
+        # Tiny members compress oddly; only a member big enough to matter is held to the ratio.
+        if i.file_size > 1_000_000 and i.file_size > cfg.max_zip_ratio * max(i.compress_size, 1):
+            ratio = i.file_size // max(i.compress_size, 1)
+            raise LibraryError(f"{name} 中的 {i.filename} 压缩比异常（{ratio} 倍，上限 {cfg.max_zip_ratio} 倍），"
+                               "可能是压缩炸弹，未读取")
 
 
 def _docx_text(path: Path) -> str:
@@ -139,14 +199,22 @@ def _docx_text(path: Path) -> str:
     return "\n".join(lines)
 
 
-def _pdf_text(path: Path) -> str:
+def _pdf_text(path: Path, cfg: Config) -> str:
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             raise LibraryError(f"{path.name} 是加密的 PDF：请先解除密码保护")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        n_pages = len(reader.pages)
+        if n_pages > cfg.max_pdf_pages:
+            raise LibraryError(f"{path.name} 的页数过多（{n_pages} 页，上限 {cfg.max_pdf_pages} 页）：请拆成几份文件分别加入")
+        pages: list[str] = []
+        chars = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            _check_chars(path, chars, cfg)  # stop reading as soon as the text is over the cap
     except LibraryError:
         raise
     except Exception as e:  # noqa: BLE001 — pypdf raises many kinds for a broken file
@@ -281,6 +349,17 @@ def _next_prefix(corpus_dir: Path) -> int:
     return max(nums, default=-1) + 1
 
 
+def check_doc_id(doc_id: str, config: Config | None = None) -> str:
+    """The document id, stripped; LibraryError when it is too long or not a slug."""
+    limit = (config or Config.from_env()).max_doc_id_chars
+    doc_id = doc_id.strip()
+    if len(doc_id) > limit:
+        raise LibraryError(f"文档编号过长（{len(doc_id)} 个字符，上限 {limit} 个）：{doc_id[:20]}…")
+    if not _SLUG.match(doc_id):
+        raise LibraryError(f"文档编号只能用小写英文字母、数字和连字符：{doc_id!r}")
+    return doc_id
+
+
 @dataclass
 class PreparedAdd:
     """A document parsed and its metadata inferred, with the corpus as it will be: nothing written yet."""
@@ -301,7 +380,14 @@ def prepare_add(
     """
     path = Path(path)
     corpus_dir = Path(config.corpus_dir)
-    text = extract_text(path)
+    if doc_id is not None:
+        doc_id = check_doc_id(doc_id, config)  # before the file is read: a bad id is a quick, clear error
+    text = extract_text(path, config)
+    # The clause cap before anything else is inferred or staged: a huge parse stops here.
+    n_clauses = len(parse_document(text, "doc")[0])
+    if n_clauses > config.max_document_clauses:
+        raise LibraryError(f"{path.name} 解析出的条款过多（{n_clauses:,} 个，上限 {config.max_document_clauses:,} 个）："
+                           "请拆成几份文件分别加入")
     digest = content_hash(text)
     existing = {load_metadata(p).doc_id: p for p in corpus_dir.glob("*.toml")}
     same = _corpus_hashes(corpus_dir).get(digest)
@@ -318,9 +404,7 @@ def prepare_add(
     year_from = facts.issued or facts.effective
     if doc_id is None:
         doc_id = make_doc_id(region_slug(region), path.stem, int(year_from[:4]) if year_from else None, digest)
-    doc_id = doc_id.strip()
-    if not _SLUG.match(doc_id):
-        raise LibraryError(f"文档编号只能用小写英文字母、数字和连字符：{doc_id!r}")
+    doc_id = check_doc_id(doc_id, config)
     if doc_id in existing:
         raise LibraryError(f"文档编号 {doc_id} 已存在：请换一个 --doc-id，或先删除旧文档")
     text_file = f"{_next_prefix(corpus_dir):03d}_{digest[:16]}.txt"
@@ -469,6 +553,45 @@ def _restore_index(index_dir: Path, backup: dict[str, bytes] | None) -> None:
         pass
 
 
+# ---------------------------------------------------------------- leftovers of a crash
+
+STALE_AFTER_S = 15 * 60  # no add or index write leaves a scratch file untouched for this long
+_STARTED = time.time()
+
+
+def _newest_mtime(p: Path) -> float:
+    times = [p.lstat().st_mtime]
+    if p.is_dir() and not p.is_symlink():
+        times += [q.lstat().st_mtime for q in p.rglob("*")]
+    return max(times)
+
+
+def clean_stale(config: Config, log: Log = print) -> list[Path]:
+    """Remove what a killed ``add`` or index write left behind: ``corpus/.*.adding``, ``index/.staging-*``
+    and ``policyqa-stage-*`` in the temp folder. Only entries untouched since before this process
+    started and for at least STALE_AFTER_S are removed, so another process's change in flight is never
+    touched; a read-only folder is left as it is."""
+    cutoff = min(_STARTED, time.time() - STALE_AFTER_S)
+    candidates = [*Path(config.corpus_dir).glob(".*.adding"), *Path(config.index_dir).glob(".staging-*"),
+                  *Path(tempfile.gettempdir()).glob("policyqa-stage-*")]
+    removed: list[Path] = []
+    for p in candidates:
+        try:
+            if _newest_mtime(p) >= cutoff:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+            removed.append(p)
+        except OSError:
+            continue
+    if removed:
+        log(f"已清理上次中断留下的临时文件 {len(removed)} 个：" + "、".join(p.name for p in removed[:5])
+            + ("…" if len(removed) > 5 else ""))
+    return removed
+
+
 # ---------------------------------------------------------------- command line
 
 
@@ -505,6 +628,12 @@ def _cmd_add(args) -> None:
     if args.doc_id and len(args.files) > 1:
         raise _cli_error(LibraryError("--doc-id 只能用于单个文件"))
     config = Config.from_env()
+    if args.doc_id:
+        try:
+            check_doc_id(args.doc_id, config)
+        except LibraryError as e:
+            raise _cli_error(e) from None
+    clean_stale(config, _stderr)
     embedder = None
     for f in args.files:
         try:
@@ -519,8 +648,10 @@ def _cmd_add(args) -> None:
 
 
 def _cmd_remove(args) -> None:
+    config = Config.from_env()
+    clean_stale(config, _stderr)
     try:
-        remove_document(Config.from_env(), args.doc_id, log=print)
+        remove_document(config, args.doc_id, log=print)
     except LibraryError as e:
         raise _cli_error(e) from None
 
