@@ -66,8 +66,13 @@ def check_question(question: object, max_chars: int) -> str:
     return cleaned
 
 
-def check_history(history: object) -> list[dict]:
-    """A conversation history as interfaces.md defines it; InputError when malformed."""
+def check_history(history: object, config: Config | None = None) -> list[dict]:
+    """A conversation history as interfaces.md defines it; InputError when malformed.
+
+    With a ``config``, only its newest turns are kept: at most ``max_history_turns`` messages and
+    ``max_history_chars`` characters, and none from before a user turn longer than a question may be.
+    Older turns are dropped, not refused.
+    """
     if history is None:
         return []
     if not isinstance(history, list) or not all(
@@ -75,7 +80,17 @@ def check_history(history: object) -> list[dict]:
         for t in history
     ):
         raise InputError('对话历史格式不对：应为 [{"role": "user"|"assistant", "content": "…"}, …]')
-    return history
+    if config is None:
+        return history
+    start, chars = len(history), 0
+    while start > 0 and len(history) - start < config.max_history_turns:
+        turn = history[start - 1]
+        chars += len(turn["content"])
+        if chars > config.max_history_chars or (
+                turn["role"] == "user" and len(turn["content"]) > config.max_question_chars):
+            break
+        start -= 1
+    return history[start:]
 
 
 class Assistant:
@@ -185,7 +200,7 @@ class Assistant:
     def ask(self, question: str, history: list[dict] | None = None, **options) -> Answer:
         """Answer a question in the context of a conversation (see shared/spec/interfaces.md)."""
         question = self.check_question(question)
-        answer = self._chain.invoke(question, check_history(history), **options)
+        answer = self._chain.invoke(question, check_history(history, self.config), **options)
         if self.config.llm_base_url and not answer.refused:
             # Optional: an LLM rewrites the extractive answer; llm.refine checks every sentence
             # against the cited clauses and falls back to the extractive answer on any failure.
