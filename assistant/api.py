@@ -30,13 +30,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import records
+from .config import Config
 from .core import Answer, InputError, check_history
+from .guards import BodyLimit, mb
 from .library import LibraryError
 from .live import LiveAssistant
 
 MODEL_ID = "zhengce-wenda"
 REFERENCES_HEADING = "参考："
-MAX_BODY_BYTES = 1_000_000  # a conversation, not a document: uploads go through the web UI
+MAX_BODY_BYTES = Config.max_body_bytes  # a conversation, not a document: uploads go through the web UI
 ASK_CONCURRENCY = 2  # answers in flight at once; more only thrash 2 cores (Gradio's queue uses the same)
 STREAM_PIECE_CHARS = 24
 
@@ -58,7 +60,10 @@ def error_response(status: int, message: str, *, type_: str = "invalid_request_e
 
 
 _STATUS_TYPES = {401: "authentication_error", 404: "not_found_error", 413: "invalid_request_error"}
-_STATUS_MESSAGES = {404: "没有这个接口", 405: "此接口不支持该请求方法", 413: f"请求体过大（上限 {MAX_BODY_BYTES} 字节）"}
+_STATUS_MESSAGES = {400: "请求体无法解析：应为 UTF-8 编码的 JSON", 404: "没有这个接口", 405: "此接口不支持该请求方法",
+                    413: f"请求体过大（上限 {mb(MAX_BODY_BYTES)}）"}
+_STATUS_CODES = {400: "invalid_request", 401: "invalid_api_key", 404: "not_found", 405: "method_not_allowed",
+                 413: "body_too_large", 429: "too_many_requests"}
 
 
 _PYDANTIC_MESSAGES = {
@@ -80,7 +85,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     if kind == "json_invalid":
         return "请求体不是合法的 JSON", None
     if kind == "missing":
-        return f"缺少字段：{where}", where
+        return (f"缺少字段：{where}", where) if where else ("缺少请求体：应为 JSON 对象", None)
     if kind == "greater_than_equal":
         why = f"应不小于 {ctx.get('ge')}"
     elif kind == "less_than_equal":
@@ -106,8 +111,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = _STATUS_MESSAGES.get(exc.status_code) or str(exc.detail)
-        return error_response(exc.status_code, message, type_=_STATUS_TYPES.get(exc.status_code, "invalid_request_error"))
+        # Starlette's own messages are English ("There was an error parsing the body"): ours are Chinese.
+        message = _STATUS_MESSAGES.get(exc.status_code) or f"请求无法处理（HTTP {exc.status_code}）"
+        return error_response(exc.status_code, message, type_=_STATUS_TYPES.get(exc.status_code, "invalid_request_error"),
+                              code=_STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}"))
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
@@ -122,25 +129,6 @@ def _checked(fn: Callable[[], Any]) -> Any:
         return fn()
     except (InputError, LibraryError) as e:
         raise APIError(400, str(e), code="invalid_input") from None
-
-
-class DeclaredBodyLimit:
-    """413 in the API's error shape when a request to /v1 or /api declares a body over the limit.
-
-    (Bodies sent without a length are still cut off by the routes' own ``max_body_size``.)
-    """
-
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, prefixes: tuple[str, ...] = ("/v1/", "/api/")) -> None:
-        self.app, self.max_bytes, self.prefixes = app, max_bytes, prefixes
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.max_bytes:
-                response = error_response(413, _STATUS_MESSAGES[413], code="body_too_large")
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 # ------------------------------------------------------------------------------------------ auth
@@ -360,7 +348,9 @@ def create_api(live: LiveAssistant, *, api_key: str | None = None, title: str = 
         version="1",
     )
     install_error_handlers(app)
-    app.add_middleware(DeclaredBodyLimit)
+    config = live.current.config
+    # One body limit for every door, the web UI mounted on this app later included (guards.py).
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, upload_bytes=config.max_upload_bytes)
     limiter = anyio.CapacityLimiter(ASK_CONCURRENCY)
     guard = [Depends(bearer_guard(api_key))]
 
@@ -385,8 +375,11 @@ def create_api(live: LiveAssistant, *, api_key: str | None = None, title: str = 
                            code="model_not_found", param="model")
         return _model_card()
 
-    @v1.post("/chat/completions", summary="对话（OpenAI 格式，支持 stream）", max_body_size=MAX_BODY_BYTES)
+    @v1.post("/chat/completions", summary="对话（OpenAI 格式，支持 stream）", max_body_size=config.max_body_bytes)
     async def chat_completions(req: ChatRequest):
+        if req.model and req.model != MODEL_ID:
+            raise APIError(404, f"没有这个模型：{req.model[:60]}（可用：{MODEL_ID}）", type_="not_found_error",
+                           code="model_not_found", param="model")
         question, history = _checked(lambda: conversation(req.messages))
         options = {"doc_ids": req.doc_ids or None, "region": req.region or None}
         result: Answer = await run(lambda: ask_live(question, history, **options))
@@ -398,7 +391,7 @@ def create_api(live: LiveAssistant, *, api_key: str | None = None, title: str = 
     rest = APIRouter(prefix="/api", tags=["REST"], dependencies=guard)
 
     @rest.post("/ask", response_model=AnswerRecord, summary="提问（与 ask --json 相同）",
-               max_body_size=MAX_BODY_BYTES)
+               max_body_size=config.max_body_bytes)
     async def ask(req: AskRequest) -> dict:
         history = [t.model_dump() for t in req.history]
         result: Answer = await run(lambda: ask_live(req.question, history, doc_ids=req.doc_ids or None,
