@@ -5,18 +5,22 @@ and answers from ``live.current``: documents added or removed in the 文件 tab 
 
 Every string that comes from a document or from the user is passed through ``html.escape``
 before it goes into an HTML component; the renderers below are pure functions so they can be
-tested without a browser.
+tested without a browser. Every file a handler reads is one the user uploaded: its path must lie in
+Gradio's upload cache (``uploaded_file``), whatever path a request names.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
+import os
 import re
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections import Counter
 from datetime import datetime
@@ -226,16 +230,36 @@ def unit_matches(bot: Assistant, name: str) -> str:
     return "<p>" + "；".join(parts) + "</p>"
 
 
-def write_csv(rows: list[list[str]], name: str) -> str | None:
-    """The table as a UTF-8 (with BOM, for Excel) CSV file in a fresh temp dir; None when empty."""
+CSV_DIR_NAME = "policyqa-csv"  # one folder in the temp dir for every unit-table download
+CSV_KEEP_S = 600  # Gradio copies a returned file into its cache at once; ours go after ten minutes
+
+
+def write_csv(rows: list[list[str]], name: str, folder: Path | None = None) -> str | None:
+    """The table as a UTF-8 (with BOM, for Excel) CSV file; None when empty.
+
+    All downloads share one folder (``CSV_DIR_NAME`` in the temp dir), a file named by its content, so
+    that asking again makes no new file, and files older than CSV_KEEP_S are removed as new ones come.
+    """
     if not rows:
         return None
+    folder = folder or Path(tempfile.gettempdir()) / CSV_DIR_NAME
+    folder.mkdir(mode=0o700, exist_ok=True)
     safe = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name.strip())[:40] or "units"
-    path = Path(tempfile.mkdtemp(prefix="policyqa-")) / f"责任分工-{safe}.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
+    digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:10]
+    path = folder / f"责任分工-{safe}-{digest}.csv"
+    now = time.time()
+    for old in folder.glob("*.csv"):
+        try:
+            if old != path and now - old.stat().st_mtime > CSV_KEEP_S:
+                old.unlink()
+        except OSError:
+            pass
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(UNIT_HEADERS)
         w.writerows(rows)
+    os.replace(tmp, path)
     return str(path)
 
 
@@ -313,6 +337,7 @@ def clause_view(bot: Assistant, clause_id: str) -> str:
 LEVEL_LABELS = {"national": "全国", "province": "省级", "city": "市级"}
 CLAUSE_LEVEL_NAMES = {0: "正文前/文末/表头", 1: "一级", 2: "二级", 3: "三级"}
 UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf"]
+CHAT_KEEP = 100  # messages the chat shows (and the server keeps) per session; older ones scroll away
 
 
 def level_choices() -> list[tuple[str, str]]:
@@ -352,6 +377,35 @@ def render_parse_report(report: AddReport) -> str:
 
 def render_error(message: str) -> str:
     return f'<p class="pq-error">⚠ {esc(message)}</p>'
+
+
+class NotUploaded(ValueError):
+    """A file input that names a path outside Gradio's upload cache: never read."""
+
+
+def upload_cache() -> Path:
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()).resolve()
+
+
+def uploaded_file(file: object) -> Path:
+    """The path of a file the user uploaded in this app, symlinks resolved; NotUploaded for anything else.
+
+    Gradio puts every upload in its cache folder; a request can still name any path as a file input's
+    value (``{"path": "/etc/…", "meta": {"_type": "gradio.FileData"}}``), and the mounted app's own
+    check does not run, so every handler that reads a file asks here first.
+    """
+    raw = file.get("path") if isinstance(file, dict) else getattr(file, "path", file)
+    if not isinstance(raw, (str, os.PathLike)) or not str(raw):
+        raise NotUploaded("请先选择要上传的文件")
+    try:
+        path = Path(raw).resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise NotUploaded("只能读取本次上传的文件：找不到这个上传文件，请重新上传") from None
+    if not path.is_relative_to(upload_cache()) or not path.is_file():
+        raise NotUploaded("只能读取本次上传的文件：请通过“政策文件”上传框选择文件，不能指定服务器上的路径")
+    return path
 
 
 def prefill(report: AddReport) -> dict[str, str]:
@@ -469,14 +523,16 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
     first_doc = next(iter(start.documents), None)
 
     # ------------------------------------------------------------------ chat handlers
+    # The conversation lives on the server (gr.State): the browser sends the question, not the whole
+    # rendered chat, so a long conversation stays far under the request-body limit.
     def submit(message: str, chat: list):
         try:
             question = live.current.check_question(message)
         except InputError as e:
             raise gr.Error(str(e), title="无法提问", print_exception=False) from None
         chat = [*chat, {"role": "user", "content": render_user(question)},
-                {"role": "assistant", "content": render_notice("正在检索政策条款并组织回答…")}]
-        return "", chat, question
+                {"role": "assistant", "content": render_notice("正在检索政策条款并组织回答…")}][-CHAT_KEEP:]
+        return "", chat, chat, question
 
     def answer(question: str, chat: list, turns: list, doc_ids, region, p_region, industry, stage):
         try:
@@ -484,19 +540,20 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                                       **ask_options(doc_ids, region, p_region, industry, stage))
         except InputError as e:
             chat = [*chat[:-1], {"role": "assistant", "content": render_notice(f"⚠ {e}")}]
-            return chat, turns, None, ""
+            return chat, chat, turns, None, ""
         except Exception:  # never a traceback in the page; the server log has it
             traceback.print_exc()
             chat = [*chat[:-1], {"role": "assistant",
                                  "content": render_notice("抱歉，回答时出现内部错误，请稍后重试或换一种问法。")}]
-            return chat, turns, None, ""
+            return chat, chat, turns, None, ""
         chat = [*chat[:-1], {"role": "assistant", "content": render_answer(result)}]
-        turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": result.answer}]
+        turns = [*turns, {"role": "user", "content": question},
+                 {"role": "assistant", "content": result.answer}][-live.current.config.max_history_turns:]
         last = {"question": question, "answer": result.answer, "cited": [c.clause_id for c in result.citations]}
-        return chat, turns, last, ""
+        return chat, chat, turns, last, ""
 
     def clear():
-        return [], [], None, "", "", ""
+        return [], [], [], None, "", "", ""
 
     def feedback(rating: str):
         def handler(last, comment):
@@ -533,7 +590,12 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
             return (gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
                     render_error("请先选择要上传的文件（.txt/.md/.docx/.pdf）"), gr.update(interactive=False))
         try:
-            report = live.preview(file, doc_id=doc_id, region=region, level=level, issuer=issuer, title=title)
+            path = uploaded_file(file)
+        except NotUploaded as e:
+            return (gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
+                    render_error(str(e)), gr.update(interactive=False))
+        try:
+            report = live.preview(path, doc_id=doc_id, region=region, level=level, issuer=issuer, title=title)
         except LibraryError as e:
             return (gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
                     render_error(f"{Path(file).name}：{e}"), gr.update(interactive=False))
@@ -544,6 +606,10 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
     def add(file, doc_id, region, level, issuer, title, progress=gr.Progress()):  # noqa: B008
         if not file:
             raise gr.Error("请先选择要上传的文件", title="无法加入", print_exception=False)
+        try:
+            path = uploaded_file(file)
+        except NotUploaded as e:
+            raise gr.Error(str(e), title="无法加入", print_exception=False) from None
         progress(0, desc="正在解析并核对…")
 
         def embedded(done: int, total: int) -> None:
@@ -551,7 +617,7 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
             progress((done, total), desc=desc, unit="段")
 
         try:
-            report = live.add(file, progress=embedded, doc_id=doc_id, region=region, level=level, issuer=issuer,
+            report = live.add(path, progress=embedded, doc_id=doc_id, region=region, level=level, issuer=issuer,
                               title=title)
         except LibraryError as e:
             raise gr.Error(f"{Path(file).name}：{e}", title="无法加入", print_exception=False) from None
@@ -592,6 +658,7 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
             js_on_load=None,
         )
         turns = gr.State([])  # plain-text history for Assistant.ask
+        chat_log = gr.State([])  # the chat as shown, kept here rather than sent back by the browser
         last = gr.State(None)  # the last answer, for feedback
         pending = gr.State("")
         with gr.Tabs():
@@ -625,13 +692,13 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                     comment = gr.Textbox(placeholder="补充意见（可选）", show_label=False, scale=5)
                     fb_status = gr.Markdown("", elem_id="pq-feedback-status")
 
-                ask_inputs = [pending, chat, turns, f_docs, f_region, p_region, p_industry, p_stage]
-                ask_outputs = [chat, turns, last, fb_status]
+                ask_inputs = [pending, chat_log, turns, f_docs, f_region, p_region, p_industry, p_stage]
+                ask_outputs = [chat_log, chat, turns, last, fb_status]
                 for trigger in (msg.submit, send.click):
-                    trigger(submit, [msg, chat], [msg, chat, pending], show_progress="hidden",
+                    trigger(submit, [msg, chat_log], [msg, chat_log, chat, pending], show_progress="hidden",
                             **private).success(answer, ask_inputs, ask_outputs,
                                                show_progress="minimal", **private)
-                new.click(clear, None, [chat, turns, last, msg, comment, fb_status], **private)
+                new.click(clear, None, [chat_log, chat, turns, last, msg, comment, fb_status], **private)
                 up.click(feedback("up"), [last, comment], [fb_status, comment], **private)
                 down.click(feedback("down"), [last, comment], [fb_status, comment], **private)
 
@@ -703,16 +770,24 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
     return demo
 
 
-# Fixed safety settings: no extra file access, no tracebacks, no share link, no telemetry.
+# Fixed safety settings: no extra file access, no tracebacks, no share link, no telemetry; the upload
+# cap is Config.max_upload_bytes.
 MOUNT_SETTINGS: dict[str, Any] = {
     "allowed_paths": [], "show_error": False, "css": CSS, "footer_links": ["api"], "run_history": False,
-    "enable_monitoring": False, "mcp_server": False, "pwa": False, "ssr_mode": False, "max_file_size": "20mb",
+    "enable_monitoring": False, "mcp_server": False, "pwa": False, "ssr_mode": False,
 }
 
 
-def mount(app: FastAPI, demo: gr.Blocks, *, auth=None) -> FastAPI:
+def mount(app: FastAPI, demo: gr.Blocks, *, auth=None, max_file_size: int | None = None) -> FastAPI:
     """Mount the UI at / of the API's FastAPI app (after its routes, so /v1, /api and /docs stay theirs)."""
     import gradio as gr
 
+    from .config import Config
+
     demo.queue(default_concurrency_limit=2)
-    return gr.mount_gradio_app(app, demo, path="", auth=auth, **MOUNT_SETTINGS)
+    mounted = gr.mount_gradio_app(app, demo, path="", auth=auth, max_file_size=max_file_size or Config.max_upload_bytes,
+                                  **MOUNT_SETTINGS)
+    # Gradio checks that a file input names a file in its upload cache only once an app has launched;
+    # a mounted app never does, so say it has (uploaded_file checks in every handler all the same).
+    demo.has_launched = True
+    return mounted
