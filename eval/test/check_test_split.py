@@ -4,7 +4,10 @@ For every item: JSON parses, ids unique, fields exact, gold doc_ids are test doc
 and every must_include alternative occurs (ignoring whitespace) in the text of one gold clause.
 Clauses: 第N条 articles, or 一、 numbered items for documents without articles.
 """
-import json, re, sys, tomllib
+import json
+import re
+import sys
+import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -17,9 +20,11 @@ def cn2int(s):
         if ch in DIG:
             cur = DIG[ch]
         elif ch == "十":
-            total += (cur or 1) * 10; cur = 0
+            total += (cur or 1) * 10
+            cur = 0
         elif ch == "百":
-            total += (cur or 1) * 100; cur = 0
+            total += (cur or 1) * 100
+            cur = 0
     return total + cur
 
 
@@ -29,13 +34,14 @@ ITEM = re.compile(r"^(?:#+\s*)?([一二三四五六七八九十]+)、")
 
 def clauses(text):
     lines = text.splitlines()
-    pat = ART if any(ART.match(l) for l in lines) else ITEM
+    pat = ART if any(ART.match(line) for line in lines) else ITEM
     out, cur, expect = {}, 0, 1
-    for l in lines:
-        m = pat.match(l.strip())
+    for line in lines:
+        m = pat.match(line.strip())
         if m and cn2int(m.group(1)) == expect:
-            cur = expect; expect += 1
-        out.setdefault(cur, []).append(l)
+            cur = expect
+            expect += 1
+        out.setdefault(cur, []).append(line)
     return {k: re.sub(r"\s+", "", "".join(v)) for k, v in out.items()}
 
 
@@ -48,13 +54,18 @@ def main():
     ids, errors = set(), []
     for n, line in enumerate((HERE / "questions.jsonl").read_text().splitlines(), 1):
         it = json.loads(line)
-        if list(it) != fields: errors.append(f"line {n}: fields {list(it)}")
-        if it["id"] in ids: errors.append(f"dup id {it['id']}")
+        if list(it) != fields:
+            errors.append(f"line {n}: fields {list(it)}")
+        if it["id"] in ids:
+            errors.append(f"dup id {it['id']}")
         ids.add(it["id"])
-        if it["type"] not in types: errors.append(f"{it['id']}: type {it['type']}")
-        if it["corpus"] != "test": errors.append(f"{it['id']}: corpus")
+        if it["type"] not in types:
+            errors.append(f"{it['id']}: type {it['type']}")
+        if it["corpus"] != "test":
+            errors.append(f"{it['id']}: corpus")
         if it["type"] == "unanswerable":
-            if it["answerable"] or it["gold"] or it["must_include"]: errors.append(f"{it['id']}: unanswerable with gold")
+            if it["answerable"] or it["gold"] or it["must_include"]:
+                errors.append(f"{it['id']}: unanswerable with gold")
             continue
         if not it["answerable"] or not it["gold"] or not (1 <= len(it["must_include"]) <= 3):
             errors.append(f"{it['id']}: answerable item incomplete")
@@ -65,7 +76,8 @@ def main():
             d, _, p = g.partition("#")
             art = int(p.split(".")[0])
             if d not in docs or art not in docs[d] or art == 0:
-                errors.append(f"{it['id']}: bad gold {g}"); continue
+                errors.append(f"{it['id']}: bad gold {g}")
+                continue
             texts.append(docs[d][art])
         q = re.sub(r"\s+", "", it["question"])
         for group in it["must_include"]:
@@ -75,7 +87,8 @@ def main():
                     errors.append(f"{it['id']}: '{alt}' not in gold text")
                 if a in q:
                     errors.append(f"{it['id']}: '{alt}' repeats the question")
-    for e in errors: print(e)
+    for e in errors:
+        print(e)
     print(f"{len(ids)} items, {len(errors)} errors")
     return 1 if errors else 0
 
