@@ -35,9 +35,11 @@ class Answer:
     route: str = "fact"
     rewritten_question: str = ""
     notes: list[str] = field(default_factory=list)
+    # The answer-or-refuse decision (answering/decision.py): its probability and the features it read.
+    decision: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "answer": self.answer,
             "refused": self.refused,
             "citations": [
@@ -49,6 +51,9 @@ class Answer:
             "route": self.route,
             "rewritten_question": self.rewritten_question,
         }
+        if self.decision:
+            out["confidence"] = round(self.decision["p"], 3)
+        return out
 
 
 @dataclass

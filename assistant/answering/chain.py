@@ -14,7 +14,7 @@ from ..docrefs import article_numbers, cited_articles, named_documents
 from ..retrieval import Hit
 from ..routing import PUNISH, asks, classify
 from ..sentences import offers
-from . import article, comparison, fact, item, refusal, responsibility, support, target, validity
+from . import article, comparison, decision, fact, item, refusal, responsibility, support, target, validity
 from .context import Context, Turn
 from .evidence import Evidence
 
@@ -22,6 +22,9 @@ Composer = Callable[[Turn, Evidence], Answer]
 
 # One composer per route kind (routing.classify); a new kind of answer is a new module and a line here.
 # A kind without an entry is answered as a fact.
+# Routes whose answers the calibrated decision (decision.py) may turn into a refusal: those composed from
+# retrieved evidence. Support, validity and target answers read document facts and the region's coverage,
+# and say themselves when these hold nothing.
 COMPOSERS: dict[str, Composer] = {
     "fact": fact.compose,
     "support": support.compose,
@@ -30,6 +33,8 @@ COMPOSERS: dict[str, Composer] = {
     "target": target.compose,
     "comparison": comparison.compose,
 }
+
+DECIDED_ROUTES = frozenset({"fact", "responsibility"})
 
 
 class AnswerChain:
@@ -91,7 +96,12 @@ class AnswerChain:
         corpus = self.ctx.corpus
         regions = turn.route.regions
         turn.region = turn.options.get("region") or (regions[0] if regions and len(regions) == 1 else None)
-        turn.doc_ids = turn.options.get("doc_ids") or [d.doc_id for d in named_documents(q, corpus.documents.values())]
+        # ``exclude_docs`` (evaluation only: leave-one-document-out) answers as if those documents were not held.
+        excluded = set(turn.options.get("exclude_docs") or ())
+        held = [d for d in corpus.documents.values() if d.doc_id not in excluded]
+        turn.doc_ids = turn.options.get("doc_ids") or [d.doc_id for d in named_documents(q, held)]
+        if excluded and not turn.doc_ids:
+            turn.doc_ids = [d.doc_id for d in held]
         if not turn.doc_ids and len(numbers := article_numbers(turn.question)) == 1:
             # "第二十五条规定了什么？": the one document numbered in articles that has one.
             holders = self._documents_with_article(numbers[0])
@@ -201,6 +211,17 @@ class AnswerChain:
             return answer
         return replace(answer, answer="\n".join([answer.answer, *notes]), citations=cites.items)
 
+    def _decided(self, turn: Turn, answer: Answer, enforce: bool = True) -> Answer:
+        """The answer, or a refusal showing its clauses as related, by the calibrated decision (``enforce``
+        False, for fitting it: the answer stands, with the decision's features)."""
+        ok, p, x = decision.decide(turn, self.evidence, answer)
+        if not ok and enforce:
+            cited = [c for cid in dict.fromkeys(c.clause_id for c in answer.citations)
+                     if (c := self.ctx.corpus.clause(cid)) is not None]
+            answer = refusal.refuse(self.ctx, "", related=cited[:2])
+        answer.decision = {"p": p, "features": x}
+        return answer
+
     def _asks_penalty_elsewhere(self, turn: Turn) -> bool:
         """"违反第八条怎么处罚？" is answered by the articles that cite 第八条, not by 第八条 itself."""
         return "penalty" in turn.route.asks and bool(self._references_to(self._article_hits(turn)))
@@ -219,6 +240,8 @@ class AnswerChain:
             answer = article.compose(turn, ev, asked)
         else:
             answer = COMPOSERS.get(turn.route.kind, fact.compose)(turn, ev)
+            if not answer.refused and turn.route.kind in DECIDED_ROUTES:
+                answer = self._decided(turn, answer, enforce=turn.options.get("decide", True))
         if not answer.refused and turn.route.kind != "validity":
             answer = self._with_status_notes(answer)
         answer.route = turn.route.kind

@@ -1,0 +1,182 @@
+"""Answer or refuse: one calibrated decision instead of word, figure and topic guards.
+
+The evidence for a question is described by a few general features — how much of the question's
+content the best sentence and clause hold (idf-weighted, by meaning where words differ), whether they
+hold a value of the kind asked, how much of the question the corpus never uses at all, retrieval's
+own scores — and a logistic regression turns them into the probability that the answer composed from
+that evidence is supported by it. Below the threshold the answer becomes a refusal that shows the same
+clauses as related.
+
+The weights are plain data (assistant/data/decision.json), fitted by ``python -m assistant
+fit-decision`` on a pool of labelled questions (evaluation items, leave-one-document-out copies of them
+and STARD questions with and without their laws) and thresholded on held-out folds; the file records
+its provenance and held-out precision and recall. Nothing here keys on a phrase of any question.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..answer_types import Answer
+from ..clauses import Clause
+from ..corpus import Corpus
+from ..values import asked_value_kind, parse_values, satisfies
+from .context import Turn
+from .evidence import Evidence, has_content
+
+WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "decision.json"
+
+# The order of the model's inputs; the weights file names them, so a stale file is detected.
+FEATURES = (
+    "lex_best",  # idf-weighted share of the question's content words in the best sentence (headings half)
+    "lex_clause",  # the same share in the best of the top three clauses, with its headings
+    "lex_answer",  # the same share in everything the answer quotes
+    "cos_best",  # e5 cosine of the question and the closest sentence of the top clauses
+    "dense_top",  # retrieval's best passage cosine among the top three hits
+    "dense_gap",  # ... less the mean cosine of the hits below them: how far the best stands out here
+    "unknown_share",  # idf-weighted share of the question's words that no document uses at all
+    "asks_value",  # the question asks for an amount, period, count, percentage or date
+    "value_missing",  # ... and nothing the answer quotes holds a value of that kind
+    "lex_value",  # lex_best among the sentences holding a value of the kind asked (lex_best if none is asked)
+    "subject_missing",  # the question's rarest word that the corpus uses is not in the clauses
+    "few_terms",  # the question has one content word or none: its words settle little
+)
+
+TOP_CLAUSES = 3
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, x: dict[str, float]) -> float:
+        z = self.bias + sum(w * x[name] for w, name in zip(self.weights, FEATURES, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = WEIGHTS_FILE, embedder: str | None = None) -> Model | None:
+    """The fitted model, or None when no weights file is shipped, it was fitted on other features, or on the
+    cosines of another embedder (``embedder``: the index's embedder id; its family, before the first ":",
+    must be the one the weights were fitted with — another model's cosines live on another scale)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if tuple(data.get("features", ())) != FEATURES:
+        return None
+    if embedder is not None and _family(embedder) != _family(str(data.get("embedder", ""))):
+        return None
+    return Model(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def _family(embedder: str) -> str:
+    return embedder.split(":", 1)[0]
+
+
+def evidence_clauses(turn: Turn, ev: Evidence, answer: Answer | None = None) -> list[Clause]:
+    """What the answer is built on: the clauses it cites, in order, else retrieval's best."""
+    corpus = ev.ctx.corpus
+    cited = [] if answer is None else list(dict.fromkeys(c.clause_id for c in answer.citations))
+    clauses = [c for cid in cited if (c := corpus.clause(cid)) is not None]
+    return (clauses or [c for c in ev.clauses(turn.hits) if has_content(c)])[:TOP_CLAUSES]
+
+
+def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str, float]:
+    """The decision's inputs for the answer composed for this turn (retrieval's best clauses without one)."""
+    q = turn.rewrite.question
+    clauses = evidence_clauses(turn, ev, answer)
+    quoted = "".join(c.quote for c in answer.citations) if answer is not None and answer.citations else ""
+    toks = list(ev.content_tokens(q))
+    corpus = ev.ctx.corpus
+    text = held_text(corpus, frozenset(turn.options.get("exclude_docs") or ()))
+    total = sum(ev.weight(t) for t in toks) or 1.0
+    unknown = sum(ev.weight(t) for t in toks if not _used(t, text, ev)) / total if toks else 0.0
+    x = dict.fromkeys(FEATURES, 0.0)
+    x["unknown_share"] = unknown
+    x["few_terms"] = 1.0 if len(toks) <= 1 else 0.0
+    x["dense_top"] = max((h.dense for h in turn.hits[:TOP_CLAUSES]), default=0.0)
+    # e5 cosines are high for any text on the same field; what a question's own background is, retrieval's
+    # lower hits tell.
+    below = [h.dense for h in turn.hits[TOP_CLAUSES:] if h.dense > 0]
+    x["dense_gap"] = x["dense_top"] - sum(below) / len(below) if below else 0.0
+    kind = asked_value_kind(q)
+    x["asks_value"] = 1.0 if kind else 0.0
+    if not clauses:
+        x["value_missing"] = x["asks_value"]
+        x["subject_missing"] = 1.0
+        return x
+    ranked = [s for s in ev.rank_sentences(q, clauses, turn.route.asks) if not s.sentence.heading]
+    x["lex_best"] = max((s.lex for s in ranked), default=0.0)
+    x["lex_clause"] = max(ev.overlap(q, c) for c in clauses)
+    blob = quoted or "".join(c.text for c in clauses)
+    x["lex_answer"] = sum(ev.weight(t) for t in toks if ev.found(t, blob)) / total if toks else 0.0
+    x["cos_best"] = _closest(ev, q, clauses, x["dense_top"])
+    if kind:
+        x["value_missing"] = 0.0 if satisfies(kind, (v.kind for v in parse_values(blob))) else 1.0
+        # A figure answers only when its own sentence speaks of what was asked: "5万元" for a postdoc station
+        # is no answer to a rent subsidy's rate.
+        x["lex_value"] = max((s.lex for s in ranked if satisfies(kind, (v.kind for v in parse_values(s.sentence.text)))),
+                             default=0.0)
+    else:
+        x["lex_value"] = x["lex_best"]
+    subject = [t for t in ev.specific_terms(q) if ev.found(t, text)][:1]
+    if subject:
+        where = "".join(c.text + "".join(corpus.context_headings(c)) for c in clauses)
+        x["subject_missing"] = 0.0 if ev.found(subject[0], where) else 1.0
+    return x
+
+
+_HELD_TEXT: dict[tuple[int, frozenset[str]], str] = {}
+
+
+def held_text(corpus: Corpus, excluded: frozenset[str]) -> str:
+    """The text of the documents an answer can draw on. Leave-one-document-out (fitting only) answers as if
+    the excluded documents were not held: their words must not count as words the corpus uses."""
+    if not excluded:
+        return corpus.text
+    key = (id(corpus), excluded)
+    if key not in _HELD_TEXT:
+        _HELD_TEXT.clear()
+        _HELD_TEXT[key] = "".join(c.text for c in corpus.clauses if c.doc_id not in excluded)
+    return _HELD_TEXT[key]
+
+
+def _used(token: str, text: str, ev: Evidence) -> bool:
+    """Does any document use the word, itself, a synonym, its parts, or (for a long word) any two
+    characters of it in a row — a word people coin for something the law names otherwise?"""
+    if ev.found(token, text if not token.isascii() else text.lower()):
+        return True
+    return len(token) >= 3 and not token.isascii() and any(token[i:i + 2] in text for i in range(len(token) - 1))
+
+
+def _closest(ev: Evidence, q: str, clauses: list[Clause], fallback: float) -> float:
+    vectors = ev.ctx.searcher.vectors
+    from ..sentences import split as split_sentences
+
+    rows = [vectors.sentence_vector(c.clause_id, s.index) for c in clauses for s in split_sentences(c.text)]
+    rows = [r for r in rows if r is not None]
+    if not rows:
+        return fallback
+    cos = np.asarray(rows, dtype=np.float32) @ np.asarray(ev.query_vector(q), dtype=np.float32)
+    return float(cos.max())
+
+
+def decide(turn: Turn, ev: Evidence, answer: Answer | None = None,
+           model: Model | None = None) -> tuple[bool, float, dict[str, float]]:
+    """(answer?, probability, features). Without a model fitted for this index's embedder every answer
+    stands."""
+    model = model or load_model(embedder=str(ev.ctx.searcher.vectors.manifest.get("embedder", "")))
+    x = features(turn, ev, answer)
+    if model is None:
+        return True, 1.0, x
+    p = model.probability(x)
+    return p >= model.threshold, p, x

@@ -1,0 +1,319 @@
+"""Fit the answer-or-refuse decision (answering/decision.py) on a pool of labelled questions.
+
+The pool is built, not hand-written:
+
+* every dev item (seed, the team's law items, eval/dev) asked with the decision off: a positive when it
+  is answerable and the composed answer cites a gold clause and holds its key facts, a negative when it is
+  unanswerable (an answerable item whose answer misses either says nothing about refusing and is left out);
+* leave-one-document-out: every answerable item asked again as if its gold documents were not held —
+  no remaining clause is gold for it, so it is a negative;
+* STARD questions (``--stard N``) over the laws they cite, with and without their gold law.
+
+Only answers of the routes the decision governs are in the pool. A logistic regression
+(scikit-learn, class-balanced) is cross-validated with folds grouped by document, so that no
+question is scored by a model fitted on questions about the same document; the threshold is chosen
+on the out-of-fold probabilities (fewest errors with false refusals at most ``--max-false-refusal``),
+the model is refitted on the whole pool and written with its provenance to assistant/data/decision.json.
+The test split is never read here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from .answering.chain import DECIDED_ROUTES
+from .answering.decision import FEATURES, WEIGHTS_FILE
+from .config import Config
+from .evaluation import missing_groups, satisfied_gold
+
+POOL_FILE = Path(__file__).resolve().parent.parent / "eval" / "decision_pool.jsonl"
+
+
+def _gold_docs(item: dict) -> list[str]:
+    return list(dict.fromkeys(g.split("#", 1)[0] for g in item.get("gold") or []))
+
+
+def _sample(bot, item: dict, group: str, source: str, exclude: Sequence[str] = ()) -> dict | None:
+    """One pool row, or None when the answer is not one the decision governs."""
+    options = {"decide": False}
+    if exclude:
+        options["exclude_docs"] = list(exclude)
+    try:
+        ans = bot.ask(item["question"], history=item.get("history") or [], **options)
+    except Exception:  # noqa: BLE001 — a failing item is left out of the pool, not fatal
+        return None
+    if ans.refused or ans.route not in DECIDED_ROUTES or not ans.decision:
+        return None
+    cited = [c.clause_id for c in ans.citations]
+    if exclude or not item.get("answerable", True):
+        label = 0
+    elif satisfied_gold(cited, item.get("gold") or []) and not missing_groups(ans.answer, item.get("must_include") or []):
+        label = 1
+    else:
+        return None
+    return {"id": item["id"], "source": source, "group": group, "label": label,
+            "features": ans.decision["features"], "question": item["question"],
+            "embedder": str(bot.vectors.manifest.get("embedder", ""))}
+
+
+def pool_for(bot, items: Sequence[dict], source: str, progress: Callable[[Sequence], Sequence] = lambda x: x,
+             lodo: bool = True) -> list[dict]:
+    rows = []
+    for item in progress(items):
+        docs = _gold_docs(item)
+        group = docs[0] if docs else f"{source}:{item.get('corpus', 'seed')}:unanswerable:{item['id']}"
+        row = _sample(bot, item, group, source)
+        if row:
+            rows.append(row)
+        if lodo and docs and item.get("answerable", True):
+            row = _sample(bot, {**item, "id": item["id"] + "/lodo"}, group, source + "-lodo", exclude=docs)
+            if row:
+                rows.append(row)
+    return rows
+
+
+def _matrix(rows: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.array([[r["features"][f] for f in FEATURES] for r in rows], dtype=float)
+    y = np.array([r["label"] for r in rows], dtype=int)
+    groups = np.array([r["group"] for r in rows])
+    return x, y, groups
+
+
+def _model():
+    """Standardised features: cosines live in 0.8–0.95 and shares in 0–1, and one penalty must weigh them
+    alike (unscaled, the cosines' weights were held near zero)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", C=1.0, max_iter=1000))
+
+
+def raw_weights(model) -> tuple[list[float], float]:
+    """The pipeline as one logistic regression on the raw features: w/σ, and the bias less Σ w·μ/σ."""
+    scaler, lr = model[0], model[-1]
+    w = lr.coef_[0] / scaler.scale_
+    return [float(v) for v in w], float(lr.intercept_[0] - np.dot(w, scaler.mean_))
+
+
+def kind_weights(rows: Sequence[dict]) -> np.ndarray:
+    """Each kind of row — a source's own questions or its leave-one-document-out copies, answered or
+    refused — weighs the same in all: the copies are cheap to make in bulk and would otherwise outvote
+    the real unanswerable questions, which are the refusals users meet."""
+    kinds = [(r["source"], r["label"]) for r in rows]
+    count = {k: kinds.count(k) for k in set(kinds)}
+    w = np.array([1.0 / count[k] for k in kinds])
+    return w * len(w) / w.sum()
+
+
+def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray):
+    return _model().fit(x, y, logisticregression__sample_weight=w)
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray | None = None,
+                folds: int = 5) -> np.ndarray:
+    from sklearn.model_selection import GroupKFold
+
+    w = np.ones(len(y)) if w is None else w
+    p = np.zeros(len(y))
+    for train, held in GroupKFold(n_splits=min(folds, len(set(groups)))).split(x, y, groups):
+        p[held] = _fit(x[train], y[train], w[train]).predict_proba(x[held])[:, 1]
+    return p
+
+
+def curve(p: np.ndarray, y: np.ndarray) -> list[dict]:
+    """Per threshold: precision and recall of "answer" (positives answered), and of "refuse"."""
+    out = []
+    for t in np.round(np.arange(0.02, 0.981, 0.01), 2):
+        answer = p >= t
+        tp = int(np.sum(answer & (y == 1)))
+        fp = int(np.sum(answer & (y == 0)))
+        fn = int(np.sum(~answer & (y == 1)))
+        tn = int(np.sum(~answer & (y == 0)))
+        out.append({
+            "threshold": float(t),
+            "answer_precision": tp / (tp + fp) if tp + fp else None,
+            "answer_recall": tp / (tp + fn) if tp + fn else None,
+            "refuse_precision": tn / (tn + fn) if tn + fn else None,
+            "refuse_recall": tn / (tn + fp) if tn + fp else None,
+            "false_refusal": fn / (tp + fn) if tp + fn else None,
+        })
+    return out
+
+
+def choose_threshold(points: Sequence[dict], max_false_refusal: float) -> float:
+    """The threshold that refuses most unanswerable questions while false refusals stay within the bound
+    (when none does, the one with the fewest false refusals)."""
+    ok = [pt for pt in points if (pt["false_refusal"] or 0.0) <= max_false_refusal]
+    if not ok:
+        return min(points, key=lambda pt: (pt["false_refusal"] or 0.0))["threshold"]
+    return max(ok, key=lambda pt: ((pt["refuse_recall"] or 0.0), -pt["threshold"]))["threshold"]
+
+
+def fit(rows: Sequence[dict], max_false_refusal: float = 0.05, embedder: str = "") -> dict:
+    x, y, groups = _matrix(rows)
+    w = kind_weights(rows)
+    p = out_of_fold(x, y, groups, w)
+    points = curve(p, y)
+    threshold = choose_threshold(points, max_false_refusal)
+    at = next(pt for pt in points if pt["threshold"] == threshold)
+    weights, bias = raw_weights(_fit(x, y, w))
+    return {
+        "features": list(FEATURES),
+        "embedder": embedder,
+        "weights": [round(w, 5) for w in weights],
+        "bias": round(bias, 5),
+        "threshold": threshold,
+        "held_out": at,
+        "curve": points,
+        "pool": {"n": int(len(y)), "positives": int(y.sum()), "negatives": int(len(y) - y.sum()),
+                 "by_source": {s: sum(1 for r in rows if r["source"] == s) for s in dict.fromkeys(r["source"] for r in rows)},
+                 "groups": int(len(set(groups)))},
+        "provenance": (f"python -m assistant fit-decision, {date.today().isoformat()}: logistic regression "
+                       "(scikit-learn, standardised features, class_weight=balanced, C=1, each kind of row weighted alike) on the pool in eval/decision_pool.jsonl; "
+                       "threshold on 5-fold out-of-fold probabilities, folds grouped by document"),
+    }
+
+
+def build_pool(config: Config, workdir: Path | None, log: Callable[[str], None]) -> list[dict]:
+    from tqdm import tqdm
+
+    from .core import Assistant, _default_embedder
+    from .evalsplits import SPLITS, split_items, staged_config
+
+    embedder = _default_embedder(config, log)
+    split = SPLITS["dev"]
+    staged, tmp = staged_config(config, split, workdir, embedder=embedder, log=log)
+    try:
+        bot = Assistant.load(staged, embedder=embedder, log=log)
+        items = split_items(split)
+        return pool_for(bot, items, "dev", progress=lambda xs: tqdm(xs, desc="pool", file=sys.stderr))
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+STARD_FILE = Path(__file__).resolve().parent.parent.parent / "shared" / "stard" / "train.jsonl"
+LAWREFBOOK = STARD_FILE.parent.parent / "lawrefbook"
+
+
+def stard_items(n_laws: int, avoid: set[str], stard: Path = STARD_FILE) -> tuple[dict[str, Path], list[dict]]:
+    """The laws that the most STARD train questions cite (one file each, none of ``avoid``, no law split over
+    several files), as doc ids → files, and those questions as evaluation items over them."""
+    from collections import Counter
+
+    from .clauses import cn_to_int
+
+    rows = [json.loads(line) for line in stard.read_text(encoding="utf-8").splitlines() if line.strip()]
+    counts = Counter(f for r in rows for g in r["gold"] if len(g["files"]) == 1 for f in g["files"])
+    files = [f for f, _ in counts.most_common() if f not in avoid and (LAWREFBOOK / f).is_file()][:n_laws]
+    doc_of = {f: f"stard-law-{i:02d}" for i, f in enumerate(files)}
+    items = []
+    for r in rows:
+        gold = []
+        for g in r["gold"]:
+            if len(g["files"]) != 1 or g["files"][0] not in doc_of:
+                gold = []
+                break
+            try:
+                gold.append(f"{doc_of[g['files'][0]]}#{cn_to_int(g['article'][1:-1])}")
+            except (KeyError, ValueError):
+                gold = []
+                break
+        if gold:
+            items.append({"id": f"stard-{r['query_id']}", "question": r["question"], "history": [], "gold": gold,
+                          "answerable": True})
+    return {d: LAWREFBOOK / f for f, d in doc_of.items()}, items
+
+
+def stard_pool(config: Config, n_laws: int, avoid: set[str], workdir: Path | None, embedder,
+               log: Callable[[str], None]) -> list[dict]:
+    """STARD questions over a corpus of the seeds and the laws they cite: with the gold law held, and again
+    as if it were not (leave-one-document-out)."""
+    import dataclasses
+    import shutil
+    import tempfile
+
+    from tqdm import tqdm
+
+    from .core import Assistant
+    from .library import add_document
+
+    docs, items = stard_items(n_laws, avoid)
+    base = Path(workdir) / "stard" if workdir else Path(tempfile.mkdtemp(prefix="policyqa-stard-"))
+    stamp = base / "fingerprint"
+    fp = json.dumps(sorted((d, str(p)) for d, p in docs.items()), ensure_ascii=False)
+    staged = dataclasses.replace(config, corpus_dir=base / "corpus", index_dir=base / "index")
+    if not (stamp.is_file() and stamp.read_text(encoding="utf-8") == fp):
+        shutil.rmtree(base, ignore_errors=True)
+        (base / "corpus").mkdir(parents=True)
+        for p in Path(config.corpus_dir).iterdir():
+            if p.is_file() and not p.name.startswith("."):
+                shutil.copy2(p, base / "corpus" / p.name)
+        for doc_id, path in docs.items():
+            add_document(staged, path, doc_id=doc_id, region="全国", level="national", log=lambda m: None,
+                         embedder=embedder)
+            log(f"stard: added {path.name} as {doc_id}")
+        stamp.write_text(fp, encoding="utf-8")
+    bot = Assistant.load(staged, embedder=embedder, log=log)
+    return pool_for(bot, items, "stard", progress=lambda xs: tqdm(xs, desc="stard pool", file=sys.stderr))
+
+
+def test_sources() -> set[str]:
+    """The lawrefbook files of the test split: no pool may hold questions about them."""
+    import tomllib
+
+    from .evalsplits import SPLITS
+
+    out: set[str] = set()
+    for m in SPLITS["test"].manifests:
+        if m.is_file():
+            for d in tomllib.loads(m.read_text(encoding="utf-8")).get("document", []):
+                src = str(d.get("source", ""))
+                if src:
+                    out.add(src.split("lawrefbook/", 1)[-1])
+    return out
+
+
+def cmd_fit_decision(args) -> None:
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    pool_file = Path(args.pool)
+    if args.reuse_pool and pool_file.is_file():
+        rows = [json.loads(line) for line in pool_file.read_text(encoding="utf-8").splitlines() if line]
+    else:
+        config = Config.from_env()
+        workdir = Path(args.workdir) if args.workdir else None
+        rows = build_pool(config, workdir, log)
+        if args.stard_laws:
+            from .core import _default_embedder
+
+            rows += stard_pool(config, args.stard_laws, test_sources(), workdir, _default_embedder(config, log), log)
+        pool_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = fit(rows, args.max_false_refusal, embedder=rows[0].get("embedder", "") if rows else "")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    h = result["held_out"]
+    print(f"pool {result['pool']}; threshold {result['threshold']}: held-out answer precision "
+          f"{h['answer_precision']:.3f}, recall {h['answer_recall']:.3f}; refuse precision "
+          f"{h['refuse_precision']:.3f}, recall {h['refuse_recall']:.3f}")
+    print("weights: " + ", ".join(f"{f} {w:+.3f}" for f, w in zip(FEATURES, result["weights"], strict=True))
+          + f", bias {result['bias']:+.3f}")
+    print(f"写入 {out}")
+
+
+def register_cli(sub) -> None:
+    p = sub.add_parser("fit-decision", help="在 dev 划分构造的样本池上拟合“回答或拒答”的决策")
+    p.add_argument("--workdir", default=None, help="复用 eval-splits 保留的语料副本")
+    p.add_argument("--pool", default=str(POOL_FILE))
+    p.add_argument("--reuse-pool", action="store_true", help="直接用已有样本池拟合")
+    p.add_argument("--max-false-refusal", type=float, default=0.05)
+    p.add_argument("--stard-laws", type=int, default=0, help="加入 STARD 训练集问题：引用最多的 N 部法律（有/无该法）")
+    p.add_argument("--out", default=str(WEIGHTS_FILE))
+    p.set_defaults(func=cmd_fit_decision)

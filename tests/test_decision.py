@@ -1,0 +1,102 @@
+"""The answer-or-refuse decision: features, the fitted model, and how it is fitted."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.answering import decision
+from assistant.answering.decision import FEATURES, Model, load_model
+from assistant.fit_decision import choose_threshold, curve, fit
+
+
+def _row(label: int, group: str, **x: float) -> dict:
+    return {"label": label, "group": group, "source": "synthetic", "features": {f: x.get(f, 0.0) for f in FEATURES}}
+
+
+def test_the_shipped_weights_name_the_features_the_code_computes():
+    model = load_model()
+    assert model is not None, "assistant/data/decision.json is missing or fitted on other features"
+    assert len(model.weights) == len(FEATURES)
+    assert 0.0 < model.threshold < 1.0
+
+
+def test_weights_fitted_on_other_features_are_not_used(tmp_path):
+    path = tmp_path / "decision.json"
+    path.write_text(json.dumps({"features": ["something_else"], "weights": [1.0], "bias": 0.0, "threshold": 0.5}))
+    assert load_model(path) is None
+
+
+def test_evidence_that_holds_the_question_is_more_likely_answered():
+    model = load_model()
+    weak = dict.fromkeys(FEATURES, 0.0) | {"cos_best": 0.8, "dense_top": 0.8}
+    strong = weak | {"lex_best": 1.0, "lex_clause": 1.0, "cos_best": 0.92, "dense_top": 0.9}
+    assert model.probability(strong) > model.probability(weak)
+
+
+def test_a_value_asked_and_not_held_lowers_the_probability():
+    model = load_model()
+    base = dict.fromkeys(FEATURES, 0.0) | {"lex_best": 0.7, "lex_clause": 0.8, "cos_best": 0.9, "dense_top": 0.88,
+                                            "asks_value": 1.0}
+    assert model.probability(base | {"value_missing": 1.0}) < model.probability(base)
+
+
+def test_probability_is_the_logistic_of_the_weighted_sum():
+    m = Model(tuple(1.0 if f == "lex_best" else 0.0 for f in FEATURES), bias=-0.5, threshold=0.5)
+    x = dict.fromkeys(FEATURES, 0.0) | {"lex_best": 0.5}
+    assert m.probability(x) == pytest.approx(0.5)
+
+
+def test_the_threshold_keeps_false_refusals_within_the_bound():
+    rng = np.random.default_rng(0)
+    y = np.array([1] * 100 + [0] * 100)
+    p = np.concatenate([rng.uniform(0.3, 1.0, 100), rng.uniform(0.0, 0.6, 100)])
+    points = curve(p, y)
+    t = choose_threshold(points, 0.05)
+    assert np.mean(p[y == 1] < t) <= 0.05
+    # and it is the strictest such threshold: the next one up breaks the bound
+    higher = [pt for pt in points if pt["threshold"] > t]
+    assert not higher or higher[0]["false_refusal"] > 0.05
+
+
+def test_fitting_separates_a_pool_it_can_separate_and_reports_held_out_figures():
+    rng = np.random.default_rng(1)
+    rows = [_row(1, f"doc{i % 10}", lex_best=rng.uniform(0.6, 1), cos_best=0.9) for i in range(80)]
+    rows += [_row(0, f"doc{i % 10}", lex_best=rng.uniform(0, 0.4), cos_best=0.85, unknown_share=0.5)
+             for i in range(80)]
+    result = fit(rows)
+    assert result["features"] == list(FEATURES)
+    assert result["held_out"]["answer_precision"] > 0.9
+    assert result["held_out"]["refuse_recall"] > 0.9
+    assert result["pool"] == {"n": 160, "positives": 80, "negatives": 80, "by_source": {"synthetic": 160},
+                              "groups": 10}
+    lex = result["weights"][FEATURES.index("lex_best")]
+    assert lex > 0
+
+
+def test_an_answer_the_model_rejects_becomes_a_refusal_naming_its_clauses(fake_assistant, monkeypatch):
+    question = "济南对天使投资有什么奖励？"
+    answered = fake_assistant.ask(question)
+    assert not answered.refused and answered.decision["p"] > 0
+    reject_all = Model(tuple(0.0 for _ in FEATURES), bias=-10.0, threshold=0.5)
+    monkeypatch.setattr(decision, "load_model", lambda *a, **k: reject_all)
+    refused = fake_assistant.ask(question)
+    assert refused.refused
+    assert "相关但未回答" in refused.answer
+    assert {c.clause_id for c in refused.citations} <= {c.clause_id for c in answered.citations}
+    assert refused.decision["p"] < 0.5
+
+
+def test_fitting_can_ask_without_the_decision_enforced(fake_assistant, monkeypatch):
+    reject_all = Model(tuple(0.0 for _ in FEATURES), bias=-10.0, threshold=0.5)
+    monkeypatch.setattr(decision, "load_model", lambda *a, **k: reject_all)
+    r = fake_assistant.ask("济南对天使投资有什么奖励？", decide=False)
+    assert not r.refused
+    assert set(r.decision["features"]) == set(FEATURES)
+
+
+def test_leaving_a_document_out_answers_as_if_it_were_not_held(fake_assistant):
+    r = fake_assistant.ask("济南对天使投资有什么奖励？", exclude_docs=["jinan-platform-economy-2020"], decide=False)
+    assert all(not c.clause_id.startswith("jinan-platform-economy-2020#") for c in r.citations)
