@@ -25,9 +25,6 @@ ANSWER_KINDS = frozenset(
     {"money", "figure", "date", "duration", "definition", "penalty", "duty", "target", "list", "contact"}
 )
 
-# Refusal thresholds, calibrated on the unanswerable items of eval/questions.jsonl (see README).
-MIN_COVERAGE = 0.5  # share of the question's content words found in the best clauses
-MIN_DENSE = 0.84  # cosine of the best passage (e5-small scale)
 # Most that closeness in meaning adds to a sentence's score, when no sentence holds the question's words
 # (it counts less the more the best sentence does). Measured in README "Sentence-level evidence".
 DENSE_WEIGHT = 0.3
@@ -127,17 +124,6 @@ class Evidence:
 
     def clauses(self, hits: list[Hit]) -> list[Clause]:
         return [c for h in hits if (c := self.ctx.corpus.clause(h.clause_id)) is not None]
-
-    def coverage(self, question: str, clauses: list[Clause]) -> float:
-        """Share of the question's content words found in the clauses, their headings or their lead units."""
-        toks = set(self.content_tokens(question))
-        if not toks:
-            return 1.0
-        corpus = self.ctx.corpus
-        blob = "".join(
-            c.text + "".join(corpus.context_headings(c)) + "".join(c.lead_units) for c in clauses
-        )
-        return sum(1 for t in toks if self.found(t, blob)) / len(toks)
 
     def overlap(self, question: str, clause: Clause, *, context: bool = True) -> float:
         """idf-weighted share of the question's content words that the clause (with its headings) contains."""

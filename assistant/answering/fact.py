@@ -29,7 +29,7 @@ from ..sentences import offers
 from ..sentences import split as split_sentences
 from . import listing
 from .context import Turn
-from .evidence import ANSWER_KINDS, MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
+from .evidence import ANSWER_KINDS, Evidence, Scored, has_content
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
@@ -37,9 +37,6 @@ MAX_FOCUS_SENTENCES = 10
 # Below this share of the question in its best sentence, the documents that apply may simply not
 # speak of the question's subject (then refuse_absent says so, and where else it is spoken of).
 ABSENT_LEX = 0.5
-# Below this share in every sentence of the best clauses, nothing there speaks of the question at all
-# (lowest answerable item of the evaluation set: 0.15; see README "Refusal thresholds").
-NO_EVIDENCE_LEX = 0.1
 # What a direct answer line can be asked for; a duty or target is answered by the quotes themselves.
 _DIRECT = ("money", "figure", "date", "duration", "definition", "penalty", "contact")
 # "分几级", "几个阶段", "多少项": a count of something; the direct sentence must count the same thing.
@@ -74,27 +71,15 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             return listing.compose(turn, ev, found[0])
     if turn.rewrite.kind == "focus" and (answer := _from_focus(turn, ev)) is not None:
         return answer
-    top3 = ev.rerank(q, clauses)[:3]
-    dense = max((h.dense for h in turn.hits[:3]), default=0.0)
-    if ev.coverage(q, top3) < MIN_COVERAGE and dense < MIN_DENSE:
-        return refuse(ctx, "", related=top3[:2])
+    # Whether this evidence answers at all is the calibrated decision's (decision.py), made on the composed
+    # answer; here only the region scope: a subject that only documents not applying here speak of.
     if ranked[0].lex < ABSENT_LEX and turn.rewrite.kind == "none":
         absent = _absent_subject(turn, ev, clauses[:5], ranked[0].lex)
         if absent is not None:
             return absent
-        if max(s.lex for s in ranked) < NO_EVIDENCE_LEX:
-            # Near in meaning, but no sentence holds the question's words: quoting them would not answer it.
-            return refuse(ctx, "", related=top3[:2])
     cites = ctx.citations()
     lines: list[str] = []
-    if _needs_direct(q, asks) or asks & {"figure", "date"}:
-        unknown = _unknown_terms(ev, q)
-        if unknown:
-            return refuse(ctx, f"文件中没有提到“{unknown[0]}”。", related=[ranked[0].clause])
     direct = _direct(q, asks, ranked, _asked_noun(ev, q), _holds_subject(ev, q))
-    if direct is None and _needs_direct(q, asks):
-        what = "电话、地址等联系方式" if "contact" in asks else "这个问题所问的具体数额或期限"
-        return refuse(ctx, f"文件中没有给出{what}。", related=[ranked[0].clause])
     used: set[tuple[str, int]] = set()
     if direct is not None:
         text, indices = _whole_sentence(direct)
@@ -182,12 +167,6 @@ def _same_item(duty: Clause, number: int, items: set[tuple[int, int]]) -> bool:
     return len(parts) < 2 or not named or (parts[1].isdigit() and int(parts[1]) in named)
 
 
-def _needs_direct(q: str, asks: frozenset[str]) -> bool:
-    """A question that only a figure, a period or a contact detail answers ("补贴多少", "保存多久", "分几级",
-    "电话是多少")."""
-    return bool(asks & {"money", "duration", "contact"}) or bool(_COUNT.search(q))
-
-
 def _asked_noun(ev: Evidence, q: str) -> str:
     """The thing a "多少/几" question asks the figure of ("联系电话是多少" → 电话), when it is a rare word of
     the corpus: a direct answer must name it. Common words (补贴, 比例) are matched by meaning instead."""
@@ -255,21 +234,6 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
             continue  # a penalty is about the duty it cites, which may use other words
         return s
     return None
-
-
-def _unknown_terms(ev: Evidence, q: str) -> list[str]:
-    """Words of the question the corpus never uses, not even in part ("房产税", "PUE"): a figure asked
-    about them cannot be in the documents."""
-    text = ev.ctx.corpus.text
-    lowered = text.lower()
-    out = []
-    for t in ev.content_tokens(q):
-        if t.isascii():
-            if len(t) >= 2 and t.isalpha() and t not in lowered:
-                out.append(t.upper())
-        elif len(t) >= 3 and not any(t[i:i + 2] in text for i in range(len(t) - 1)):
-            out.append(t)
-    return out
 
 
 def _part_answers(ev: Evidence, q: str, clauses: list[Clause], asks: frozenset[str]) -> list[Scored]:

@@ -21,21 +21,6 @@ _POLICY_OF_YEAR = re.compile(
     r"(20\d\d)\s*年(?:[^，。？?]{0,6}(?:出台|出的|发布|印发|制定|颁布|修订|修改|新出)|(?:的|度)?(?:新|最新)?"
     r"(?:政策|文件|规定|意见|办法|条例|措施|补贴标准)|[^，。？?]{0,20}?(?:新|最新)(?:政策|文件|规定|措施))"
 )
-# Details people ask for that policy opinions do not print; if the evidence lacks the word, refuse.
-_DETAILS = ("电话", "联系方式", "邮箱", "网址", "窗口", "截止", "申报时间", "申请材料", "申报材料", "办理流程",
-            "名单", "具体条件", "接替", "取代", "新文件", "实际完成", "完成情况")
-
-
-# How to apply — materials, steps, where: a policy says what is granted, rarely how to claim it. (asked,
-# what to call it, what the evidence would have to say.)
-_PROCEDURES = (
-    (re.compile(r"(?:提交|准备|需要|要交|递交|申请|申报)[^，。？]{0,6}材料|材料清单|哪些材料"), "需要提交的材料",
-     re.compile(r"材料")),
-    (re.compile(r"(?:申请|申报|办理)的?(?:流程|手续|步骤)|(?:怎么|如何|去哪里?|在哪里?|到哪里?)(?:申请|申报|办理)"),
-     "申请的流程和地点", re.compile(r"流程|手续|申请|申报|办理")),
-)
-
-
 def coverage_statement(corpus: Corpus) -> str:
     docs = sorted(corpus.documents.values(), key=lambda d: (d.year or 0, d.region))
     parts = [f"{d.region}{d.year or '（年份未载明）'}年《{d.short_title}》" for d in docs]
@@ -121,11 +106,4 @@ def outside_corpus(question: str, hits: list[Hit], ev: Evidence) -> str | None:
                 names = "、".join(f"{d.region}《{d.short_title}》" for d in above)
                 return f"本库没有{place.name}本级的政策文件；适用于{place.name}的上级文件有：{names}。"
             return f"本库没有适用于{place.name}的政策文件。"
-    evidence = "".join(c.text for c in ev.clauses(hits[:2]))
-    for word in _DETAILS:
-        if word in question and word not in evidence:
-            return f"文件没有写明“{word}”方面的内容。"
-    for asked, shown, held in _PROCEDURES:
-        if asked.search(question) and not held.search(evidence):
-            return f"文件没有写明{shown}。"
     return None

@@ -10,7 +10,7 @@ from ..sentences import split as split_sentences
 from ..units import UnitEntry, find_notes
 from . import fact
 from .context import Turn
-from .evidence import MIN_COVERAGE, MIN_DENSE, Evidence, Scored, has_content
+from .evidence import Evidence, Scored, has_content
 from .refusal import refuse
 
 _ASK_UNIT_WORK = re.compile(r"负责(什么|哪些|哪|了)|牵头(了)?(哪些|什么|哪)|参与(哪些|了哪些|什么)|参加(哪些|了哪些|什么)|承担|职责|"
@@ -46,9 +46,6 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     else:
         if not ranked:
             return refuse(ctx, "")
-        top3 = ev.rerank(q, clauses)[:3]
-        if ev.coverage(q, top3) < MIN_COVERAGE and turn.hits[0].dense < MIN_DENSE:
-            return refuse(ctx, "", related=top3[:2])
         best = ranked[0]
         chosen = []
         first = 0.0  # score of the best sentence whose clause carries units
