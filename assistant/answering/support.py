@@ -61,7 +61,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     chosen = [c for c in ev.rerank(query, candidates)
               if share[c.clause_id] >= 0.35 * best > 0 or (c.clause_id in top and share[c.clause_id] > 0)]
     chosen = chosen[:MAX_SUPPORT_CLAUSES]
-    chosen += [c for c in candidates if c not in chosen][:max(0, MIN_SUPPORT_CLAUSES - len(chosen))]
+    # Too few clauses hold what the firm describes: retrieval's next best, by meaning, fill up — only those
+    # that offer something themselves (a clause that grants nothing is padding).
+    chosen += [c for c in candidates if c not in chosen and support_kind(c.text)][:max(0, MIN_SUPPORT_CLAUSES - len(chosen))]
     skip = turn.rewrite.skip
     chosen = chosen[skip:] if skip else chosen
     if not chosen:
@@ -72,10 +74,14 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     # "有哪些政策" asks for a list of measures, not for a sentence that enumerates.
     # The two clauses that fit best say most of what the firm wants to know: three sentences each.
     room = {c.clause_id: 3 if i < 2 else 2 for i, c in enumerate(chosen)}
-    for s in ev.rank_sentences(query, chosen, route.asks - {"list"}):
+    ranked = ev.rank_sentences(query, chosen, route.asks - {"list"})
+    best_score = ranked[0].score if ranked else 0.0
+    for s in ranked:
         quotes = by_clause.setdefault(s.clause.clause_id, [])
-        # Who is responsible is not what a firm can use: a unit note is no support line.
-        if len(quotes) < room[s.clause.clause_id] and not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text):
+        # A line earns its place by its own evidence, against the best one; who is responsible is not what a
+        # firm can use: a unit note is no support line.
+        if (len(quotes) < room[s.clause.clause_id] and not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text)
+                and (not quotes or s.score >= 0.4 * best_score)):
             quotes.append(s.sentence.text)
     for c in chosen[:2]:
         # What a firm can get in money, in the clauses that fit it best, is never left out for want of room
@@ -84,10 +90,14 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         quotes += [x.text for x in split_sentences(c.text)
                    if "money" in x.offers and _GRANTS.search(x.text) and x.text not in quotes][:MAX_GRANTS]
     for c in chosen:
-        # The clause's best sentences, in the order the clause prints them.
+        # The clause's best sentences, in the order the clause prints them, each under the kind of support it
+        # grants itself; a sentence that grants nothing is stated as direction, not given a kind it lacks.
         quotes = sorted(by_clause.get(c.clause_id, []), key=c.text.find)
-        kind = support_kind(" ".join(quotes)) or support_kind(c.text) or "相关方向"
-        grouped.setdefault(kind, []).append((c, quotes))
+        kinds: dict[str, list[str]] = {}
+        for quote in quotes:
+            kinds.setdefault(support_kind(quote) or "方向性支持", []).append(quote)
+        for kind, said in kinds.items():
+            grouped.setdefault(kind, []).append((c, said))
     cites = ctx.citations()
     # The kind whose best clause fits the firm best comes first; within a kind, by document.
     rank = {c.clause_id: i for i, c in enumerate(chosen)}
