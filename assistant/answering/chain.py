@@ -240,7 +240,7 @@ class AnswerChain:
             answer = article.compose(turn, ev, asked)
         else:
             answer = COMPOSERS.get(turn.route.kind, fact.compose)(turn, ev)
-            if not answer.refused and turn.route.kind in DECIDED_ROUTES:
+            if not answer.refused and turn.route.kind in DECIDED_ROUTES and not responsibility.asks_unit_work(turn):
                 answer = self._decided(turn, answer, enforce=turn.options.get("decide", True))
         if not answer.refused and turn.route.kind != "validity":
             answer = self._with_status_notes(answer)

@@ -22,12 +22,18 @@ UNIT_EVIDENCE = 0.8
 _BODY = re.compile(r"部门|机关|国务院|人民政府|委员会")
 
 
+def asks_unit_work(turn: Turn) -> bool:
+    """"湖北省经信委负责哪些工作？": answered from the unit index, a fact of the documents, not from evidence
+    retrieval found (so the answer-or-refuse decision has nothing to judge)."""
+    return bool(turn.units) and bool(_ASK_UNIT_WORK.search(turn.rewrite.question))
+
+
 def compose(turn: Turn, ev: Evidence) -> Answer:
     ctx = ev.ctx
     q = turn.rewrite.question
     units = turn.units
     route = turn.route
-    if units and _ASK_UNIT_WORK.search(q):
+    if asks_unit_work(turn):
         entries = units
         if route.regions:
             narrowed = [e for e in entries if any(r in e.name for r in route.regions)]
