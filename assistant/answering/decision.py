@@ -28,7 +28,7 @@ from ..clauses import Clause
 from ..corpus import Corpus
 from ..values import asked_value_kind, parse_values, satisfies
 from .context import Turn
-from .evidence import Evidence, has_content
+from .evidence import ANSWER_KINDS, Evidence, has_content
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "decision.json"
 
@@ -36,7 +36,6 @@ WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "decision.json"
 FEATURES = (
     "lex_best",  # idf-weighted share of the question's content words in the best sentence (headings half)
     "lex_clause",  # the same share in the best of the top three clauses, with its headings
-    "lex_answer",  # the same share in everything the answer quotes
     "cos_best",  # e5 cosine of the question and the closest sentence of the top clauses
     "dense_top",  # retrieval's best passage cosine among the top three hits
     "dense_gap",  # ... less the mean cosine of the hits below them: how far the best stands out here
@@ -44,8 +43,9 @@ FEATURES = (
     "asks_value",  # the question asks for an amount, period, count, percentage or date
     "value_missing",  # ... and nothing the answer quotes holds a value of that kind
     "lex_value",  # lex_best among the sentences holding a value of the kind asked (lex_best if none is asked)
+    "lex_kind",  # lex_best among the sentences offering what the question asks (a definition, a penalty, a
+    # contact detail …; sentences.offers), lex_best when it asks nothing in particular
     "subject_missing",  # the question's rarest word that the corpus uses is not in the clauses
-    "few_terms",  # the question has one content word or none: its words settle little
 )
 
 TOP_CLAUSES = 3
@@ -102,12 +102,11 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
     unknown = sum(ev.weight(t) for t in toks if not _used(t, text, ev)) / total if toks else 0.0
     x = dict.fromkeys(FEATURES, 0.0)
     x["unknown_share"] = unknown
-    x["few_terms"] = 1.0 if len(toks) <= 1 else 0.0
     x["dense_top"] = max((h.dense for h in turn.hits[:TOP_CLAUSES]), default=0.0)
     # e5 cosines are high for any text on the same field; what a question's own background is, retrieval's
-    # lower hits tell.
+    # lower hits tell. (Clauses a follow-up points back to come without a retrieval score: no gap then.)
     below = [h.dense for h in turn.hits[TOP_CLAUSES:] if h.dense > 0]
-    x["dense_gap"] = x["dense_top"] - sum(below) / len(below) if below else 0.0
+    x["dense_gap"] = x["dense_top"] - sum(below) / len(below) if below and x["dense_top"] > 0 else 0.0
     kind = asked_value_kind(q)
     x["asks_value"] = 1.0 if kind else 0.0
     if not clauses:
@@ -118,8 +117,8 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
     x["lex_best"] = max((s.lex for s in ranked), default=0.0)
     x["lex_clause"] = max(ev.overlap(q, c) for c in clauses)
     blob = quoted or "".join(c.text for c in clauses)
-    x["lex_answer"] = sum(ev.weight(t) for t in toks if ev.found(t, blob)) / total if toks else 0.0
     x["cos_best"] = _closest(ev, q, clauses, x["dense_top"])
+    x["dense_top"] = x["dense_top"] or x["cos_best"]
     if kind:
         x["value_missing"] = 0.0 if satisfies(kind, (v.kind for v in parse_values(blob))) else 1.0
         # A figure answers only when its own sentence speaks of what was asked: "5万元" for a postdoc station
@@ -128,6 +127,8 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
                              default=0.0)
     else:
         x["lex_value"] = x["lex_best"]
+    wanted = turn.route.asks & ANSWER_KINDS - {"duty"}  # any sentence with 应当 is a duty: it settles nothing
+    x["lex_kind"] = max((s.lex for s in ranked if not wanted or wanted & s.sentence.offers), default=0.0)
     subject = [t for t in ev.specific_terms(q) if ev.found(t, text)][:1]
     if subject:
         where = "".join(c.text + "".join(corpus.context_headings(c)) for c in clauses)
