@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,8 +145,11 @@ def check_zip(path: Path, raw: bytes, cfg: Config) -> None:
     """Refuse a zip-based file (.docx) whose archive is out of bounds, before a byte of it is unpacked.
 
     The member count is read from the end-of-central-directory record first (so that a directory of a
-    million entries is never loaded), then every member's declared sizes: zipfile never unpacks more
-    than a member declares (it stops there and fails the CRC), so the declared sizes bound the memory.
+    million entries is never loaded), then every member's declared sizes, then the members themselves, in
+    small pieces: a reader that asks for a whole member (python-docx does) gets it unpacked in one block
+    before zipfile cuts it to the declared size, so a member that lies about its size would take the memory
+    its real size needs. Read piece by piece, no more than the declared size is ever unpacked, and a member
+    whose content does not match its header fails its CRC.
     """
     name = path.name
     end = raw.rfind(_EOCD, max(0, len(raw) - 66_000))
@@ -170,6 +174,15 @@ def check_zip(path: Path, raw: bytes, cfg: Config) -> None:
             ratio = i.file_size // max(i.compress_size, 1)
             raise LibraryError(f"{name} 中的 {i.filename} 压缩比异常（{ratio} 倍，上限 {cfg.max_zip_ratio} 倍），"
                                "可能是压缩炸弹，未读取")
+    try:
+        with zipfile.ZipFile(path) as z:
+            for i in infos:
+                with z.open(i) as member:
+                    while member.read(1 << 16):
+                        pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError, zlib.error):
+        raise LibraryError(f"{name} 的压缩包内容与其声明的大小不符或已损坏（可能是压缩炸弹），未读取") from None
 
 
 def _docx_text(path: Path) -> str:

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import socket
+import struct
 import time
 import tracemalloc
 import uuid
@@ -638,3 +639,40 @@ def test_api_parse_errors_are_chinese_with_a_code(live_app, path, body):
     error = r.json()["error"]
     assert error["code"] and any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
     assert "parsing" not in error["message"] and "None" not in error["message"]
+
+
+def lying_zip(path: Path, megabytes: float = 50, declared: int = 500_000) -> Path:
+    """A .docx whose document.xml says it unpacks to ``declared`` bytes (under every cap, so the ratio check
+    does not look at it) while it holds ``megabytes`` MB: both headers are patched after writing."""
+    zip_bomb(path, megabytes)
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("word/document.xml")
+    assert info.file_size < 0xFFFFFFFF
+    struct.pack_into("<I", raw, info.header_offset + 22, declared)  # local header: uncompressed size
+    name = info.filename.encode()
+    central = raw.find(b"PK\x01\x02")
+    while central >= 0:
+        if raw[central + 46: central + 46 + len(name)] == name:
+            struct.pack_into("<I", raw, central + 24, declared)  # central directory: uncompressed size
+            break
+        central = raw.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_docx_member_lying_about_its_size_is_refused_in_little_memory(tmp_path):
+    liar = lying_zip(tmp_path / "liar.docx")
+    with zipfile.ZipFile(liar) as z:
+        assert z.getinfo("word/document.xml").file_size == 500_000  # the headers say: nothing to fear
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(LibraryError, match="不符") as info:
+            extract_text(liar)
+        elapsed = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 2.0 and peak < 20_000_000, (elapsed, peak)
+    assert "\n" not in str(info.value)
