@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from .values import parse_values
 
 # Sentence ends; the piece keeps its terminator. A newline ends a sentence too (list lines, titles).
 _PIECE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
@@ -20,23 +23,20 @@ _ITEM_MARK = re.compile(
     r"^(?:[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[.．、]|[-—]{1,2})"
 )
 
-_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|倍)|[一二三四五六七八九十百千万]+(?:万元|元|倍)|百分之[一二三四五六七八九十]+")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9])\d+(?:\.\d+)?(?![A-Za-z])")
-_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
-_CN_NUM = "零〇一二两三四五六七八九十百千"
-_DURATION = re.compile(
-    rf"(?:不少于|不超过|至少|最长|最短|超过|满|提前|之日起|起)?[\d{_CN_NUM}]+个?(?:小时|工作日|日|天|周|个月|月|年)(?:内|以上|以下|之内)?"
-    r"|每(?:年|半年|季度|月|周|日|天)"
-)
 _DUTY = re.compile(r"应当|必须|不得|禁止|严禁|有义务|负责")
 _DEFINITION = re.compile(r"是指|所称|的含义|本法下列用语|以下简称")
 _PENALTY = re.compile(r"罚款|处罚|警告|吊销|没收|拘留|责令(?:限期)?(?:改正|停止|暂停|关闭)|停业整顿|追究|处分|法律责任")
 _TARGET_YEAR = re.compile(r"(?:到|至|力争到|争取到|在)(20\d\d)年")
 _CONTACT = re.compile(r"\d{3,4}[-－]\d{7,8}|(?<!\d)1\d{10}(?!\d)|(?:电话|热线|传真|邮箱|地址|网址)[:：]|@[\w.-]+\.\w+|https?://|www\.")
-# What a sentence can answer, by what it holds.
+# What a sentence can answer, by the words it holds; the values it holds come from values.parse_values.
 _OFFERS = {
-    "figure": _NUMBER, "money": _MONEY, "date": _DATE, "duration": _DURATION, "duty": _DUTY,
-    "definition": _DEFINITION, "penalty": _PENALTY, "target": _TARGET_YEAR, "contact": _CONTACT,
+    "duty": _DUTY, "definition": _DEFINITION, "penalty": _PENALTY, "target": _TARGET_YEAR, "contact": _CONTACT,
+}
+# A value's kind (values.py) → what a sentence holding it can answer. Any value is a figure.
+_VALUE_OFFERS = {
+    "money": ("money",), "percent": ("money",), "multiple": ("money",), "fraction": ("money",),
+    "duration": ("duration",), "frequency": ("duration",), "date": ("date",),
 }
 
 
@@ -59,10 +59,11 @@ class Sentence:
         return offers(self.text)
 
 
+@lru_cache(maxsize=65536)
 def offers(text: str) -> frozenset[str]:
     found = {kind for kind, rx in _OFFERS.items() if rx.search(text)}
-    if "money" in found:
-        found.add("figure")
+    for value in parse_values(text):
+        found.update(("figure", *_VALUE_OFFERS.get(value.kind, ())))
     if text.count("、") >= 3:
         found.add("list")  # "工业云、农业云、金融云、…": the sentence enumerates
     return frozenset(found)
