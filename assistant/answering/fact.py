@@ -69,6 +69,10 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         named = bool(found) and len(heading := found[0].parent.heading.rstrip("。：:")) >= 2 and heading in q
         if found and found[0].score >= 0.5 and (inline is None or named or found[0].score >= inline.lex):
             return listing.compose(turn, ev, found[0])
+        # Whatever words the question uses, the best evidence that announces a list ("有下列情形之一的，不得
+        # 超车：") or is one of its items makes that list the answer.
+        if (announced := listing.announced_by(found, ranked[:3])) is not None:
+            return listing.compose(turn, ev, announced)
     if turn.rewrite.kind == "focus" and (answer := _from_focus(turn, ev)) is not None:
         return answer
     # Whether this evidence answers at all is the calibrated decision's (decision.py), made on the composed

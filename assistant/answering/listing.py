@@ -16,7 +16,7 @@ from ..clauses import Clause
 from ..sentences import enumeration
 from ..sentences import split as split_sentences
 from .context import Turn
-from .evidence import Evidence
+from .evidence import Evidence, Scored
 
 # A lead-in that announces the items below it: "履行下列安全保护义务：", "采取以下措施:".
 _LEAD_IN = re.compile(r"(?:下列|以下|如下|包括)[^。；]*[：:]\s*$|[：:]\s*$")
@@ -95,6 +95,19 @@ def enumerations(ev: Evidence, question: str, clauses: list[Clause]) -> list[Enu
         if len(items) >= MIN_ITEMS and c.clause_id not in found:
             found[c.clause_id] = Enumeration(c, [(c, text) for text in items], fit(c, rank))
     return sorted(found.values(), key=lambda e: -e.score)
+
+
+def announced_by(found: list[Enumeration], best: list[Scored]) -> Enumeration | None:
+    """The enumeration the best evidence belongs to: a sentence that announces its items ("…下列商品除外：")
+    or one of them. Not an inline list: its sentences are the evidence already."""
+    for s in best:
+        for e in found:
+            items = {c.clause_id for c, _ in e.items if c is not e.parent}
+            # Only a list its parent announces: an opinion's every clause is an item of its heading.
+            if items and _LEAD_IN.search(e.parent.text) and (
+                    s.clause.clause_id in items or (s.clause is e.parent and s.sentence.lead_in)):
+                return e
+    return None
 
 
 def compose(turn: Turn, ev: Evidence, found: Enumeration) -> Answer:
