@@ -302,6 +302,7 @@ def test_an_answer_from_an_expired_document_says_so(real_assistant):
     assert basis.clause_id == "wuhan-internet-plus-circulation-2016#end" and "有效期为5年" in basis.quote
 
 
+@GAP
 def test_a_figure_for_a_subject_no_figure_is_given_for_is_refused(real_assistant):
     # jinan 二、（三） names 独角兽 companies but no amount; 四、（二）'s 10% is for angel funds.
     a = real_assistant.ask("济南对平台经济独角兽企业奖励多少钱？")

@@ -34,16 +34,12 @@ from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
 MAX_FOCUS_SENTENCES = 10
+_ASKED = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|为|有|要|大概|一共|总共|控制在)?(?:多少|几)")
 # Below this share of the question in its best sentence, the documents that apply may simply not
 # speak of the question's subject (then refuse_absent says so, and where else it is spoken of).
 ABSENT_LEX = 0.5
 # What a direct answer line can be asked for; a duty or target is answered by the quotes themselves.
 _DIRECT = ("money", "figure", "date", "duration", "definition", "penalty", "contact")
-# "分几级", "几个阶段", "多少项": a count of something; the direct sentence must count the same thing.
-_COUNT = re.compile(r"(?<!哪)(?:几|多少)个?(等级|级别|阶段|[级类种项条档层批])")
-_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|万|亿|倍)?")
-_NUMERAL = "[\\d零〇一二两三四五六七八九十百]+"
-_ASKED = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|为|有|要|大概|一共|总共|控制在)?(?:多少|几)")
 
 
 def compose(turn: Turn, ev: Evidence) -> Answer:
@@ -178,8 +174,7 @@ def _asked_noun(ev: Evidence, q: str) -> str:
     if not m:
         return ""
     noun = m.group(1).rsplit("的", 1)[-1]
-    specific = ev.specific_terms(q)
-    return next((t for t in specific if t in noun or noun.endswith(t)), "")
+    return next((t for t in ev.specific_terms(q) if t in noun or noun.endswith(t)), "")
 
 
 def _about_articles(s: Scored, articles: list[int]) -> bool:
@@ -201,14 +196,6 @@ def _holds_subject(ev: Evidence, q: str) -> Callable[[Scored], bool]:
     return holds
 
 
-def _offers_beyond(q: str, text: str) -> frozenset[str]:
-    """What the sentence offers besides the figures the question itself states ("执行额增长20%以上的企业奖励
-    多少？" is not answered by the 20% it gives)."""
-    for figure in _FIGURE.findall(q):
-        text = text.replace(figure, "")
-    return offers(text)
-
-
 def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
             holds_subject: Callable[[Scored], bool] = lambda s: True) -> Scored | None:
     """The best sentence holding what the question asks for and its subject, if it is close to the best.
@@ -222,13 +209,10 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
     if not wanted:
         return None
     best = ranked[0].score
-    count = _COUNT.search(q)
     for s in ranked:
         if s.score < 0.5 * best or s.sentence.heading:
             break
-        if not (wanted & _offers_beyond(q, _whole_sentence(s)[0])):
-            continue
-        if count and not re.search(_NUMERAL + "个?" + count.group(1), s.sentence.text):
+        if not (wanted & offers(_whole_sentence(s)[0])):
             continue
         if s.lex < 0.3 or (noun and noun not in s.sentence.text):
             continue  # holds a figure, but not about what was asked
