@@ -27,6 +27,7 @@ from ..retrieval import Filters
 from ..routing import PUNISH
 from ..sentences import offers
 from ..sentences import split as split_sentences
+from ..values import asked_value_kind, parse_values, satisfies
 from . import listing
 from .context import Turn
 from .evidence import ANSWER_KINDS, Evidence, Scored, has_content
@@ -209,11 +210,13 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
     if not wanted:
         return None
     best = ranked[0].score
+    asked = asked_value_kind(q)
     for s in ranked:
         if s.score < 0.5 * best or s.sentence.heading:
             break
-        if not (wanted & offers(_whole_sentence(s)[0])):
-            continue
+        text = _whole_sentence(s)[0]
+        if not (wanted & offers(text)) or (asked and not satisfies(asked, (v.kind for v in parse_values(text)))):
+            continue  # "要满多少岁" is not answered by a speed limit, nor "多少钱" by a year
         if s.lex < 0.3 or (noun and noun not in s.sentence.text):
             continue  # holds a figure, but not about what was asked
         if articles and "penalty" in wanted | asks and not _about_articles(s, articles):
