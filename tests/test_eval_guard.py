@@ -12,16 +12,16 @@ import pytest
 
 from assistant.evaluation import DEFAULT_DATASET, evaluate
 
-# Measured 2026-12-07 (README "Measured"): seed corpus recall@5 0.914, must_include 0.944, refusal 0.742
-# (31 unanswerable), citation recall 0.977, false refusals 0.023; law items 0.898, 0.888, 0.818 (11
-# unanswerable), 0.944, false refusals 0.082; no quote outside its clause, no "答：" line without the
+# Measured 2026-12-07 (README "Measured"): seed corpus recall@5 0.914, must_include 0.949, refusal 0.742
+# (31 unanswerable), citation recall 0.977, false refusals 0.017; law items 0.898, 0.898, 0.727 (11
+# unanswerable), 0.934, false refusals 0.071; no quote outside its clause, no "答：" line without the
 # question's subject. Floors sit a few items under, so a single item flipping does not fail CI.
 # Refusal floors were 0.93 / 0.90 and false refusals 0.03 on 2026-12-01, held up by word lists and guards
 # written against these very questions (issue 18): on questions nobody here wrote they refused 36% of the
 # answerable ones. The calibrated decision (answering/decision.py) replaced them; it refuses fewer of these
 # unanswerable items and far fewer answerable ones elsewhere (eval/splits.md: dev and test side by side).
 SEED_FLOORS = {"recall@5": 0.89, "must_include": 0.92, "refusal_acc": 0.70, "citation_recall": 0.95}
-LAW_FLOORS = {"recall@5": 0.86, "must_include": 0.86, "refusal_acc": 0.72, "citation_recall": 0.92}
+LAW_FLOORS = {"recall@5": 0.86, "must_include": 0.86, "refusal_acc": 0.63, "citation_recall": 0.90}
 FALSE_REFUSAL_CEILING = 0.10
 # Shares of answers that must be zero: a line quoted outside the clause it cites, a "答：" line off subject.
 NEVER = ("quote_outside_clause", "direct_off_subject")
