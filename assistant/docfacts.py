@@ -216,8 +216,18 @@ def effective_of(lines: list[str], head: list[str]) -> tuple[str, str]:
     return "", ""
 
 
+# A validity period is the document's own only in a sentence about the document ("本意见自印发之日起实施，
+# 有效期5年"); "小餐饮登记证有效期为三年" is a licence's.
+_OWN_PERIOD = re.compile(r"(?:本|此|该)(?:法|条例|办法|意见|规定|决定|通知|细则|措施|方案|规则|文件|政策)|施行|实施|执行")
+
+
+def own_period_sentence(sentence: str) -> bool:
+    """Does this sentence print the document's own validity period (not a licence's or a permit's)?"""
+    return "有效期" in sentence and bool(_OWN_PERIOD.search(sentence))
+
+
 def valid_until_of(lines: list[str], effective: str) -> str:
-    blob = "\n".join(lines)
+    blob = "\n".join(s for s in re.split(r"(?<=[。；;\n])", "\n".join(lines)) if own_period_sentence(s))
     m = _VALID_UNTIL.search(blob)
     if m:
         return _iso(*m.groups())

@@ -119,6 +119,12 @@ def test_validity_period_gives_valid_until():
     assert (f.effective, f.valid_until) == ("2016-08-01", "2021-07-31")
 
 
+def test_a_licences_validity_period_is_not_the_documents():
+    text = ("某某省食品摊点管理条例\n第一条 甲。\n第二条 登记证有效期为三年。\n第三条 本条例自2017年6月1日起施行。\n")
+    f = document_facts(text)
+    assert (f.effective, f.valid_until) == ("2017-06-01", "")
+
+
 def test_an_opinion_without_adoption_line_takes_its_signature():
     text = "某某市人民政府关于促进数字经济发展的意见\n一、总体要求\n（一）目标。\n某某市人民政府\n2021年3月5日\n"
     f = document_facts(text)

@@ -19,7 +19,7 @@ from datetime import date
 from ..answer_types import Answer, Citations
 from ..clauses import Clause
 from ..corpus import Corpus, Document
-from ..docfacts import normalise_title
+from ..docfacts import normalise_title, own_period_sentence
 from ..retrieval import Hit
 from ..sentences import split
 from .context import Turn
@@ -181,7 +181,7 @@ def period(corpus: Corpus, doc: Document) -> Printed | None:
     """A sentence printing the validity period ("有效期为5年"), when the 施行 sentence does not."""
     for c in clauses_of(corpus, doc.doc_id):
         for s in split(c.text):
-            if _PERIOD.search(s.text) and re.search(r"本|此|该|有效期(?:为|至|截至)", s.text):
+            if own_period_sentence(s.text):
                 return Printed(c, s.text)
     return None
 
