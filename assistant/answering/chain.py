@@ -244,6 +244,9 @@ class AnswerChain:
                 answer = self._decided(turn, answer, enforce=turn.options.get("decide", True))
         if not answer.refused and turn.route.kind != "validity":
             answer = self._with_status_notes(answer)
+        if not answer.refused and (unheld := refusal.unheld(turn, ev)):
+            answer = replace(answer, answer=answer.answer + "\n" + "、".join(f"《{n}》" for n in unheld)
+                             + "不在本库中，上面只回答了本库收录的文件。")
         answer.route = turn.route.kind
         answer.rewritten_question = turn.rewrite.question
         answer.retrieved = [(h.clause_id, h.score) for h in turn.hits]

@@ -73,16 +73,22 @@ def _related_lines(ctx: Context, cites: Citations, related: Sequence[Clause]) ->
 def reason_to_refuse(turn: Turn, ev: Evidence) -> str | None:
     """Why the question must be refused before any composer runs; None when a composer may answer."""
     route = turn.route
-    corpus = ev.ctx.corpus
     if route.uncovered and not route.regions:
         return f"本库没有适用于{route.uncovered[0]}的政策文件（{route.uncovered[0]}本地、其上级地区和全国性的文件都没有收录）。"
-    unknown = unknown_names(turn.rewrite.question, corpus.documents.values(), corpus.text)
-    if unknown and not turn.options.get("doc_ids"):
+    unknown = unheld(turn, ev)
+    # A question that also names a held document is answered for it (with a note on the other).
+    if unknown and not turn.options.get("doc_ids") and not turn.doc_ids:
         return f"本库没有《{unknown[0]}》。"
     # Validity questions name years as dates to judge against, not as policies asked for.
     if route.kind != "validity":
         return outside_corpus(turn.rewrite.question, turn.hits, ev)
     return None
+
+
+def unheld(turn: Turn, ev: Evidence) -> list[str]:
+    """Documents the question names that the corpus does not hold ("以前那个…条例还有效吗")."""
+    corpus = ev.ctx.corpus
+    return unknown_names(turn.rewrite.question, corpus.documents.values(), corpus.text)
 
 
 def outside_corpus(question: str, hits: list[Hit], ev: Evidence) -> str | None:
