@@ -149,3 +149,10 @@ def test_a_defined_term_is_looked_up_by_its_definition(laws_assistant):
     a = laws_assistant.ask("法律上“网络安全”这个词怎么解释？")
     assert cited(a)[0] == "cybersecurity-law-2016#76.2"
     assert "网络安全，是指通过采取必要措施" in a.answer
+
+
+def test_a_question_on_a_held_and_an_unheld_document_answers_the_held_one(laws_assistant):
+    a = laws_assistant.ask("网络安全法是哪天开始施行的？个人信息保护法还有效吗？")
+    assert not a.refused
+    assert "2017年6月1日" in a.answer
+    assert "《个人信息保护法》不在本库中" in a.answer
