@@ -46,7 +46,7 @@ _ARTICLE = re.compile(r"第([零〇一二三四五六七八九十百千两\d]{1,
 # kind ("规定"/"意见" are everyday words too), followed by where a name ends.
 _NAME = re.compile(r"《([^《》]{2,40})》|([\u4e00-\u9fff+]{2,30}?(?:法|条例|办法|细则|管理规定|指南|指引))"
                    r"(?=第|和|与|及|、|里|中|对|的|是|有|怎么|如何|规定|要求|关于|什么时候|何时|哪|现在|目前|还|仍|是否|从|自|已|，|,|。|？|\?|\s|$)")
-_QUESTION_START = re.compile(r"^(?:请问|那么?|按照?|根据|依据|依照|我们|我|有什么|有没有|什么|哪些|哪个|这个|那个|该)+")
+_QUESTION_START = re.compile(r"^(?:请问|那个|这个|哪个|那么?|按照?|根据|依据|依照|我们|我|有什么|有没有|什么|哪些|该|以前|之前|原来|原先|过去|老的|旧的)+")
 # A run of words that cannot be a title: it asks or says something ("有什么说法", "在…管理办法上").
 _NOT_A_NAME = re.compile(r"什么|哪|怎么|如何|吗|呢|有没有|是否|说法|做法|看法|想法|(?<!管理|实施|暂行|试行|细则)办法$|方法|"
                          r"(?:算|违|合|非)法$")

@@ -274,3 +274,18 @@ def test_a_law_that_sets_no_target_year_is_refused_for_targets(law_bot):
 def test_a_document_the_corpus_does_not_hold_is_refused_by_name(law_bot, question, name):
     a = law_bot.ask(question)
     assert a.refused and a.answer.startswith(f"本库没有《{name}》。")
+
+
+def test_an_older_document_the_question_names_is_answered_by_the_sentence_that_repealed_it(tmp_path):
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    cfg = Config(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", today="2026-11-22")
+    new = tmp_path / "new.txt"
+    new.write_text("武汉市电子商务促进条例\n第一条 为了促进电子商务发展，制定本条例。\n"
+                   "第二条 本条例自2024年1月1日起施行。2010年公布的《武汉市电子商务促进办法》同时废止。\n",
+                   encoding="utf-8")
+    add_document(cfg, new, doc_id="wuhan-ec-regulation", embedder=HashEmbedder(), log=quiet)
+    bot = Assistant.load(cfg, embedder=HashEmbedder(), log=quiet)
+    a = bot.ask("武汉市电子商务促进条例哪天施行？以前那个电子商务促进办法还有效吗？")
+    assert not a.refused
+    assert "2024年1月1日" in a.answer and "《武汉市电子商务促进办法》同时废止" in a.answer
+    assert "wuhan-ec-regulation#2" in cited(a)

@@ -206,6 +206,18 @@ def repeal_sentences(corpus: Corpus, doc: Document) -> list[Printed]:
             if "废止" in s.text and "《" in s.text]
 
 
+def _names_repealed(question: str, sentence: str, doc: Document) -> bool:
+    """Does the question name a title this repealing sentence names — by the title or a tail of it six
+    characters or longer ("城市道路交通管理条例" for 郑州市城市道路交通管理条例) that is not also the tail of the
+    repealing document's own title?"""
+    q, own = normalise_title(question), normalise_title(doc.short_title)
+    for title in re.findall(r"《([^《》]+)》", sentence):
+        t = normalise_title(title)
+        if any(t[-k:] in q and not own.endswith(t[-k:]) for k in range(len(t), 5, -1)):
+            return True
+    return False
+
+
 def repealing(corpus: Corpus, doc: Document) -> tuple[Document, Printed | None] | None:
     """The corpus document that repeals this one and the sentence that says so."""
     repealer = corpus.repealed_by(doc.doc_id)
@@ -291,9 +303,11 @@ def _validity_lines(corpus: Corpus, d: Document, when: JudgeDate, wants: set[str
             anchor = eff or adoption(corpus, d) or dated(corpus, d)
             if anchor is not None:
                 lines.append(f"- {_head(d)}：原文没有载明修正或修订 [{_cite(cites, used, anchor)}]")
-    if "repealed" in wants:
-        for p in repeal_sentences(corpus, d):
-            lines.append(f"- {_head(d)}废止了其他文件：“{p.text}” [{_cite(cites, used, p)}]")
+    # "…以前那个《X》还有效吗？": a document this one repeals, named by the question, is answered by the
+    # sentence that repeals it.
+    repeals = [p for p in repeal_sentences(corpus, d) if "repealed" in wants or _names_repealed(q, p.text, d)]
+    for p in repeals:
+        lines.append(f"- {_head(d)}废止了其他文件：“{p.text}” [{_cite(cites, used, p)}]")
     if wants & {"effective", "status", "repealed", "amended"}:
         status = _status_line(corpus, d, when, eff, cites, used)
         lines.append(status if lines else f"- {_head(d)}：{status.strip()}")
