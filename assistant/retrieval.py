@@ -87,7 +87,7 @@ class HybridSearcher:
             positions.setdefault(c.doc_id, []).append(i)
         self._positions = {d: np.asarray(p, dtype=np.int64) for d, p in positions.items()}
 
-    def _bm25_top(self, question: str, allowed: set[str] | None) -> list[tuple[int, float]]:
+    def _bm25_top(self, question: str, allowed: set[str] | None, want: int) -> list[tuple[int, float]]:
         """Best clauses by BM25 among the allowed documents: (position, score), best first,
         ties in corpus order; only the top few are sorted, which keeps 10^6 clauses fast."""
         scores = self.bm25.scores(self.segmenter.tokens(question))
@@ -96,7 +96,7 @@ class HybridSearcher:
             for d in allowed:
                 keep[self._positions.get(d, [])] = True
             scores = np.where(keep, scores, np.float32(0))
-        want = min(self.candidates, len(scores))
+        want = min(want, len(scores))
         if want <= 0:
             return []
         top = np.argpartition(-scores, want - 1)[:want] if want < len(scores) else np.arange(len(scores))
@@ -108,12 +108,15 @@ class HybridSearcher:
 
     def search(self, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         allowed = (filters or Filters()).allowed(self.corpus)
+        # Each ranker contributes at least k candidates: asked for 100, retrieval returns 100 (as many as the
+        # allowed documents have) — not the fusion's usual 50.
+        candidates = max(self.candidates, k)
         dense: dict[str, float] = {}
         dense_order: list[str] = []
         if mode in ("hybrid", "dense"):
             qv = self.embed_query(question)
             # Several passages can belong to one clause: look deeper than the clauses wanted.
-            depth = min(self.candidates * 4, len(self.vectors.passages))
+            depth = min(candidates * 4, len(self.vectors.passages))
             for cid, score in search_passages(self.store, qv, depth, allowed):
                 if cid in dense:
                     continue
@@ -122,12 +125,12 @@ class HybridSearcher:
         bm25_scores: dict[str, float] = {}
         bm25_order: list[str] = []
         if mode in ("hybrid", "bm25"):
-            for i, score in self._bm25_top(question, allowed):
+            for i, score in self._bm25_top(question, allowed, candidates):
                 cid = self.clauses[i].clause_id
                 bm25_scores[cid] = score
                 bm25_order.append(cid)
-        dense_order = dense_order[: self.candidates]
-        bm25_order = bm25_order[: self.candidates]
+        dense_order = dense_order[:candidates]
+        bm25_order = bm25_order[:candidates]
         d_rank = {cid: r for r, cid in enumerate(dense_order)}
         b_rank = {cid: r for r, cid in enumerate(bm25_order)}
         fused: dict[str, float] = {}

@@ -834,3 +834,13 @@ def test_html_in_an_added_document_is_escaped_by_the_web_ui(lib: Config, tmp_pat
     html_out = webui.render_citations(answer)
     assert "<script" not in html_out and "<img" not in html_out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_out or "&lt;img src=x onerror=alert(1)&gt;" in html_out
+
+
+def test_retrieve_returns_k_results_beyond_the_fusion_depth(fake_assistant):
+    n = len(fake_assistant.corpus.clauses)
+    assert n > 100
+    hits = fake_assistant.retrieve("电子商务发展的扶持政策", 100)
+    assert len(hits) == 100 and len({cid for cid, _ in hits}) == 100
+    assert len(fake_assistant.retrieve("电子商务发展的扶持政策", n + 50)) == n
+    # the top ten do not move when more are asked for
+    assert fake_assistant.retrieve("电子商务发展的扶持政策", 100)[:10] == fake_assistant.retrieve("电子商务发展的扶持政策", 10)
