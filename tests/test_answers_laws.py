@@ -156,3 +156,12 @@ def test_a_question_on_a_held_and_an_unheld_document_answers_the_held_one(laws_a
     assert not a.refused
     assert "2017年6月1日" in a.answer
     assert "《个人信息保护法》不在本库中" in a.answer
+
+
+def test_an_item_of_a_penalty_list_is_quoted_with_the_lead_in_that_sets_the_penalty(laws_assistant):
+    # 第六十条: "…有下列行为之一的，由有关主管部门责令改正，给予警告；…处五万元以上五十万元以下罚款…:
+    # …（三）擅自终止为其产品、服务提供安全维护的。"
+    a = laws_assistant.ask("网络产品提供者擅自终止为产品提供安全维护，会受到什么处罚？")
+    assert not a.refused
+    assert "cybersecurity-law-2016#60.3" in cited(a) and "cybersecurity-law-2016#60" in cited(a)
+    assert "五万元以上五十万元以下罚款" in a.answer

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..answer_types import Answer
-from ..clauses import Clause
+from ..clauses import Clause, cn_to_int
 from ..docrefs import article_numbers, cited_articles, cited_items
 from ..retrieval import Filters
 from ..routing import PUNISH
@@ -92,12 +92,24 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         return ctx.citations().answer(["前面的回答已列出全部相关条款，没有更多内容了。"])
     if body:
         lines.append("依据：" if lines else "根据现有文件：")
+        shown: set[str] = set()
         for clause, quotes, best in body:
             if turn.full_clauses:
                 lines.append(f"- {clause.label}{clause.text} [{cites.add(clause, best)}]")
                 continue
+            # An item ("对商品或者服务作虚假或者引人误解的宣传的；") says nothing without the lead-in that
+            # announces it ("经营者有下列情形之一的，…处…罚款：") and what its article says of it by number.
+            lead, named = _item_context(ctx.corpus, clause)
+            for parent, said in lead:
+                if said not in shown:
+                    shown.add(said)
+                    lines.append(f"- {said} [{cites.add(parent, said)}]")
             n = cites.add(clause, best)
             lines.extend(f"- {s}{ev.past_target_note(s)} [{n}]" for s in quotes)
+            for parent, said in named:
+                if said not in shown:
+                    shown.add(said)
+                    lines.append(f"- {said} [{cites.add(parent, said)}]")
     return cites.answer(lines)
 
 
@@ -307,6 +319,43 @@ def _supporting(ranked: list[Scored], skip: int, exclude: set[tuple[str, int]] =
         picked = [x for x in _with_continuation(ss, picked) if x.sentence.index not in shown]
         out.append((ss[0].clause, [x.sentence.text for x in sorted(picked, key=lambda x: x.sentence.index)],
                     picked[0].sentence.text))
+    return out
+
+
+_CONSEQUENCE = frozenset({"penalty", "duty", "money", "duration", "date"})
+
+
+def _item_context(corpus, clause: Clause) -> tuple[list[tuple[Clause, str]], list[tuple[Clause, str]]]:
+    """For an item of a list: its parent's lead-in sentence, whole ("经营者有下列情形之一…；…处…罚款："), and
+    the parent's sentences that name the item by number ("有前款第二项、第四项情形之一的，可以并处吊销…"), each
+    as (parent, sentence)."""
+    chain = corpus.breadcrumb(clause)
+    if not chain or not clause.path.rsplit(".", 1)[-1].isdigit():
+        return [], []
+    parent = chain[-1]
+    sents = split_sentences(parent.text)
+    piece = next((s.text for s in sents if s.lead_in), "")
+    if not piece:
+        return [], []
+    head = parent.text[:parent.text.find(piece) + len(piece)]
+    lead = re.split(r"(?<=[。\n])", head)[-1].strip()
+    # Only a lead-in that states what its items bring about (a penalty, a duty, a sum, a period); "本法下列
+    # 用语的含义：" adds nothing to the definition it announces.
+    if not offers(lead) & _CONSEQUENCE:
+        return [], []
+    number = int(clause.path.rsplit(".", 1)[-1])
+    named = [(parent, s.text) for s in sents if not s.lead_in and number in _items_named(s.text)]
+    return [(parent, lead)], named
+
+
+def _items_named(text: str) -> set[int]:
+    """The item numbers a sentence names ("前款第二项、第四项" → {2, 4})."""
+    out = set()
+    for raw in re.findall(r"第([一二三四五六七八九十]{1,3})项", text):
+        try:
+            out.add(cn_to_int(raw))
+        except (KeyError, ValueError):
+            continue
     return out
 
 
