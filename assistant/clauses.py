@@ -1,11 +1,18 @@
 """Parse a policy text into numbered clauses (see shared/spec/clause-ids.md).
 
-One parser, two numbering schemes, chosen per document by its first numbered marker:
+One parser, two numbering schemes, chosen per document (see ``detect_scheme``):
 
 * **opinion** (意见, 通知, 方案 …): ``一、`` → ``N``, ``（一）`` → ``N.K``, ``1.`` → ``N.K.M``;
-* **articles** (法, 条例, 规定, 办法 …): ``第N条`` → ``N``, ``（一）`` inside it → ``N.K``, ``1.`` inside
-  such an item → ``N.K.M``. 编/章/节 headings are not clauses but the ``sections`` breadcrumb of every
-  article under them.
+* **articles** (法, 条例, 规定, 办法, 司法解释 …): ``第N条`` → ``N``, ``（一）`` inside it → ``N.K``, ``1.``
+  inside such an item → ``N.K.M``. 编/章/节 headings are not clauses but the ``sections`` breadcrumb of
+  every article under them; so are the ``一、``/``二、`` part headings (and ``（一）`` sub-part headings) that
+  judicial interpretations put between their articles.
+
+A text is written in articles when its first numbered marker is 第一条 (the rule of the spec), or when its
+line-initial 第N条 markers count up — at least two of them — and the text from the first of them on is
+most of the text from its first numbered marker on (an interpretation whose 第一条 stands under a part
+heading 一、, an amending decision followed by the amended text). Articles count up from 第一条, or from the
+first article printed when the text has no 第一条 (one 编 of the civil code, a truncated text; warned).
 
 A ``1.`` directly inside an article (no ``（一）`` before it in that article) is that article's item:
 ``N.K`` at level 2, labelled ``第八条2.``. In such articles the Arabic numbers do the job of
@@ -213,15 +220,66 @@ def _article_marker(line: str, spaced: bool) -> tuple[int, str, bool] | None:
     return n, rest, (not spaced and bool(_XREF_REST.match(rest)))
 
 
+def _article_candidates(lines: list[str], spaced: list[bool] | None) -> list[tuple[int, int, str]]:
+    """(line index, number, rest) of every line opening with 第N条 that is not a cross-reference."""
+    cands = []
+    for i, s in enumerate(lines):
+        art = _article_marker(s, bool(spaced and spaced[i]))
+        if art is not None and not art[2]:
+            cands.append((i, art[0], art[1]))
+    return cands
+
+
+def _first_article_number(cands: list[tuple[int, int, str]]) -> int:
+    """Articles count up from 第一条; from the first one printed when the text has no 第一条."""
+    return 1 if any(n == 1 for _, n, _ in cands) else cands[0][1]
+
+
+def _count_up(cands: list[tuple[int, int, str]], warnings: list[str], lines: list[str]) -> dict[int, tuple[int, str]]:
+    """Line index → (number, rest) of the candidates that count up by one (see ``_accepted_articles``)."""
+    accepted: dict[int, tuple[int, str]] = {}
+    if not cands:
+        return accepted
+    expected = _first_article_number(cands)
+    for k, (i, n, rest) in enumerate(cands):
+        if n == expected:
+            accepted[i] = (n, rest)
+            expected = n + 1
+            continue
+        warnings.append(
+            f"条号不连续：“{lines[i][:20]}”处应为第{int_to_cn(expected)}条，未作为新条款，并入上一条"
+        )
+        if n > expected and k + 1 < len(cands) and cands[k + 1][1] == n + 1:
+            expected = n + 1
+    return accepted
+
+
 def detect_scheme(lines: list[str], spaced: list[bool] | None = None) -> str:
-    """ARTICLES when the first numbered marker is 第一条 / 第1条, else OPINION."""
+    """ARTICLES or OPINION.
+
+    ARTICLES when the first numbered marker (第N条 that is not a cross-reference, 一、, （一）) is 第一条 /
+    第1条; or when the line-initial 第N条 markers that count up number at least two and the text from
+    the first of them to the end is more than half of the text from the first numbered marker on —
+    part headings 一、二、 above the articles, or an amending decision before the amended text, do not
+    make a text of articles an opinion. Else OPINION.
+    """
+    first_marker = None
     for i, s in enumerate(lines):
         art = _article_marker(s, bool(spaced and spaced[i]))
         if art is not None and art[0] == 1 and not art[2]:
             return ARTICLES
+        if art is not None and not art[2] and first_marker is None:
+            first_marker = i
         if _L1.match(s) or _L2.match(s):
-            return OPINION
-    return OPINION
+            first_marker = i if first_marker is None else first_marker
+            break
+    accepted = _count_up(_article_candidates(lines, spaced), [], lines)
+    if len(accepted) < 2 or first_marker is None:
+        return OPINION
+    first_article = min(accepted)
+    from_article = sum(len(s) for s in lines[first_article:])
+    from_marker = sum(len(s) for s in lines[first_marker:])
+    return ARTICLES if 2 * from_article > from_marker else OPINION
 
 
 # ---------------------------------------------------------------- parsing
@@ -439,30 +497,74 @@ def _accepted_articles(lines: list[str], spaced: list[bool], report: ParseReport
     cross-reference ("第十条规定的…"), with a warning otherwise. After a number that jumps ahead and
     is confirmed by the next one (第十一条, 第十二条 after 第九条), counting resumes from there, so that
     one missing article does not fold the rest of the law into one clause.
+
+    Counting starts at 第一条; a text without 第一条 (one 编 of the civil code, a truncated text) counts
+    from its first article, with a warning.
     """
-    cands = []
-    for i, s in enumerate(lines):
-        art = _article_marker(s, spaced[i])
-        if art is not None and not art[2]:
-            cands.append((i, art[0], art[1]))
-    accepted: dict[int, tuple[int, str]] = {}
-    expected = 1
-    for k, (i, n, rest) in enumerate(cands):
-        if n == expected:
-            accepted[i] = (n, rest)
-            expected = n + 1
-            continue
+    cands = _article_candidates(lines, spaced)
+    if cands and _first_article_number(cands) != 1:
         report.warnings.append(
-            f"条号不连续：“{lines[i][:20]}”处应为第{int_to_cn(expected)}条，未作为新条款，并入上一条"
+            f"条号从第{int_to_cn(cands[0][1])}条开始，没有第一条（文本不全，或是一部法律中的一编）"
         )
-        if n > expected and k + 1 < len(cands) and cands[k + 1][1] == n + 1:
-            expected = n + 1
-    return accepted
+    return _count_up(cands, report.warnings, lines)
+
+
+# 一、/二、 part headings and （一）/（二） sub-part headings between articles: short, no sentence punctuation.
+_PART_RANK, _SUBPART_RANK = 4, 5  # below 编 0, 分编 1, 章 2, 节 3
+
+
+def _bare_title(rest: str) -> bool:
+    return 0 < len(rest) <= 40 and not _NOT_A_HEADING.search(rest)
+
+
+def _part_headings(lines: list[str], accepted: dict[int, tuple[int, str]]) -> dict[int, tuple[int, str, str]]:
+    """Line index → (rank, kind, "一、管辖") of the part headings of a text written in articles.
+
+    A ``一、`` line is a part heading when it reads as a title (short, no sentence punctuation), counts up
+    from ``一、`` through the document, does not continue a list (the line before it is not the previous
+    number), and the line after it opens an article, or is a sub-part heading followed by one. A ``（一）``
+    line is a sub-part heading when it reads as a title, counts up from ``（一）`` within its part and the
+    line after it opens an article. Anything else numbered ``一、``/``（一）`` stays what it was: text, or
+    an article's item. A table of contents of such headings before 第一条 stays in the preamble.
+    """
+    out: dict[int, tuple[int, str, str]] = {}
+
+    def sub_heading_at(j: int, expected: int) -> bool:
+        m2 = _L2.match(lines[j]) if j < len(lines) else None
+        if m2 is None or j + 1 not in accepted:
+            return False
+        return _number(m2.group(1)) == expected and _bare_title(lines[j][m2.end():])
+
+    def continues_a_list(i: int, n: int) -> bool:
+        m_prev = _L1.match(lines[i - 1]) if i > 0 else None
+        return bool(m_prev) and _number(m_prev.group(1)) == n - 1
+
+    in_part = False
+    part_next = sub_next = 1
+    for i, s in enumerate(lines):
+        if i in accepted:
+            continue
+        m1 = _L1.match(s)
+        is_part = (
+            m1 is not None
+            and _number(m1.group(1)) == part_next
+            and _bare_title(s[m1.end():])
+            and not continues_a_list(i, part_next)
+            and (i + 1 in accepted or sub_heading_at(i + 1, 1))
+        )
+        if is_part:
+            out[i] = (_PART_RANK, "部分", s)
+            in_part, part_next, sub_next = True, part_next + 1, 1
+        elif in_part and sub_heading_at(i, sub_next):
+            out[i] = (_SUBPART_RANK, "子部分", s)
+            sub_next += 1
+    return out
 
 
 def _parse_articles(lines: list[str], spaced: list[bool], doc_id: str, report: ParseReport) -> list[Clause]:
     accepted = _accepted_articles(lines, spaced, report)
     report.articles = len(accepted)
+    parts = _part_headings(lines, accepted)
     last = max(accepted)
     end_from = next((j for j in range(last + 1, len(lines)) if _ARTICLE_CLOSING.match(lines[j])), len(lines))
 
@@ -509,7 +611,7 @@ def _parse_articles(lines: list[str], spaced: list[bool], doc_id: str, report: P
             prev_joinable = bool(rest) and not rest.endswith(_SENTENCE_END)
             continue
 
-        div = _division(s)
+        div = _division(s) or parts.get(i)
         if div is not None:
             rank, kind, heading = div
             sections = {r: h for r, h in sections.items() if r < rank}
