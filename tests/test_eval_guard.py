@@ -14,7 +14,7 @@ from assistant.evaluation import DEFAULT_DATASET, evaluate
 
 # Measured 2026-12-07 (README "Measured"): seed corpus recall@5 0.914, must_include 0.949, refusal 0.742
 # (31 unanswerable), citation recall 0.977, false refusals 0.017; law items 0.898, 0.898, 0.727 (11
-# unanswerable), 0.934, false refusals 0.071; no quote outside its clause, no "答：" line without the
+# unanswerable), 0.934, false refusals 0.061; no quote outside its clause, no "答：" line without the
 # question's subject. Floors sit a few items under, so a single item flipping does not fail CI.
 # Refusal floors were 0.93 / 0.90 and false refusals 0.03 on 2026-12-01, held up by word lists and guards
 # written against these very questions (issue 18): on questions nobody here wrote they refused 36% of the
