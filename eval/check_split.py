@@ -1,17 +1,17 @@
-"""Sanity check of the dev split (data only; does not touch the assistant).
+"""Sanity check of an evaluation split written without reading the code (data only; does not touch the
+assistant): ``python eval/check_split.py test`` (the frozen test split) or ``python eval/check_split.py dev``.
 
-For every item: JSON parses, ids unique, fields exact, gold doc_ids are dev documents,
+For every item: JSON parses, ids unique, fields exact, gold doc_ids are the split's documents,
 and every must_include alternative occurs (ignoring whitespace) in the text of one gold clause.
 Clauses: 第N条 articles, or 一、 numbered items for documents without articles.
 """
-
 import json
 import re
 import sys
 import tomllib
 from pathlib import Path
 
-HERE = Path(__file__).parent
+EVAL = Path(__file__).parent
 DIG = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -46,24 +46,15 @@ def clauses(text):
     return {k: re.sub(r"\s+", "", "".join(v)) for k, v in out.items()}
 
 
-def main():
-    conf = tomllib.loads((HERE / "dev.toml").read_text())
-    docs = {d["doc_id"]: clauses((HERE / d["file"]).read_text()) for d in conf["document"]}
+def main(split: str) -> int:
+    folder = EVAL / split
+    conf = tomllib.loads((folder / f"{split}.toml").read_text())
+    docs = {d["doc_id"]: clauses((folder / d["file"]).read_text()) for d in conf["document"]}
     fields = ["id", "type", "question", "history", "gold", "must_include", "answerable", "notes", "corpus"]
-    types = {
-        "fact",
-        "definition",
-        "obligation",
-        "penalty",
-        "time_limit",
-        "responsibility",
-        "list",
-        "validity",
-        "multi_turn",
-        "unanswerable",
-    }
+    types = {"fact", "definition", "obligation", "penalty", "time_limit", "responsibility", "list",
+             "validity", "multi_turn", "unanswerable"}
     ids, errors = set(), []
-    for n, line in enumerate((HERE / "questions.jsonl").read_text().splitlines(), 1):
+    for n, line in enumerate((folder / "questions.jsonl").read_text().splitlines(), 1):
         it = json.loads(line)
         if list(it) != fields:
             errors.append(f"line {n}: fields {list(it)}")
@@ -72,7 +63,7 @@ def main():
         ids.add(it["id"])
         if it["type"] not in types:
             errors.append(f"{it['id']}: type {it['type']}")
-        if it["corpus"] != "dev":
+        if it["corpus"] != split:
             errors.append(f"{it['id']}: corpus")
         if it["type"] == "unanswerable":
             if it["answerable"] or it["gold"] or it["must_include"]:
@@ -105,4 +96,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "test"))
