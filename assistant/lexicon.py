@@ -18,20 +18,8 @@ import cn2an
 import jieba
 import numpy as np
 
-# General policy vocabulary jieba's default dictionary splits badly. The corpus adds its own terms
-# (``corpus_terms``: quoted coinages, defined terms, abbreviations) and unit names when it loads.
-POLICY_TERMS = (
-    "平台经济", "互联网平台", "平台企业", "电子商务", "电商", "跨境电商", "跨境电子商务", "农村电商",
-    "互联网+", "互联网金融", "大数据", "云计算", "物联网", "工业互联网", "天使投资", "风险投资",
-    "创业投资", "引导基金", "高新技术企业", "技术先进型服务企业", "所得税", "税收优惠", "贷款贴息",
-    "融资担保", "知识产权", "人才引进", "初创企业", "小微企业", "中小企业", "集聚区", "示范基地",
-    "示范城市", "孵化器", "加速器", "众创空间", "牵头单位", "参加单位", "责任单位", "责任部门",
-    "多式联运", "冷链物流", "智慧物流", "最后一公里", "线上线下", "O2O", "移动支付", "智慧旅游",
-    "智慧城市", "信用体系", "统计监测", "发展改革委", "经济和信息化委", "经信委", "人社厅",
-    "商务厅", "商务局", "网信办", "市场监管局", "金融办", "财政厅", "科技厅", "主管部门", "网信部门",
-    "个人信息", "数据安全", "网络安全", "罚款", "违法所得", "吊销", "营业执照", "法定代表人",
-)
-
+# The vocabulary jieba is given comes from the corpus (``index.corpus_words``: unit names, and the terms the
+# documents quote, define or abbreviate), never from a list written for some documents.
 STOPWORDS = frozenset(
     "的 了 和 与 及 等 是 在 对 有 为 以 把 被 将 从 到 就 也 都 而 或 并 其 之 中 上 下 吗 呢 啊 吧 么 "
     "什么 哪些 哪个 怎么 如何 多少 是否 有没有 请问 我们 我 你 他 她 它 这 那 这些 那些 一个 一些 "
@@ -111,7 +99,7 @@ class Segmenter:
         jieba.setLogLevel(logging.WARNING)
         self._tok = jieba.Tokenizer()
         self._lock = threading.Lock()  # jieba's lazy initialisation is not thread-safe
-        words = sorted({w for w in (*POLICY_TERMS, *extra_words) if w})
+        words = sorted({w for w in extra_words if w})
         self.fingerprint = lexicon_fingerprint(words)
         cache = Path(cache_dir) / "jieba" / f"dict-{self.fingerprint}.marshal" if cache_dir else None
         if cache is not None and self._load(cache):
