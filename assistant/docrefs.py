@@ -321,7 +321,6 @@ def unknown_names(question: str, documents: Iterable[Document], corpus_text: str
     nowhere in the corpus text outside a title: the question asks about a document the corpus lacks."""
     q = _normal(question)
     named = [(a, b) for a, b, _, _ in _named(q, list(documents))]
-    outside_titles = _plain(re.sub(r"《[^《》]*》", "", corpus_text))
     out = []
     for m in _NAME.finditer(q):
         if any(a < m.end() and m.start() < b for a, b in named):
@@ -333,6 +332,13 @@ def unknown_names(question: str, documents: Iterable[Document], corpus_text: str
         if len(name) < 3 or (m.group(2) and (phrase or _NOT_A_NAME.search(name))) or _place_and_kind(name):
             continue  # 这部法, 用算法, 不合法; 在…办法上
         # Cited by title (《…》) is not held; used in running text (依照网络安全法…) is.
-        if name not in outside_titles:
+        if name not in _outside_titles(corpus_text):
             out.append(name)
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _outside_titles(corpus_text: str) -> str:
+    """The corpus text without what it quotes as titles (《…》): built once per corpus, not per question
+    (one kept: a changed corpus replaces it)."""
+    return _plain(re.sub(r"《[^《》]*》", "", corpus_text))

@@ -229,7 +229,8 @@ class AnswerChain:
     def _compose(self, turn: Turn) -> Answer:
         """Refuse, answer the item a follow-up points at, or hand over to the route's composer."""
         ev = self.evidence
-        reason = refusal.reason_to_refuse(turn, ev)
+        unheld = refusal.unheld(turn, ev)
+        reason = refusal.reason_to_refuse(turn, ev, unheld)
         if reason:
             answer = refusal.refuse(self.ctx, reason)
         elif turn.rewrite.kind == "ordinal" and (clause := item.ordinal_clause(turn, ev)) is not None:
@@ -244,7 +245,7 @@ class AnswerChain:
                 answer = self._decided(turn, answer, enforce=turn.options.get("decide", True))
         if not answer.refused and turn.route.kind != "validity":
             answer = self._with_status_notes(answer)
-        if not answer.refused and (unheld := refusal.unheld(turn, ev)):
+        if not answer.refused and unheld:
             answer = replace(answer, answer=answer.answer + "\n" + "、".join(f"《{n}》" for n in unheld)
                              + "不在本库中，上面只回答了本库收录的文件。")
         answer.route = turn.route.kind

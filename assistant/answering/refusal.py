@@ -70,12 +70,12 @@ def _related_lines(ctx: Context, cites: Citations, related: Sequence[Clause]) ->
     return lines
 
 
-def reason_to_refuse(turn: Turn, ev: Evidence) -> str | None:
-    """Why the question must be refused before any composer runs; None when a composer may answer."""
+def reason_to_refuse(turn: Turn, ev: Evidence, unknown: Sequence[str] = ()) -> str | None:
+    """Why the question must be refused before any composer runs; None when a composer may answer.
+    ``unknown``: the documents it names that the corpus does not hold (``unheld``)."""
     route = turn.route
     if route.uncovered and not route.regions:
         return f"本库没有适用于{route.uncovered[0]}的政策文件（{route.uncovered[0]}本地、其上级地区和全国性的文件都没有收录）。"
-    unknown = unheld(turn, ev)
     # A question that also names a held document is answered for it (with a note on the other).
     if unknown and not turn.options.get("doc_ids") and not turn.doc_ids:
         return f"本库没有《{unknown[0]}》。"
