@@ -97,26 +97,32 @@ def _fingerprint(config: Config, extras: Sequence[ExtraCorpus]) -> str:
 
 def staged_config(config: Config, split: Split, workdir: Path | None, *, embedder=None,
                   log: Callable[[str], None] = print) -> tuple[Config, tempfile.TemporaryDirectory | None]:
-    """A Config over a scratch corpus with the split's documents added; reused from ``workdir`` when it
-    was staged from the same files. Returns the config and the temporary directory to clean up (None
-    when kept)."""
+    """A Config over a scratch corpus with the split's documents added (see ``stage_extras``)."""
     extras = [load_extra_corpus(m) for m in split.manifests if m.is_file()]
+    return stage_extras(config, split.name, extras, workdir, embedder=embedder, log=log)
+
+
+def stage_extras(config: Config, name: str, extras: Sequence[ExtraCorpus], workdir: Path | None, *,
+                 embedder=None, log: Callable[[str], None] = print) -> tuple[Config, tempfile.TemporaryDirectory | None]:
+    """A Config over a scratch copy of corpus/ with the ``extras`` added; reused from ``workdir/name`` when
+    it was staged from the same files. Returns the config and the temporary directory to clean up (None
+    when kept)."""
     tmp = None
     if workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix=f"policyqa-{split.name}-")
+        tmp = tempfile.TemporaryDirectory(prefix=f"policyqa-{name}-")
         base = Path(tmp.name)
     else:
-        base = Path(workdir) / split.name
+        base = Path(workdir) / name
     stamp = base / "fingerprint"
     fp = _fingerprint(config, extras)
     staged = dataclasses.replace(config, corpus_dir=base / "corpus", index_dir=base / "index")
     if stamp.is_file() and stamp.read_text() == fp and (base / "index").is_dir():
-        log(f"{split.name}: reusing the staged corpus in {base}")
+        log(f"{name}: reusing the staged corpus in {base}")
         return staged, tmp
     if base.exists():
         shutil.rmtree(base)
     base.mkdir(parents=True)
-    log(f"{split.name}: adding {sum(len(e.documents) for e in extras)} documents to a scratch copy of corpus/")
+    log(f"{name}: adding {sum(len(e.documents) for e in extras)} documents to a scratch copy of corpus/")
     staged = stage_corpus(config, extras, base, embedder=embedder, log=log)
     stamp.write_text(fp)
     return staged, tmp

@@ -236,33 +236,22 @@ def stard_pool(config: Config, n_laws: int, avoid: set[str], workdir: Path | Non
                log: Callable[[str], None]) -> list[dict]:
     """STARD questions over a corpus of the seeds and the laws they cite: with the gold law held, and again
     as if it were not (leave-one-document-out)."""
-    import dataclasses
-    import shutil
-    import tempfile
-
     from tqdm import tqdm
 
     from .core import Assistant
-    from .library import add_document
+    from .evalsplits import stage_extras
+    from .evaluation import ExtraCorpus, ExtraDocument
 
     docs, items = stard_items(n_laws, avoid)
-    base = Path(workdir) / "stard" if workdir else Path(tempfile.mkdtemp(prefix="policyqa-stard-"))
-    stamp = base / "fingerprint"
-    fp = json.dumps(sorted((d, str(p)) for d, p in docs.items()), ensure_ascii=False)
-    staged = dataclasses.replace(config, corpus_dir=base / "corpus", index_dir=base / "index")
-    if not (stamp.is_file() and stamp.read_text(encoding="utf-8") == fp):
-        shutil.rmtree(base, ignore_errors=True)
-        (base / "corpus").mkdir(parents=True)
-        for p in Path(config.corpus_dir).iterdir():
-            if p.is_file() and not p.name.startswith("."):
-                shutil.copy2(p, base / "corpus" / p.name)
-        for doc_id, path in docs.items():
-            add_document(staged, path, doc_id=doc_id, region="全国", level="national", log=lambda m: None,
-                         embedder=embedder)
-            log(f"stard: added {path.name} as {doc_id}")
-        stamp.write_text(fp, encoding="utf-8")
-    bot = Assistant.load(staged, embedder=embedder, log=log)
-    return pool_for(bot, items, "stard", progress=lambda xs: tqdm(xs, desc="stard pool", file=sys.stderr))
+    laws = ExtraCorpus("stard", STARD_FILE, tuple(ExtraDocument(path, doc_id, "全国", "national")
+                                                  for doc_id, path in docs.items()))
+    staged, tmp = stage_extras(config, "stard", [laws], workdir, embedder=embedder, log=log)
+    try:
+        bot = Assistant.load(staged, embedder=embedder, log=log)
+        return pool_for(bot, items, "stard", progress=lambda xs: tqdm(xs, desc="stard pool", file=sys.stderr))
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
 
 
 def test_sources() -> set[str]:

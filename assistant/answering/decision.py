@@ -26,6 +26,7 @@ import numpy as np
 from ..answer_types import Answer
 from ..clauses import Clause
 from ..corpus import Corpus
+from ..sentences import split as split_sentences
 from ..values import asked_value_kind, parse_values, satisfies
 from .context import Turn
 from .evidence import ANSWER_KINDS, Evidence, has_content
@@ -161,8 +162,6 @@ def _used(token: str, text: str, ev: Evidence) -> bool:
 
 def _closest(ev: Evidence, q: str, clauses: list[Clause], fallback: float) -> float:
     vectors = ev.ctx.searcher.vectors
-    from ..sentences import split as split_sentences
-
     rows = [vectors.sentence_vector(c.clause_id, s.index) for c in clauses for s in split_sentences(c.text)]
     rows = [r for r in rows if r is not None]
     if not rows:
