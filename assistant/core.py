@@ -111,7 +111,7 @@ class Assistant:
 
         self.searcher = HybridSearcher(
             corpus, vectors, self._embed_query, self.segmenter, config.candidates, config.rrf_k,
-            store=open_store(config, vectors, embedder),
+            store=open_store(config, vectors, embedder), today=self.today(),
         )
         self._chain = AnswerChain(
             Context(corpus=corpus, searcher=self.searcher, units=self.units, segmenter=self.segmenter,

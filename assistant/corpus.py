@@ -87,6 +87,7 @@ class Document:
 
 STATUS_LABELS = {
     "in_force": "现行有效", "expired": "已过有效期", "not_yet": "尚未施行", "unknown": "有效期未载明", "repealed": "已废止",
+    "superseded": "已被修订",
 }
 
 
@@ -106,6 +107,17 @@ class Corpus:
         """All clause texts joined: for "does the corpus mention this at all" checks."""
         return "".join(c.text for c in self.clauses)
 
+    @cached_property
+    def by_doc(self) -> dict[str, list[Clause]]:
+        """doc id → its clauses in order (an index: a scan of every clause per question is slow at 10^5)."""
+        out: dict[str, list[Clause]] = {d: [] for d in self.documents}
+        for c in self.clauses:
+            out.setdefault(c.doc_id, []).append(c)
+        return out
+
+    def clauses_of(self, doc_id: str) -> list[Clause]:
+        return self.by_doc.get(doc_id, [])
+
     def clause(self, clause_id: str) -> Clause | None:
         return self.by_id.get(clause_id)
 
@@ -119,30 +131,56 @@ class Corpus:
         its ancestor clauses ("第三章 网络运行安全", "第一节 一般规定", "国家实行网络安全等级保护制度")."""
         return [h for h in (*clause.sections, *(p.heading for p in self.breadcrumb(clause))) if h]
 
+    @cached_property
+    def _repealers(self) -> dict[str, Document]:
+        """Normalised title → the first document that repeals it (an index: the scan ran per question)."""
+        out: dict[str, Document] = {}
+        for doc in self.documents.values():
+            for title in doc.repeals:
+                out.setdefault(normalise_title(title), doc)
+        return out
+
     def repealed_by(self, doc_id: str) -> Document | None:
         """The document in the corpus that repeals this one ("…《X》同时废止"), matched by title."""
         title = normalise_title(self.documents[doc_id].short_title)
-        for other in self.documents.values():
-            if other.doc_id != doc_id and title and any(normalise_title(t) == title for t in other.repeals):
-                return other
-        return None
+        found = self._repealers.get(title) if title else None
+        if found is not None and found.doc_id == doc_id:  # a document repealing its own title: an older text
+            found = next((d for d in self.documents.values() if d.doc_id != doc_id
+                          and any(normalise_title(t) == title for t in d.repeals)), None)
+        return found
+
+    @cached_property
+    def versions(self) -> dict:
+        """doc id → ``ingest.versions.Version`` of every document held in several versions."""
+        from .ingest.versions import link_versions
+
+        return link_versions(self.documents)
 
     def status(self, doc_id: str, today: date) -> str:
-        """Document.status, or "repealed" once a document in the corpus that repeals it is in effect."""
+        """Document.status, or "repealed" once a document in the corpus that repeals it is in effect, or
+        "superseded" once a newer version of it is."""
         repealer = self.repealed_by(doc_id)
         if repealer is not None and not (repealer.effective and today < date.fromisoformat(repealer.effective)):
             return "repealed"
+        version = self.versions.get(doc_id)
+        if version is not None and version.replaced(today):
+            return "superseded"
         return self.documents[doc_id].status(today)
 
     def children(self, clause: Clause) -> list[Clause]:
         prefix = clause.path + "."
-        return [c for c in self.clauses if c.doc_id == clause.doc_id and c.path.startswith(prefix)]
+        return [c for c in self.clauses_of(clause.doc_id) if c.path.startswith(prefix)]
 
 
 def load_metadata(path: Path) -> Document:
     """One document's metadata; ValueError (one line, naming the file) when it cannot be read."""
+    return parse_metadata(path.read_bytes(), path)
+
+
+def parse_metadata(raw: bytes, path: Path) -> Document:
+    """A document's metadata from the bytes of its TOML file (``path`` names it in errors)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ValueError(f"元数据文件 {path} 不是 UTF-8 文本") from None
     except tomllib.TOMLDecodeError as e:
@@ -180,31 +218,60 @@ def _place(c: Clause) -> str:
     return f"{c.label} {c.text[:20]}".strip()
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
-    """Read every ``*.toml`` metadata file in ``corpus_dir`` and parse the text it names."""
+@dataclass(frozen=True)
+class ParsedDocument:
+    """One document as the corpus holds it: metadata, the metadata file's bytes, clauses and report."""
+
+    doc: Document
+    meta_bytes: bytes
+    clauses: list[Clause]
+    report: ParseReport
+
+
+def parse_corpus_document(doc: Document, text: str, meta_bytes: bytes) -> ParsedDocument:
+    """Parse one document's text into clauses with their units; ValueError when two clauses share an id."""
     from .units import assign_units  # units depends on clauses only; imported here to keep layers one-way
 
+    doc_clauses, report = parse_document(text, doc.doc_id)
+    check_unique_ids(doc_clauses)
+    doc_clauses = assign_units(doc_clauses, province=doc.province, city=doc.city)
+    return ParsedDocument(doc=doc, meta_bytes=meta_bytes, clauses=doc_clauses, report=report)
+
+
+def file_order(name: str) -> tuple[int, str]:
+    """Corpus files sort by their numeric prefix ("004_…" before "1000_…"), then by name."""
+    head = name.split("_", 1)[0]
+    return (int(head), name) if head.isdigit() else (1 << 62, name)
+
+
+def assemble(parts: list[ParsedDocument]) -> Corpus:
+    """The corpus of these parsed documents, in file order; ValueError on a repeated document id."""
     documents: dict[str, Document] = {}
     clauses: list[Clause] = []
     reports: dict[str, ParseReport] = {}
     digest = hashlib.sha256()
-    metas = [(load_metadata(p), p) for p in corpus_dir.glob("*.toml")]
-    for doc, meta_path in sorted(metas, key=lambda dm: dm[0].file):
-        if doc.doc_id in documents:
-            raise ValueError(f"文档编号重复：{doc.doc_id}")
-        text_path = corpus_dir / doc.file
-        text = read_text(text_path)
-        doc_clauses, report = parse_document(text, doc.doc_id)
-        check_unique_ids(doc_clauses)
-        doc_clauses = assign_units(doc_clauses, province=doc.province, city=doc.city)
+    for part in sorted(parts, key=lambda p: file_order(p.doc.file)):
+        if part.doc.doc_id in documents:
+            raise ValueError(f"文档编号重复：{part.doc.doc_id}")
         # Hash what the parser made, not just the files: a parser change also makes an index stale.
-        digest.update(meta_path.read_bytes())
-        for c in doc_clauses:
+        digest.update(part.meta_bytes)
+        for c in part.clauses:
             digest.update(repr(c).encode("utf-8"))
-        documents[doc.doc_id] = doc
-        clauses.extend(doc_clauses)
-        reports[doc.doc_id] = report
+        documents[part.doc.doc_id] = part.doc
+        clauses.extend(part.clauses)
+        reports[part.doc.doc_id] = part.report
     return Corpus(documents=documents, clauses=clauses, reports=reports, fingerprint=digest.hexdigest()[:16])
+
+
+def load_parts(corpus_dir: Path) -> list[ParsedDocument]:
+    """Every document of ``corpus_dir`` (its ``*.toml`` metadata and the text each names), parsed."""
+    metas = sorted(((load_metadata(p), p) for p in corpus_dir.glob("*.toml")), key=lambda dm: file_order(dm[0].file))
+    return [parse_corpus_document(doc, read_text(corpus_dir / doc.file), path.read_bytes()) for doc, path in metas]
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Read every ``*.toml`` metadata file in ``corpus_dir`` and parse the text it names."""
+    return assemble(load_parts(corpus_dir))
 
 
 # ---------------------------------------------------------------- regions

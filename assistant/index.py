@@ -13,6 +13,11 @@ Layout of ``index/`` (JSON, never pickle, so loading an index cannot execute cod
 
 Files are written to a staging folder and renamed into place, manifest last; a crash in between
 leaves hashes that do not match, which the next load detects and repairs by rebuilding.
+
+  pending/        vectors a bulk ``add`` embedded for documents already written to corpus/ but not yet
+                  in the index (chunk-N.npy + chunk-N.json: texts, embedder, sha256): a killed add
+                  resumes without embedding them again, and so does a rebuild. Gone once the index
+                  holds them.
 """
 
 from __future__ import annotations
@@ -336,7 +341,57 @@ def load(
     return index, clauses
 
 
+PENDING = "pending"
+
+
+def save_pending(index_dir: Path, embedder_name: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+    """Keep vectors embedded ahead of the index (see the module docstring); the JSON, written last,
+    names the embedder and the hash of the matrix, so a chunk cut short by a crash is never read."""
+    folder = index_dir / PENDING
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = [int(p.stem.split("-")[1]) for p in folder.glob("chunk-*.json") if p.stem.split("-")[1].isdigit()]
+    stem = folder / f"chunk-{max(taken, default=0) + 1:06d}"
+    matrix = np.asarray(vectors, dtype=np.float32)
+    tmp = stem.with_suffix(".npy.tmp")
+    with tmp.open("wb") as f:
+        np.save(f, matrix)
+    os.replace(tmp, stem.with_suffix(".npy"))
+    meta = {"embedder": embedder_name, "texts": list(texts), "sha256": _sha256(stem.with_suffix(".npy"))}
+    tmp = stem.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, stem.with_suffix(".json"))
+
+
+def pending_vectors(index_dir: Path, embedder_name: str | None = None) -> dict[str, np.ndarray]:
+    """Text → vector of every complete pending chunk (of ``embedder_name`` when given)."""
+    found: dict[str, np.ndarray] = {}
+    for meta_path in sorted((index_dir / PENDING).glob("chunk-*.json")):
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            npy = meta_path.with_suffix(".npy")
+            if embedder_name is not None and meta.get("embedder") != embedder_name:
+                continue
+            if _sha256(npy) != meta.get("sha256"):
+                continue
+            matrix = np.load(npy)
+            if len(matrix) != len(meta["texts"]):
+                continue
+            found.update(zip(meta["texts"], matrix, strict=True))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a chunk cut short or damaged: its texts are embedded again
+    return found
+
+
+def clear_pending(index_dir: Path) -> None:
+    shutil.rmtree(index_dir / PENDING, ignore_errors=True)
+
+
 def existing_vectors(index_dir: Path, *, embedder_name: str | None = None) -> dict[str, np.ndarray]:
+    """Vectors already computed: those of the index on disk (``indexed_vectors``) and the pending ones."""
+    return {**pending_vectors(index_dir, embedder_name), **indexed_vectors(index_dir, embedder_name=embedder_name)}
+
+
+def indexed_vectors(index_dir: Path, *, embedder_name: str | None = None) -> dict[str, np.ndarray]:
     """Passage and sentence text → vector from the index on disk, for ``build(reuse=…)``; {} when there is none.
 
     Only files that match their manifest hashes are read, and with ``embedder_name`` only an index

@@ -11,6 +11,7 @@ files are put back, so corpus/ and index/ are byte-for-byte as they were.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -22,15 +23,17 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import index as index_mod
-from .clauses import decode_bytes, parse_document
+from .clauses import Clause, ParseReport, decode_bytes, parse_document
 from .config import Config
 from .corpus import Corpus, load_corpus, load_metadata
 from .docfacts import MISSING_WARNINGS, DocFacts, document_facts
+from .ingest.versions import latest_date
 from .regions import LEVELS, NATIONAL, infer_region, resolve, short_form
 
 Log = Callable[[str], None]
@@ -38,11 +41,20 @@ Log = Callable[[str], None]
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 LEVEL_NAMES = {"national": "全国", "province": "省级", "city": "市级", "county": "区县级"}
 
+REGION_UNKNOWN = "无法从标题和发文机关确定所属地区"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class LibraryError(ValueError):
     """A document cannot be added or removed; the message is one line, for the user."""
+
+
+class DuplicateDocument(LibraryError):
+    """The same text is already in the corpus (as ``doc_id``): a bulk add skips it, not fails."""
+
+    def __init__(self, message: str, doc_id: str) -> None:
+        super().__init__(message)
+        self.doc_id = doc_id
 
 
 @dataclass
@@ -262,16 +274,34 @@ def region_slug(region: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", "".join(lazy_pinyin(short_form(region))).lower())
 
 
-def make_doc_id(region_slug: str, stem: str, year: int | None, text_hash: str) -> str:
+def make_doc_id(region_slug: str, stem: str, year: int | None, text_hash: str, title: str = "") -> str:
+    """region-stem-year from the file name; a file named in Chinese gives the initials of its title's pinyin
+    instead (公司法(2018-10-26).md, 《中华人民共和国公司法》 → "gsf-2018")."""
     parts = [region_slug]
     ascii_stem = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     ascii_stem = re.sub(r"(^|-)(19|20)\d\d(?=-|$)", "", ascii_stem).strip("-")  # the year goes last
+    if not re.search(r"[a-z]", ascii_stem):
+        ascii_stem = _initials(title or stem)
     if parts[0] and (ascii_stem == parts[0] or ascii_stem.startswith(parts[0] + "-")):
         ascii_stem = ascii_stem[len(parts[0]) :].strip("-")
     parts.append(ascii_stem[:40].strip("-") or f"doc-{text_hash[:6]}")
     if year:
         parts.append(str(year))
     return "-".join(p for p in parts if p)
+
+
+def _initials(title: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    name = re.sub(r"[（(][^）)]*[）)]", "", title)
+    place = infer_region(name, "")
+    if place is not None:  # the region is already the id's first part
+        for prefix in ("中华人民共和国", place.name, short_form(place.name)):
+            if prefix and name.startswith(prefix):
+                name = name[len(prefix) :]
+                break
+    letters = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
+    return re.sub(r"[^a-z0-9]+", "", letters.lower())[:16]
 
 
 def resolve_region(region: str | None, level: str | None, title: str, issuer: str) -> tuple[str, str, str]:
@@ -288,7 +318,7 @@ def resolve_region(region: str | None, level: str | None, title: str, issuer: st
     else:
         found = infer_region(title, issuer)
         if found is None:
-            raise LibraryError("无法从标题和发文机关确定所属地区：请用 --region 指定，如 --region 杭州市；全国性文件用 --region 全国")
+            raise LibraryError(f"{REGION_UNKNOWN}：请用 --region 指定，如 --region 杭州市；全国性文件用 --region 全国")
     level = level or found.level
     if (found.level == "national") != (level == "national"):
         raise LibraryError(f"地区 {found.name} 与级别 {level} 不符：全国性文件的级别是 national")
@@ -337,6 +367,23 @@ def metadata_toml(meta: dict) -> str:
 # ---------------------------------------------------------------- add / remove / list
 
 
+@contextmanager
+def corpus_lock(config: Config) -> Iterator[None]:
+    """One writer at a time: a second add or remove while one runs stops at once with a clear message.
+    The lock is on the corpus folder itself (no lock file to leave behind), released when the process ends."""
+    corpus_dir = Path(config.corpus_dir)
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(corpus_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise LibraryError("另一个加入或删除文档的操作正在进行：请等它结束后再试") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def _load_embedder(config: Config, embedder, log: Log):
     if embedder is not None:
         return embedder
@@ -358,8 +405,8 @@ def _corpus_hashes(corpus_dir: Path) -> dict[str, str]:
 
 
 def _next_prefix(corpus_dir: Path) -> int:
-    nums = [int(p.name[:3]) for p in corpus_dir.glob("*.txt") if p.name[:3].isdigit()]
-    return max(nums, default=-1) + 1
+    heads = (p.name.split("_", 1)[0] for p in corpus_dir.glob("*.txt"))
+    return max((int(h) for h in heads if h.isdigit()), default=-1) + 1
 
 
 def check_doc_id(doc_id: str, config: Config | None = None) -> str:
@@ -382,17 +429,30 @@ class PreparedAdd:
     files: dict[str, bytes]  # corpus file name → bytes to write
 
 
-def prepare_add(
-    config: Config, path: Path | str, *, doc_id: str | None = None, region: str | None = None,
-    title: str | None = None, issuer: str | None = None, level: str | None = None,
-) -> PreparedAdd:
-    """Read, parse and infer the metadata of one file; LibraryError (one line) when it can't be added.
+@dataclass
+class Inferred:
+    """One file read, checked and described: what would be written to corpus/, nothing written yet."""
 
-    Facts the text does not print stay empty with a warning; only the region is required (given, or
-    inferred from the title and issuer).
-    """
+    text: str
+    digest: str
+    meta: dict
+    facts: DocFacts
+    warnings: list[str]
+    files: dict[str, bytes]  # corpus file name → bytes to write (the text, then its metadata)
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta["doc_id"]
+
+
+def infer_document(
+    config: Config, path: Path | str, *, existing_ids: set[str], hashes: dict[str, str], prefix: int,
+    doc_id: str | None = None, region: str | None = None, title: str | None = None, issuer: str | None = None,
+    level: str | None = None,
+) -> Inferred:
+    """Read one file and infer its metadata, given the corpus's document ids, content hashes (hash → id)
+    and the next file prefix; LibraryError (one line) when it can't be added."""
     path = Path(path)
-    corpus_dir = Path(config.corpus_dir)
     if doc_id is not None:
         doc_id = check_doc_id(doc_id, config)  # before the file is read: a bad id is a quick, clear error
     text = extract_text(path, config)
@@ -402,10 +462,9 @@ def prepare_add(
         raise LibraryError(f"{path.name} 解析出的条款过多（{n_clauses:,} 个，上限 {config.max_document_clauses:,} 个）："
                            "请拆成几份文件分别加入")
     digest = content_hash(text)
-    existing = {load_metadata(p).doc_id: p for p in corpus_dir.glob("*.toml")}
-    same = _corpus_hashes(corpus_dir).get(digest)
+    same = hashes.get(digest)
     if same:
-        raise LibraryError(f"内容与已有文档 {same} 完全相同，未重复加入")
+        raise DuplicateDocument(f"内容与已有文档 {same} 完全相同，未重复加入", same)
 
     # Metadata: what the caller gave, else what the text prints, else empty with a warning.
     facts = document_facts(text)
@@ -414,13 +473,17 @@ def prepare_add(
     issuer = given["issuer"] or facts.issuer
     warnings = [MISSING_WARNINGS[name] for name in facts.missing if not given.get(name)]
     region, level, parent_region = resolve_region(region, level, printed_title, issuer)
-    year_from = facts.issued or facts.effective
+    # The year of this version (its newest 修正/修订 line): two versions of a law get two ids.
+    year_from = latest_date(facts.promulgation, facts.amendments, facts.issued, facts.effective)
     if doc_id is None:
-        doc_id = make_doc_id(region_slug(region), path.stem, int(year_from[:4]) if year_from else None, digest)
+        doc_id = make_doc_id(region_slug(region), path.stem, int(year_from[:4]) if year_from else None, digest,
+                             printed_title)
+        if doc_id in existing_ids:  # another file gave the same id: the content hash tells them apart
+            doc_id = f"{doc_id}-{digest[:6]}"
     doc_id = check_doc_id(doc_id, config)
-    if doc_id in existing:
+    if doc_id in existing_ids:
         raise LibraryError(f"文档编号 {doc_id} 已存在：请换一个 --doc-id，或先删除旧文档")
-    text_file = f"{_next_prefix(corpus_dir):03d}_{digest[:16]}.txt"
+    text_file = f"{prefix:03d}_{digest[:16]}.txt"
     meta = {
         "doc_id": doc_id, "file": text_file, "title": printed_title,
         "title_reconstructed": "" if printed_title else path.stem,
@@ -430,22 +493,43 @@ def prepare_add(
         "effective": facts.effective, "valid_until": facts.valid_until, "validity_note": facts.effective_note,
         "promulgation": facts.promulgation, "amendments": list(facts.amendments), "repeals": list(facts.repeals),
     }
-    meta_file = f"{doc_id}.toml"
-    files = {text_file: text.encode("utf-8"), meta_file: metadata_toml(meta).encode("utf-8")}
+    files = {text_file: text.encode("utf-8"), f"{doc_id}.toml": metadata_toml(meta).encode("utf-8")}
+    return Inferred(text=text, digest=digest, meta=meta, facts=facts, warnings=warnings, files=files)
 
-    corpus = _stage_corpus(corpus_dir, add=files)
-    clauses = [c for c in corpus.clauses if c.doc_id == doc_id]
-    parse = corpus.reports[doc_id]
+
+def add_report(inferred: Inferred, clauses: list[Clause], parse: ParseReport) -> AddReport:
+    """The report of one document about to be added, from its parse."""
+    meta = inferred.meta
     units = sorted({u for c in clauses for u in (*c.lead_units, *c.participant_units)})
-    if not clauses:
-        raise LibraryError(f"{path.name} 中没有可用的条款文字")
-    report = AddReport(
-        doc_id=doc_id, text_file=text_file, meta_file=meta_file, n_clauses=len(clauses),
+    return AddReport(
+        doc_id=inferred.doc_id, text_file=meta["file"], meta_file=f"{inferred.doc_id}.toml", n_clauses=len(clauses),
         clauses_per_level=dict(parse.clauses_per_level), units=units, unplaced_lines=list(parse.unplaced_lines),
-        dropped_debris=list(parse.dropped_debris), warnings=list(parse.warnings) + warnings, metadata=meta,
-        scheme=parse.scheme, structure=parse.summary(), inferred=_fact_lines(meta, facts),
+        dropped_debris=list(parse.dropped_debris), warnings=list(parse.warnings) + inferred.warnings,
+        metadata=meta, scheme=parse.scheme, structure=parse.summary(), inferred=_fact_lines(meta, inferred.facts),
     )
-    return PreparedAdd(report=report, corpus=corpus, files=files)
+
+
+def prepare_add(
+    config: Config, path: Path | str, *, doc_id: str | None = None, region: str | None = None,
+    title: str | None = None, issuer: str | None = None, level: str | None = None,
+) -> PreparedAdd:
+    """Read, parse and infer the metadata of one file; LibraryError (one line) when it can't be added.
+
+    Facts the text does not print stay empty with a warning; only the region is required (given, or
+    inferred from the title and issuer).
+    """
+    corpus_dir = Path(config.corpus_dir)
+    inferred = infer_document(
+        config, path, existing_ids={load_metadata(p).doc_id for p in corpus_dir.glob("*.toml")},
+        hashes=_corpus_hashes(corpus_dir), prefix=_next_prefix(corpus_dir), doc_id=doc_id, region=region,
+        title=title, issuer=issuer, level=level,
+    )
+    corpus = _stage_corpus(corpus_dir, add=inferred.files)
+    clauses = [c for c in corpus.clauses if c.doc_id == inferred.doc_id]
+    if not clauses:
+        raise LibraryError(f"{Path(path).name} 中没有可用的条款文字")
+    report = add_report(inferred, clauses, corpus.reports[inferred.doc_id])
+    return PreparedAdd(report=report, corpus=corpus, files=inferred.files)
 
 
 def add_document(
@@ -511,6 +595,12 @@ def _stage_corpus(corpus_dir: Path, *, add: dict[str, bytes], remove: tuple[str,
 def _commit(config: Config, corpus: Corpus, embedder, log: Log, *, add: dict[str, bytes],
             remove: tuple[str, ...]) -> int:
     """Embed (reusing every unchanged passage), then swap corpus files and index in; undo on failure."""
+    with corpus_lock(config):
+        return _commit_locked(config, corpus, embedder, log, add=add, remove=remove)
+
+
+def _commit_locked(config: Config, corpus: Corpus, embedder, log: Log, *, add: dict[str, bytes],
+                   remove: tuple[str, ...]) -> int:
     embedder = _load_embedder(config, embedder, log)
     corpus_dir, index_dir = Path(config.corpus_dir), Path(config.index_dir)
     reuse = index_mod.existing_vectors(index_dir, embedder_name=embedder.name)
@@ -609,15 +699,6 @@ def clean_stale(config: Config, log: Log = print) -> list[Path]:
 
 
 def register_cli(sub) -> None:
-    a = sub.add_parser("add", help="把政策文件加入语料库（.txt/.md/.docx/.pdf）并更新索引")
-    a.add_argument("files", nargs="+", metavar="FILE")
-    a.add_argument("--doc-id", help="文档编号（小写英文、数字、连字符）；默认由地区、文件名和年份生成")
-    a.add_argument("--region", help="所属地区，如 杭州市、萧山区、全国；默认从标题和发文机关识别")
-    a.add_argument("--title", help="标题（默认取 # 标题行、像标题的首行或《》书名）")
-    a.add_argument("--issuer", help="发文机关（默认取“…会议通过”“…令第N号公布”行或文末落款；可以没有）")
-    a.add_argument("--level", choices=LEVELS, help="national、province、city 或 county（默认按地区判断）")
-    a.set_defaults(func=_cmd_add)
-
     r = sub.add_parser("remove", help="从语料库删除一个文档并更新索引")
     r.add_argument("doc_id", metavar="DOC_ID")
     r.set_defaults(func=_cmd_remove)
@@ -635,29 +716,6 @@ def _cli_error(e: Exception):
     from .cli import CLIError
 
     return CLIError(str(e))
-
-
-def _cmd_add(args) -> None:
-    if args.doc_id and len(args.files) > 1:
-        raise _cli_error(LibraryError("--doc-id 只能用于单个文件"))
-    config = Config.from_env()
-    if args.doc_id:
-        try:
-            check_doc_id(args.doc_id, config)
-        except LibraryError as e:
-            raise _cli_error(e) from None
-    clean_stale(config, _stderr)
-    embedder = None
-    for f in args.files:
-        try:
-            # Parse and infer first: a bad file or a missing region is reported before the model loads.
-            prepared = prepare_add(config, f, doc_id=args.doc_id, region=args.region, title=args.title,
-                                   issuer=args.issuer, level=args.level)
-            if embedder is None:
-                embedder = _load_embedder(config, None, _stderr)
-            commit_add(config, prepared, embedder=embedder, log=print)
-        except LibraryError as e:
-            raise _cli_error(LibraryError(f"{Path(f).name}：{e}")) from None
 
 
 def _cmd_remove(args) -> None:

@@ -67,6 +67,7 @@ class HybridSearcher:
         candidates: int = 50,
         rrf_k: int = 60,
         store: object | None = None,
+        today: date | None = None,
     ) -> None:
         self.corpus = corpus
         self.vectors = vectors
@@ -86,6 +87,10 @@ class HybridSearcher:
         for i, c in enumerate(self.clauses):
             positions.setdefault(c.doc_id, []).append(i)
         self._positions = {d: np.asarray(p, dtype=np.int64) for d, p in positions.items()}
+        # Older versions of a law stay searchable but rank below the current text: their clauses score
+        # half, which puts them under the same clause of the newer version (the two score alike).
+        on = today or date.today()
+        self.replaced = {d for d, v in corpus.versions.items() if v.replaced(on)}
 
     def _bm25_top(self, question: str, allowed: set[str] | None, want: int) -> list[tuple[int, float]]:
         """Best clauses by BM25 among the allowed documents: (position, score), best first,
@@ -140,7 +145,7 @@ class HybridSearcher:
                 s += 1.0 / (self.rrf_k + d_rank[cid] + 1)
             if cid in b_rank:
                 s += 1.0 / (self.rrf_k + b_rank[cid] + 1)
-            fused[cid] = s
+            fused[cid] = s / 2 if self.replaced and cid.split("#", 1)[0] in self.replaced else s
         ranked = sorted(fused, key=lambda cid: (-fused[cid], self.position[cid]))
         return [
             Hit(

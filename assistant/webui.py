@@ -274,7 +274,7 @@ def document_card(bot: Assistant, doc_id: str) -> str:
         return '<p class="pq-muted">请选择文件。</p>'
     today = bot.today()
     status = doc.status(today)
-    n_clauses = sum(1 for c in bot.clauses if c.doc_id == doc_id)
+    n_clauses = len(bot.corpus.clauses_of(doc_id))
     rows: list[tuple[str, str]] = [
         ("发文机关", esc(doc.issuer)),
         ("文号", esc(doc.doc_number) or '<span class="pq-muted">未载明</span>'),
@@ -486,7 +486,7 @@ def example_questions(bot: Assistant) -> tuple[list[str], list[str]]:
         place = gazetteer().get(local.region)
         enterprise.append(f"我是{place.short if place else local.region}的一家企业，有哪些扶持政策？")
         # A term the document itself uses where it grants support ("对“天使投资”…给予奖励").
-        support = [x.text for c in bot.clauses if c.doc_id == local.doc_id for x in split_sentences(c.text)
+        support = [x.text for c in bot.corpus.clauses_of(local.doc_id) for x in split_sentences(c.text)
                    if re.search(r"支持|奖励|补贴|资助|扶持", x.text)]
         terms = Counter(t for t in corpus_terms(support) if 2 <= len(t) <= 8)
         if terms:

@@ -14,7 +14,19 @@ from ..docrefs import article_numbers, cited_articles, named_documents
 from ..retrieval import Hit
 from ..routing import PUNISH, asks, classify
 from ..sentences import offers
-from . import article, comparison, decision, fact, item, refusal, responsibility, support, target, validity
+from . import (
+    article,
+    comparison,
+    decision,
+    fact,
+    item,
+    refusal,
+    responsibility,
+    scope,
+    support,
+    target,
+    validity,
+)
 from .context import Context, Turn
 from .evidence import Evidence
 
@@ -99,7 +111,8 @@ class AnswerChain:
         # ``exclude_docs`` (evaluation only: leave-one-document-out) answers as if those documents were not held.
         excluded = set(turn.options.get("exclude_docs") or ())
         held = [d for d in corpus.documents.values() if d.doc_id not in excluded]
-        turn.doc_ids = turn.options.get("doc_ids") or [d.doc_id for d in named_documents(q, held)]
+        turn.doc_ids = turn.options.get("doc_ids") or [
+            d.doc_id for d in scope.one_version(self.ctx, q, named_documents(q, held))]
         if excluded and not turn.doc_ids:
             turn.doc_ids = [d.doc_id for d in held]
         if not turn.doc_ids and len(numbers := article_numbers(turn.question)) == 1:
@@ -182,8 +195,8 @@ class AnswerChain:
             number = path.split(".")[0]
             if not number.isdigit():
                 continue
-            out += [c.clause_id for c in self.ctx.corpus.clauses
-                    if c.doc_id == doc_id and c.path.split(".")[0] != number and int(number) in cited_articles(c.text)]
+            out += [c.clause_id for c in self.ctx.corpus.clauses_of(doc_id)
+                    if c.path.split(".")[0] != number and int(number) in cited_articles(c.text)]
         return list(dict.fromkeys(out))
 
     def _with_status_notes(self, answer: Answer) -> Answer:
@@ -207,9 +220,26 @@ class AnswerChain:
                 printed = found[1] if found else None
                 mark = f" [{cites.add(printed.clause, printed.text)}]" if printed else ""
                 notes.append(f"注意：《{doc.short_title}》已废止。{mark}")
+            elif status == "superseded":
+                notes.append(self._superseded_note(doc_id, cites))
         if not notes:
             return answer
         return replace(answer, answer="\n".join([answer.answer, *notes]), citations=cites.items)
+
+    def _superseded_note(self, doc_id: str, cites) -> str:
+        """"The text quoted is the 2018 version; the 2023 revision replaced it", citing the line of the
+        newer version that dates it."""
+        corpus = self.ctx.corpus
+        version = corpus.versions[doc_id]
+        newer = corpus.documents[version.replaced_by]
+        mark = ""
+        for c in corpus.clauses_of(newer.doc_id)[:3]:
+            line = next((ln for ln in c.text.split("\n") if _cn_date(version.replaced_on) in ln), "")
+            if line:
+                mark = f" [{cites.add(c, line.strip())}]"
+                break
+        return (f"注意：所引为《{corpus.documents[doc_id].short_title}》{_cn_date(version.date)}的文本，"
+                f"已被{_cn_date(version.replaced_on)}修改后的文本取代。{mark}")
 
     def _decided(self, turn: Turn, answer: Answer, enforce: bool = True) -> Answer:
         """The answer, or a refusal showing its clauses as related, by the calibrated decision (``enforce``

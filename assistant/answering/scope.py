@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..corpus import Document, region_chain
 from ..docrefs import named_documents, unknown_names
+from ..ingest.versions import of_year
 from ..regions import gazetteer
 from .context import Context, Turn
 
@@ -46,6 +47,11 @@ def documents_meant(ctx: Context, turn: Turn, *, own_region: bool = False) -> Sc
     wanted = turn.options.get("doc_ids")
     if wanted:
         return Scope([d for d in docs if d.doc_id in set(wanted)], "option")
+    scope = _scope(ctx, turn, q, docs, own_region)
+    return Scope(one_version(ctx, q, scope.documents), scope.how)
+
+
+def _scope(ctx: Context, turn: Turn, q: str, docs: list[Document], own_region: bool) -> Scope:
     named = named_documents(q, docs)
     if named:
         return Scope(named, "named")
@@ -70,6 +76,31 @@ def documents_meant(ctx: Context, turn: Turn, *, own_region: bool = False) -> Sc
         narrowed, _how = _narrow(q, own if own_region and own else in_region)
         out.extend(d for d in narrowed if d not in out)
     return Scope(out, "region") if out else Scope(docs, "all")
+
+
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+
+
+def one_version(ctx: Context, q: str, docs: list[Document]) -> list[Document]:
+    """Of a law held in several versions, the one meant: the version in force in the year the question
+    names ("2018年的公司法"), else the one in force today."""
+    versions = ctx.corpus.versions
+    groups: dict[str, list] = {}
+    for d in docs:
+        if (v := versions.get(d.doc_id)) is not None:
+            groups.setdefault(v.newest, []).append(v)
+    if not groups:
+        return docs
+    years = [int(y) for y in _YEAR.findall(q)]
+    today = ctx.today()
+    keep = set()
+    for vs in groups.values():
+        pick = next((v for y in years if (v := of_year(vs, y)) is not None), None)
+        if pick is None:
+            current = [v for v in vs if not v.replaced(today)]
+            pick = max(current or vs, key=lambda v: v.date)
+        keep.add(pick.doc_id)
+    return [d for d in docs if d.doc_id not in versions or d.doc_id in keep]
 
 
 def _narrow(q: str, docs: list[Document]) -> tuple[list[Document], str]:

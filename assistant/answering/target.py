@@ -260,7 +260,7 @@ def _choose(candidates: list[tuple[float, Clause]], asked: Asked) -> list[Clause
 
 
 def _years_set_in(corpus, doc: Document) -> set[int]:
-    return {y for c in corpus.clauses if c.doc_id == doc.doc_id for y in target_years(c.text)}
+    return {y for c in corpus.clauses_of(doc.doc_id) for y in target_years(c.text)}
 
 
 def _passed(year: int, judge: JudgeDate) -> str:

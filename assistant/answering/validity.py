@@ -128,7 +128,7 @@ def _cite(cites: Citations, used: list[Clause], found: Printed) -> int:
 def clauses_of(corpus: Corpus, doc_id: str) -> list[Clause]:
     """The document's clauses, the text before the body ("0") first, the closing text ("end") next,
     then the articles from the last one back: where adoption, dates and 施行 are printed."""
-    own = [c for c in corpus.clauses if c.doc_id == doc_id]
+    own = corpus.clauses_of(doc_id)
     head = [c for c in own if c.path == "0"]
     tail = [c for c in own if c.path == "end"]
     body = [c for c in own if c.path not in ("0", "end")]
@@ -380,7 +380,7 @@ def _basis_lines(corpus: Corpus, d: Document, cites: Citations, used: list[Claus
     """The documents it was made on the basis of, from the sentence that names them."""
     head = f"《{d.short_title}》"
     found = None
-    for c in clauses_of(corpus, d.doc_id)[:1] + [c for c in corpus.clauses if c.doc_id == d.doc_id][:3]:
+    for c in clauses_of(corpus, d.doc_id)[:1] + corpus.clauses_of(d.doc_id)[:3]:
         for s in split(c.text):
             if _BASIS_SENTENCE.search(s.text) and ("《" in s.text or not d.basis):
                 found = Printed(c, s.text)

@@ -1,0 +1,94 @@
+"""Versions: the same law at several dates is one document with versions.
+
+Two documents are versions of one another when they are of the same region and print the same title
+(normalised: 中华人民共和国 and brackets aside). A version's date is the newest date among its
+adoption, promulgation and 修正/修订 lines — what the text itself prints, never the file name. The
+newest version is the current one; each older one is replaced by the next newer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from ..docfacts import normalise_title
+
+
+class Document(Protocol):
+    """What versions read of a ``corpus.Document`` (the corpus imports this module, not the reverse)."""
+
+    doc_id: str
+    file: str
+    title: str
+    region: str
+    issued: str
+    effective: str
+    promulgation: str
+    amendments: tuple[str, ...]
+
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+@dataclass(frozen=True)
+class Version:
+    doc_id: str
+    date: str  # ISO date of this version
+    newest: str  # doc id of the newest version of the group
+    replaced_by: str = ""  # doc id of the next newer version ("" for the newest)
+    replaced_on: str = ""  # that version's date
+    replaced_effective: str = ""  # when that version took effect, when it prints it
+
+    def replaced(self, today: date) -> bool:
+        """Has a newer version taken effect by ``today``? (A revision adopted but not yet in force leaves
+        this one current.)"""
+        start = self.replaced_effective or self.replaced_on
+        return bool(self.replaced_by) and (not start or date.fromisoformat(start) <= today)
+
+
+def version_date(doc: Document) -> str:
+    """The date of this version: the newest date its adoption/promulgation and amendment lines print,
+    else its issue date, else its effective date ("" when it prints none)."""
+    return latest_date(doc.promulgation, doc.amendments, doc.issued, doc.effective)
+
+
+def latest_date(promulgation: str, amendments: Sequence[str], issued: str, effective: str) -> str:
+    found = [
+        f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
+        for line in (promulgation, *amendments)
+        for y, m, d in _DATE.findall(line)
+        if 1 <= int(m) <= 12 and 1 <= int(d) <= 31
+    ]
+    return max([*found, issued] if issued else found, default=effective)
+
+
+def group_key(doc: Document) -> str:
+    return f"{doc.region}|{normalise_title(doc.title)}" if doc.title else ""
+
+
+def link_versions(documents: Mapping[str, Document]) -> dict[str, Version]:
+    """Every document that has another version: its Version (documents with one version are left out)."""
+    groups: dict[str, list[Document]] = {}
+    for doc in documents.values():
+        if key := group_key(doc):
+            groups.setdefault(key, []).append(doc)
+    out: dict[str, Version] = {}
+    for docs in groups.values():
+        if len(docs) < 2:
+            continue
+        ordered = sorted(docs, key=lambda d: (version_date(d), d.effective, d.file))
+        newest = ordered[-1].doc_id
+        for older, newer in zip(ordered, ordered[1:], strict=False):
+            out[older.doc_id] = Version(older.doc_id, version_date(older), newest, newer.doc_id,
+                                        version_date(newer), newer.effective if newer.effective > version_date(older)
+                                        else "")
+        out[newest] = Version(newest, version_date(ordered[-1]), newest)
+    return out
+
+
+def of_year(versions: list[Version], year: int) -> Version | None:
+    """The version in force in ``year``: the newest dated in or before it (None when all are later)."""
+    dated = [v for v in versions if v.date and int(v.date[:4]) <= year]
+    return max(dated, key=lambda v: v.date) if dated else None
