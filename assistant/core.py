@@ -124,7 +124,7 @@ class Assistant:
     def load(cls, config: Config | None = None, *, embedder=None, log: Log = _stderr) -> Assistant:
         """Load the corpus and the index; build or rebuild the index when missing, stale or corrupt."""
         config = config or Config.from_env()
-        corpus = load_corpus(config.corpus_dir)
+        corpus = index_mod.cached_corpus(config.corpus_dir, config.index_dir) or load_corpus(config.corpus_dir)
         embedder = embedder or _default_embedder(config, log)
         segmenter = _segmenter(config, corpus)
         vectors = cls._load_or_build_index(config, corpus, embedder, log, segmenter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -96,7 +97,10 @@ class Corpus:
     documents: dict[str, Document]
     clauses: list[Clause]
     reports: dict[str, ParseReport] = field(default_factory=dict)
-    fingerprint: str = ""  # hash of every text and metadata file: a changed corpus means a stale index
+    fingerprint: str = ""  # hash of every metadata file and every clause parsed: a changed corpus means a stale index
+    # Hash of the files as read and of the parser's code: when the index records the same, its clauses are
+    # this corpus's, and loading need not parse again (``from_index``).
+    source: str = ""
 
     @cached_property
     def by_id(self) -> dict[str, Clause]:
@@ -226,6 +230,7 @@ class ParsedDocument:
     meta_bytes: bytes
     clauses: list[Clause]
     report: ParseReport
+    text_sha: str = ""  # sha256 of the text file's bytes
 
 
 def parse_corpus_document(doc: Document, text: str, meta_bytes: bytes) -> ParsedDocument:
@@ -235,7 +240,8 @@ def parse_corpus_document(doc: Document, text: str, meta_bytes: bytes) -> Parsed
     doc_clauses, report = parse_document(text, doc.doc_id)
     check_unique_ids(doc_clauses)
     doc_clauses = assign_units(doc_clauses, province=doc.province, city=doc.city)
-    return ParsedDocument(doc=doc, meta_bytes=meta_bytes, clauses=doc_clauses, report=report)
+    return ParsedDocument(doc=doc, meta_bytes=meta_bytes, clauses=doc_clauses, report=report,
+                          text_sha=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def file_order(name: str) -> tuple[int, str]:
@@ -250,7 +256,8 @@ def assemble(parts: list[ParsedDocument]) -> Corpus:
     clauses: list[Clause] = []
     reports: dict[str, ParseReport] = {}
     digest = hashlib.sha256()
-    for part in sorted(parts, key=lambda p: file_order(p.doc.file)):
+    parts = sorted(parts, key=lambda p: file_order(p.doc.file))
+    for part in parts:
         if part.doc.doc_id in documents:
             raise ValueError(f"文档编号重复：{part.doc.doc_id}")
         # Hash what the parser made, not just the files: a parser change also makes an index stale.
@@ -260,7 +267,39 @@ def assemble(parts: list[ParsedDocument]) -> Corpus:
         documents[part.doc.doc_id] = part.doc
         clauses.extend(part.clauses)
         reports[part.doc.doc_id] = part.report
-    return Corpus(documents=documents, clauses=clauses, reports=reports, fingerprint=digest.hexdigest()[:16])
+    source = source_fingerprint([(p.meta_bytes, p.text_sha) for p in parts])
+    return Corpus(documents=documents, clauses=clauses, reports=reports, fingerprint=digest.hexdigest()[:16],
+                  source=source)
+
+
+# The modules whose code turns a text into clauses: a change to any of them makes every parse stale.
+_PARSER_MODULES = ("clauses.py", "units.py", "corpus.py", "regions.py")
+
+
+@functools.cache
+def parser_fingerprint() -> str:
+    h = hashlib.sha256()
+    for name in _PARSER_MODULES:
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()
+
+
+def source_fingerprint(files: list[tuple[bytes, str]]) -> str:
+    """Hash of (metadata bytes, text sha256) of every document in file order, and of the parser's code."""
+    h = hashlib.sha256(parser_fingerprint().encode())
+    for meta_bytes, text_sha in files:
+        h.update(hashlib.sha256(meta_bytes).digest())
+        h.update(text_sha.encode())
+    return h.hexdigest()[:16]
+
+
+def read_source(corpus_dir: Path) -> tuple[list[tuple[Document, bytes]], str]:
+    """The documents' metadata (with each metadata file's bytes) in file order, and the corpus's source
+    fingerprint: what loading from the index needs, without parsing a text."""
+    docs = sorted(((parse_metadata(raw, path), raw) for path in corpus_dir.glob("*.toml")
+                   if (raw := path.read_bytes()) is not None), key=lambda dr: file_order(dr[0].file))
+    files = [(raw, hashlib.sha256(read_text(corpus_dir / doc.file).encode("utf-8")).hexdigest()) for doc, raw in docs]
+    return docs, source_fingerprint(files)
 
 
 def load_parts(corpus_dir: Path) -> list[ParsedDocument]:

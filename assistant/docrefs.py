@@ -241,6 +241,12 @@ def _named(q: str, docs: list[Document]) -> list[tuple[int, int, tuple, list[str
     return [n for n in out if not any(o[0] <= n[0] and n[1] < o[1] for o in out)]
 
 
+def document_kind(title: str) -> str:
+    """The kind a title ends in (法, 条例, 解释, 意见 …), "" when none: a document's category in lists."""
+    t = _title(title)
+    return t.kind if t is not None else ""
+
+
 def title_variants(doc: Document) -> set[str]:
     """The ways a title may be written in a question: as printed, without 中华人民共和国, from its core
     on (without place, issuer and 关于加快…) or with the place's short form in front."""

@@ -296,12 +296,58 @@ def document_card(bot: Assistant, doc_id: str) -> str:
     return f'<div class="pq-doc"><h3>{esc(doc.display_title)}</h3><table>{body}</table></div>'
 
 
+DOC_HEADERS = ["标题", "地区", "级别", "类别", "日期", "效力", "条款数", "编号"]
+DOC_PAGE = 50  # rows per page of the document table
+ANY = "不限"
+
+
+def document_filters(bot: Assistant) -> dict[str, list[str]]:
+    """The choices of each filter of the document table, from the documents held."""
+    docs = bot.documents.values()
+    return {
+        "region": [ANY, *sorted({d.region for d in docs}, key=lambda r: (r != "全国", r))],
+        "level": [ANY, *[LEVEL_LABELS.get(x, x) for x in ("national", "province", "city", "county")
+                         if any(d.level == x for d in docs)]],
+        "kind": [ANY, *sorted({_kind(d) for d in docs} - {""})],
+        "status": [ANY, *dict.fromkeys(STATUS_LABELS[bot.corpus.status(d.doc_id, bot.today())] for d in docs)],
+    }
+
+
+def _kind(doc) -> str:
+    from .docrefs import document_kind
+
+    return document_kind(doc.short_title)
+
+
+def document_table(bot: Assistant, query: str = "", region: str = ANY, level: str = ANY, kind: str = ANY,
+                   status: str = ANY, page: int = 1) -> tuple[list[list[str]], str, int]:
+    """One page of the documents that match the search (title, issuer, number or id) and filters:
+    (rows of DOC_HEADERS, a line saying how many match and which page this is, the page shown)."""
+    corpus, today = bot.corpus, bot.today()
+    words = (query or "").split()
+    rows = []
+    for d in corpus.documents.values():
+        seen = f"{d.display_title} {d.issuer} {d.doc_number} {d.doc_id}"
+        if any(w not in seen for w in words):
+            continue
+        label = STATUS_LABELS[corpus.status(d.doc_id, today)]
+        level_label = LEVEL_LABELS.get(d.level, d.level)
+        if (region not in (ANY, None, "", d.region) or level not in (ANY, None, "", level_label)
+                or kind not in (ANY, None, "", _kind(d)) or status not in (ANY, None, "", label)):
+            continue
+        rows.append([d.display_title, d.region, level_label, _kind(d), d.issued or d.effective, label,
+                     str(len(corpus.clauses_of(d.doc_id))), d.doc_id])
+    rows.sort(key=lambda r: (r[1] != "全国", r[1], r[0]))
+    pages = max(1, -(-len(rows) // DOC_PAGE))
+    page = min(max(1, int(page or 1)), pages)
+    info = f"共 {len(rows)} 个文件（本库 {len(corpus.documents)} 个），第 {page}/{pages} 页"
+    return rows[(page - 1) * DOC_PAGE : page * DOC_PAGE], info, page
+
+
 def clause_choices(bot: Assistant, doc_id: str) -> list[tuple[str, str]]:
     """(display, clause_id) for each clause of a document, indented by level: the clause tree."""
     out = []
-    for c in bot.clauses:
-        if c.doc_id != doc_id:
-            continue
+    for c in bot.corpus.clauses_of(doc_id):
         indent = "\u3000" * max(c.level - 1, 0)
         label = c.label or {"0": "（序言）", "end": "（结尾）", "table": "（分工表）"}.get(c.path, c.path)
         out.append((f"{indent}{label} {_summary(c.heading, 40)}".rstrip(), c.clause_id))
@@ -334,7 +380,7 @@ def clause_view(bot: Assistant, clause_id: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Adding and removing documents
 
-LEVEL_LABELS = {"national": "全国", "province": "省级", "city": "市级"}
+LEVEL_LABELS = {"national": "全国", "province": "省级", "city": "市级", "county": "区县级"}
 CLAUSE_LEVEL_NAMES = {0: "正文前/文末/表头", 1: "一级", 2: "二级", 3: "三级"}
 UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf"]
 CHAT_KEEP = 100  # messages the chat shows (and the server keeps) per session; older ones scroll away
@@ -679,8 +725,9 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                 with gr.Accordion("筛选与企业画像（可选）", open=False):
                     with gr.Row():
                         f_region = gr.Dropdown([ALL_REGIONS, *regions], value=ALL_REGIONS, label="只看地区")
-                        f_docs = gr.CheckboxGroup(doc_choices, label="只看这些文件（不选则全部）",
-                                                  elem_id="pq-filter-docs")
+                        # A searchable multi-select: a list of check boxes does not scale to thousands.
+                        f_docs = gr.Dropdown(doc_choices, value=[], multiselect=True, filterable=True,
+                                             label="只看这些文件（可输入搜索；不选则全部）", elem_id="pq-filter-docs")
                     with gr.Row():
                         p_region = gr.Dropdown(["不限", *regions], value="不限", label="企业所在地")
                         p_industry = gr.Dropdown(INDUSTRIES, value=None, allow_custom_value=True,
@@ -718,6 +765,23 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                             trigger_mode="always_last", **private)
 
             with gr.Tab("文件", id="docs"):
+                filters = document_filters(start)
+                with gr.Row():
+                    d_query = gr.Textbox(label="搜索标题、发文机关、文号", scale=3, elem_id="pq-doc-search")
+                    d_region = gr.Dropdown(filters["region"], value=ANY, label="地区", filterable=True,
+                                           scale=1, elem_id="pq-doc-region")
+                    d_level = gr.Dropdown(filters["level"], value=ANY, label="级别", scale=1)
+                    d_kind = gr.Dropdown(filters["kind"], value=ANY, label="类别", scale=1, elem_id="pq-doc-kind")
+                    d_status = gr.Dropdown(filters["status"], value=ANY, label="效力", scale=1)
+                first_rows, first_info, _ = document_table(start)
+                d_info = gr.Markdown(first_info, elem_id="pq-doc-info")
+                d_table = gr.Dataframe(headers=DOC_HEADERS, value=first_rows, interactive=False, wrap=True,
+                                       elem_id="pq-doc-table",
+                                       column_widths=["40%", "9%", "7%", "7%", "10%", "9%", "6%", "12%"])
+                d_page = gr.State(1)
+                with gr.Row():
+                    d_prev = gr.Button("上一页", size="sm", scale=0, min_width=90, elem_id="pq-doc-prev")
+                    d_next = gr.Button("下一页", size="sm", scale=0, min_width=90, elem_id="pq-doc-next")
                 with gr.Row():
                     doc = gr.Dropdown(doc_choices, value=first_doc, label="政策文件", elem_id="pq-doc", scale=5)
                     remove_btn = gr.Button("删除此文件", variant="stop", size="sm", scale=1, min_width=100,
@@ -747,6 +811,29 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                                                 elem_id="pq-add-confirm")
                     add_report = gr.HTML("", elem_id="pq-add-report", js_on_load=None)
 
+                table_inputs = [d_query, d_region, d_level, d_kind, d_status]
+
+                def table_page(query, region, level, kind, status, page):
+                    rows, info, page = document_table(live.current, query, region, level, kind, status, page)
+                    return rows, info, page
+
+                for control in table_inputs:
+                    control.change(lambda *a: table_page(*a, 1), table_inputs, [d_table, d_info, d_page],
+                                   trigger_mode="always_last", **private)
+                d_prev.click(lambda *a: table_page(*a[:-1], a[-1] - 1), [*table_inputs, d_page],
+                             [d_table, d_info, d_page], **private)
+                d_next.click(lambda *a: table_page(*a[:-1], a[-1] + 1), [*table_inputs, d_page],
+                             [d_table, d_info, d_page], **private)
+
+                def pick(evt):
+                    row = evt.row_value if evt is not None else None
+                    return gr.update(value=row[-1]) if row else gr.update()
+
+                # Gradio hands the clicked row to a parameter annotated SelectData; the annotation must be
+                # the class itself (this module's annotations are strings).
+                pick.__annotations__ = {"evt": gr.SelectData}
+
+                d_table.select(pick, None, doc, **private)
                 fields = [a_doc_id, a_region, a_level, a_issuer, a_title]
                 lists = [doc, f_docs, f_region, p_region, unit]
                 doc.change(show_document, doc, [doc_card, clause, clause_html], **private)

@@ -109,6 +109,30 @@ def test_clause_tree_and_clause_view_show_text_and_units(fake_assistant):
     assert "天使投资" in view and "牵头单位" in view
 
 
+def test_document_table_searches_filters_and_pages(fake_assistant, monkeypatch):
+    rows, info, page = webui.document_table(fake_assistant)
+    assert len(rows) == 5 and page == 1 and info.startswith("共 5 个文件")
+    assert [r[1] for r in webui.document_table(fake_assistant, region="湖北省")[0]] == ["湖北省", "湖北省"]
+    assert [r[-1] for r in webui.document_table(fake_assistant, query="互联网+ 流通")[0]] == [
+        "wuhan-internet-plus-circulation-2016"]
+    expired = webui.document_table(fake_assistant, status="已过有效期")[0]
+    assert "wuhan-internet-plus-circulation-2016" in [r[-1] for r in expired]
+    assert all(r[5] == "已过有效期" for r in expired)
+    assert webui.document_table(fake_assistant, kind="意见")[0] and not webui.document_table(fake_assistant, kind="法")[0]
+    assert webui.document_table(fake_assistant, query="没有这个词")[1].startswith("共 0 个文件")
+    monkeypatch.setattr(webui, "DOC_PAGE", 2)
+    pages = [webui.document_table(fake_assistant, page=n) for n in (1, 2, 3, 9)]
+    assert [len(r) for r, _, _ in pages] == [2, 2, 1, 1]  # a page past the end shows the last one
+    assert pages[3][2] == 3 and "第 3/3 页" in pages[3][1]
+    assert len({r[-1] for rows, _, _ in pages[:3] for r in rows}) == 5
+
+
+def test_document_filters_offer_what_the_documents_have(fake_assistant):
+    f = webui.document_filters(fake_assistant)
+    assert f["region"][0] == webui.ANY and {"湖北省", "江苏省", "武汉市", "济南市"} <= set(f["region"])
+    assert "意见" in f["kind"] and "已过有效期" in f["status"]
+
+
 def test_feedback_appends_one_json_line(fake_assistant, tmp_path, monkeypatch):
     from dataclasses import replace
 
@@ -343,6 +367,11 @@ def test_browser_adds_a_law_asks_about_it_and_removes_it(upload_app):
             expect(status).to_contain_text(f"已加入 {LAW_ID}", timeout=600_000)
             assert LAW_ID in live.current.documents
             expect(page.locator("#pq-doc input")).to_have_value(re.compile("数字经济促进条例"))  # now selected
+            # The document table finds it by a word of its title; a click on its row selects it.
+            _textbox(page, "pq-doc-search").fill("数字经济")
+            _textbox(page, "pq-doc-search").press("Enter")
+            expect(page.locator("#pq-doc-info")).to_contain_text("共 1 个文件", timeout=30_000)
+            page.locator("#pq-doc-table").get_by_text(LAW_ID).click()
             page.screenshot(path=str(ARTIFACTS / "webui-add-done.png"), full_page=True)
 
             page.get_by_role("tab", name="政策问答").click()

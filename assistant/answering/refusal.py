@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from ..answer_types import Answer, Citations
@@ -21,10 +22,29 @@ _POLICY_OF_YEAR = re.compile(
     r"(20\d\d)\s*年(?:[^，。？?]{0,6}(?:出台|出的|发布|印发|制定|颁布|修订|修改|新出)|(?:的|度)?(?:新|最新)?"
     r"(?:政策|文件|规定|意见|办法|条例|措施|补贴标准)|[^，。？?]{0,20}?(?:新|最新)(?:政策|文件|规定|措施))"
 )
+# Up to this many documents a refusal names them all; a larger library is summarised, never listed.
+NAMED_MAX = 8
+
+
 def coverage_statement(corpus: Corpus) -> str:
+    """What the corpus covers: every document of a small library; of a large one, how many documents of
+    which regions (the largest few), since a list of thousands helps nobody."""
     docs = sorted(corpus.documents.values(), key=lambda d: (d.year or 0, d.region))
-    parts = [f"{d.region}{d.year or '（年份未载明）'}年《{d.short_title}》" for d in docs]
-    return f"本库收录{len(docs)}份文件：" + "；".join(parts) + "。"
+    if len(docs) <= NAMED_MAX:
+        parts = [f"{d.region}{d.year or '（年份未载明）'}年《{d.short_title}》" for d in docs]
+        return f"本库收录{len(docs)}份文件：" + "；".join(parts) + "。"
+    regions = Counter(d.region for d in docs).most_common()
+    shown = "、".join(f"{r}{n:,}份" for r, n in regions[:5])
+    more = f"等{len(regions)}个地区" if len(regions) > 5 else ""
+    years = [d.year for d in docs if d.year]
+    span = f"，发布于{min(years)}—{max(years)}年" if years else ""
+    return f"本库收录{len(docs):,}份文件（{shown}{more}{span}）。"
+
+
+def name_some(docs: Sequence[Document], most: int = 5) -> str:
+    """"region《title》、…" for the first ``most`` documents, and how many more there are."""
+    names = "、".join(f"{d.region}《{d.short_title}》" for d in docs[:most])
+    return names + (f"等{len(docs)}份" if len(docs) > most else "")
 
 
 def refuse(ctx: Context, reason: str, related: Sequence[Clause] = ()) -> Answer:
@@ -41,7 +61,7 @@ def refuse_absent(ctx: Context, term: str, applying: Sequence[Document], elsewhe
     """The documents that apply say nothing of ``term``; say so, and where else the corpus does."""
     cites = ctx.citations()
     if applying:
-        names = "、".join(f"{d.region}《{d.short_title}》" for d in applying[:4])
+        names = name_some(applying, 4)
         lines = [f"适用的文件（{names}）没有规定“{term}”。"]
     else:
         lines = [f"现有文件没有规定“{term}”。"]
@@ -109,7 +129,7 @@ def outside_corpus(question: str, hits: list[Hit], ev: Evidence) -> str | None:
                      rf"{surface}[\u4e00-\u9fff]{{0,4}}?对[^，。？?]{{1,30}}(?:扶持|支持|补贴|奖励|优惠|政策|规定)", question):
             above = documents_for_region(place.name, corpus.documents)
             if above:
-                names = "、".join(f"{d.region}《{d.short_title}》" for d in above)
+                names = name_some(above)
                 return f"本库没有{place.name}本级的政策文件；适用于{place.name}的上级文件有：{names}。"
             return f"本库没有适用于{place.name}的政策文件。"
     return None

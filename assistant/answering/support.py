@@ -13,7 +13,7 @@ from ..routing import SUPPORT_KINDS
 from ..sentences import split as split_sentences
 from .context import Turn
 from .evidence import UNIT_NOTE, Evidence, has_content
-from .refusal import refuse
+from .refusal import NAMED_MAX, name_some, refuse
 
 _GRANTS = re.compile(r"给予|奖励|补贴|补助|资助|减免|贴息")
 MAX_GRANTS = 4
@@ -33,7 +33,7 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     )
     lines: list[str] = []
     if region:
-        names = "、".join(f"{d.region}《{d.short_title}》" for d in docs)
+        names = name_some(docs, NAMED_MAX)
         lines.append(f"适用于{region}企业的文件：{names}。" if docs else f"本库没有适用于{region}的文件。")
         have = {d.region for d in docs}
         missing = [r for r in covering_regions(region, ctx.corpus.documents) if r not in have and r != NATIONAL]

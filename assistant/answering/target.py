@@ -24,7 +24,7 @@ from . import fact
 from .context import Turn
 from .dates import JudgeDate, cn_date, explicit_judge_year, today_judge
 from .evidence import Evidence
-from .refusal import refuse
+from .refusal import NAMED_MAX, name_some, refuse
 from .scope import IDENTIFYING_YEAR, documents_meant, unheld_names
 
 # A target set as a period rather than a year: "争取在5年内", "通过3－5年努力", "力争利用3年时间".
@@ -132,7 +132,7 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     if not candidates:
         if scope.everything:
             return fact.compose(turn, ev)
-        names = "、".join(f"《{d.short_title}》" for d in scope.documents)
+        names = name_some(scope.documents, NAMED_MAX)
         return refuse(ctx, f"{names}没有设定目标年份或期限（原文没有“到某年”“某年内”这类目标）。")
     chosen = _choose(candidates, asked)
     cites = ctx.citations()
