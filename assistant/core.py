@@ -18,7 +18,6 @@ from .corpus import Corpus, Document, load_corpus
 from .lexicon import Segmenter
 from .llm import refine
 from .retrieval import Filters, Hit, HybridSearcher, PolicyRetriever
-from .units import UnitIndex
 
 Log = Callable[[str], None]
 
@@ -45,7 +44,7 @@ def _build(config: Config, corpus: Corpus, embedder, log: Log, segmenter: Segmen
 
 def _segmenter(config: Config, corpus: Corpus) -> Segmenter:
     # Unit names and aliases stay whole words; jieba's dictionary with them is cached on disk.
-    return Segmenter(index_mod.corpus_words(corpus.clauses), cache_dir=config.model_cache_dir)
+    return Segmenter(index_mod.corpus_words(corpus.clauses, corpus.unit_index), cache_dir=config.model_cache_dir)
 
 
 class InputError(ValueError):
@@ -104,7 +103,7 @@ class Assistant:
         self.corpus = corpus
         self.embedder = embedder
         self.vectors = vectors
-        self.units = UnitIndex.build(corpus.clauses)
+        self.units = corpus.unit_index
         self.segmenter = segmenter or _segmenter(config, corpus)
         self._embed_lock = threading.Lock()  # inference from many threads at once only thrashes 2 cores
         from .vectorstore import open_store
@@ -138,10 +137,12 @@ class Assistant:
         try:
             vectors, stored = index_mod.load(
                 config.index_dir, embedder_name=embedder.name, corpus_fingerprint=corpus.fingerprint,
-                lexicon=segmenter.fingerprint,
+                lexicon=segmenter.fingerprint, clauses=corpus.clauses if corpus.from_index else None,
             )
             if [c.clause_id for c in stored] != [c.clause_id for c in corpus.clauses]:
                 raise index_mod.IndexError_("条款库与语料不符")
+            if not corpus.from_index:
+                index_mod.record_source(config.index_dir, corpus)
             return vectors
         except index_mod.IndexError_ as why:
             if (config.index_dir / "manifest.json").exists():

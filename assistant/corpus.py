@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -92,6 +93,18 @@ STATUS_LABELS = {
 }
 
 
+_DEFINES = re.compile(r"[，,]?(?:是指|指的是)")
+_TERM_MAX = 16
+
+
+def _after_delimiter(head: str, i: int, head_is_text_start: bool) -> bool:
+    """Does a term starting at head[i] follow what may precede a defined term: the start of the text
+    or a line, 所称, or a punctuation mark or space?"""
+    if i == 0:
+        return head_is_text_start
+    return head[i - 1] in "，。；）)\n\t 　" or head[:i].endswith("所称")
+
+
 @dataclass
 class Corpus:
     documents: dict[str, Document]
@@ -101,6 +114,7 @@ class Corpus:
     # Hash of the files as read and of the parser's code: when the index records the same, its clauses are
     # this corpus's, and loading need not parse again (``from_index``).
     source: str = ""
+    from_index: bool = False  # the clauses were read from the index (``index.cached_corpus``), not parsed
 
     @cached_property
     def by_id(self) -> dict[str, Clause]:
@@ -112,6 +126,18 @@ class Corpus:
         return "".join(c.text for c in self.clauses)
 
     @cached_property
+    def text_lower(self) -> str:
+        """``text`` lower-cased, once: Latin words are matched without case ("o2o" in "O2O")."""
+        return self.text.lower()
+
+    @cached_property
+    def unit_index(self):
+        """The ``units.UnitIndex`` of these clauses, built once for the segmenter and the assistant."""
+        from .units import UnitIndex
+
+        return UnitIndex.build(self.clauses)
+
+    @cached_property
     def by_doc(self) -> dict[str, list[Clause]]:
         """doc id → its clauses in order (an index: a scan of every clause per question is slow at 10^5)."""
         out: dict[str, list[Clause]] = {d: [] for d in self.documents}
@@ -119,8 +145,32 @@ class Corpus:
             out.setdefault(c.doc_id, []).append(c)
         return out
 
+    @cached_property
+    def doc_texts(self) -> dict[str, str]:
+        """doc id → its clause texts joined: "does this document use the word at all" without a clause scan."""
+        return {d: "".join(c.text for c in cs) for d, cs in self.by_doc.items()}
+
     def clauses_of(self, doc_id: str) -> list[Clause]:
         return self.by_doc.get(doc_id, [])
+
+    @cached_property
+    def definitions(self) -> dict[str, list[str]]:
+        """Term → ids of the clauses that define it ("本法所称网络安全，是指…", "网络运营者，是指…"), in corpus
+        order: definitions follow a formula, so they are indexed once instead of searched per question."""
+        out: dict[str, list[str]] = {}
+        for c in self.clauses:
+            if "是指" not in c.text and "指的是" not in c.text:
+                continue
+            for m in _DEFINES.finditer(c.text):
+                head = c.text[max(0, m.start() - _TERM_MAX - 2) : m.start()]
+                for i in range(len(head)):
+                    term = head[i:]
+                    if 1 < len(term) <= _TERM_MAX and not term[0].isspace() and _after_delimiter(
+                            head, i, m.start() == len(head)):
+                        ids = out.setdefault(term, [])
+                        if not ids or ids[-1] != c.clause_id:
+                            ids.append(c.clause_id)
+        return out
 
     def clause(self, clause_id: str) -> Clause | None:
         return self.by_id.get(clause_id)
@@ -272,13 +322,16 @@ def assemble(parts: list[ParsedDocument]) -> Corpus:
                   source=source)
 
 
-# The modules whose code turns a text into clauses: a change to any of them makes every parse stale.
-_PARSER_MODULES = ("clauses.py", "units.py", "corpus.py", "regions.py")
+# The modules whose code turns a text into clauses (and ``parse_corpus_document``, which calls them): a
+# change to any of them makes every parse stale.
+_PARSER_MODULES = ("clauses.py", "units.py", "regions.py")
 
 
 @functools.cache
 def parser_fingerprint() -> str:
-    h = hashlib.sha256()
+    import inspect
+
+    h = hashlib.sha256(inspect.getsource(parse_corpus_document).encode("utf-8"))
     for name in _PARSER_MODULES:
         h.update((Path(__file__).parent / name).read_bytes())
     return h.hexdigest()

@@ -88,12 +88,14 @@ def bm25_text(corpus: Corpus, clause: Clause) -> str:
     return f"{crumbs} {clause.heading} {clause.text} {' '.join(clause.lead_units + clause.participant_units)}"
 
 
-def corpus_words(clauses: Sequence[Clause]) -> set[str]:
+def corpus_words(clauses: Sequence[Clause], unit_index=None) -> set[str]:
     """Words the segmenter must keep whole for this corpus: unit names and their aliases, and the terms
-    the documents coin or define (lexicon.corpus_terms)."""
+    the documents coin or define (lexicon.corpus_terms). ``unit_index``: the clauses' ``UnitIndex`` when
+    already built."""
     from .units import UnitIndex
 
-    units = {a for e in UnitIndex.build(list(clauses)).entries() for a in (e.name, *e.aliases)}
+    unit_index = unit_index or UnitIndex.build(list(clauses))
+    units = {a for e in unit_index.entries() for a in (e.name, *e.aliases)}
     return units | corpus_terms(c.text for c in clauses)
 
 
@@ -206,7 +208,7 @@ def build(
     made with the corpus's unit names, as ``Assistant`` does.
     """
     started = time.perf_counter()
-    segmenter = segmenter or Segmenter(corpus_words(corpus.clauses))
+    segmenter = segmenter or Segmenter(corpus_words(corpus.clauses, corpus.unit_index))
     bm25 = build_bm25(corpus, segmenter)
     passages = [
         Passage(c.clause_id, t)
@@ -273,6 +275,7 @@ def save(index: VectorIndex, clauses: Sequence[Clause], index_dir: Path) -> None
         if index.bm25 is not None:
             names += index.bm25.save(staging)
         manifest = dict(index.manifest, files={name: _sha256(staging / name) for name in names})
+        manifest["corpus_source"] = _bound(manifest.get("corpus_source", ""), manifest["files"]["clauses.jsonl"])
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         for old in [*index_dir.glob("bm25.*"), index_dir / SENTENCES]:
             if old.exists() and old.name not in names:
@@ -285,7 +288,8 @@ def save(index: VectorIndex, clauses: Sequence[Clause], index_dir: Path) -> None
 
 
 def load(
-    index_dir: Path, *, embedder_name: str, corpus_fingerprint: str, lexicon: str | None = None
+    index_dir: Path, *, embedder_name: str, corpus_fingerprint: str, lexicon: str | None = None,
+    clauses: list[Clause] | None = None,
 ) -> tuple[VectorIndex, list[Clause]]:
     """Load and verify; raise IndexError_ with a one-line reason when the index can't be trusted.
 
@@ -315,7 +319,9 @@ def load(
         if _sha256(path) != hashes.get(name):
             raise IndexError_(f"索引文件 {name} 与清单不符（已损坏或被改动）")
     try:
-        clauses = [clause_from_json(json.loads(line)) for line in (index_dir / "clauses.jsonl").open(encoding="utf-8")]
+        if clauses is None:  # given: read from this same verified file already (``cached_corpus``)
+            clauses = [clause_from_json(json.loads(line))
+                       for line in (index_dir / "clauses.jsonl").open(encoding="utf-8")]
         passages = [Passage(**json.loads(line)) for line in (index_dir / "passages.jsonl").open(encoding="utf-8")]
         faiss_index = faiss.read_index(str(index_dir / "vectors.faiss"))
         if set(bm25_files(index_dir)) - set(hashes):
@@ -353,10 +359,8 @@ def cached_corpus(corpus_dir: Path, index_dir: Path) -> Corpus | None:
         if not manifest.get("corpus_source"):
             return None
         docs, source = read_source(corpus_dir)
-        if source != manifest["corpus_source"]:
-            return None
         path = index_dir / "clauses.jsonl"
-        if _sha256(path) != manifest.get("files", {}).get("clauses.jsonl"):
+        if _bound(source, _sha256(path)) != manifest["corpus_source"]:
             return None
         clauses = [clause_from_json(json.loads(line)) for line in path.open(encoding="utf-8")]
     except (OSError, ValueError, KeyError, TypeError):
@@ -365,7 +369,30 @@ def cached_corpus(corpus_dir: Path, index_dir: Path) -> Corpus | None:
     if len(documents) != len(docs) or any(c.doc_id not in documents for c in clauses):
         return None
     return Corpus(documents=documents, clauses=clauses, fingerprint=manifest.get("corpus_fingerprint", ""),
-                  source=source)
+                  source=source, from_index=True)
+
+
+def _bound(source: str, clauses_sha: str) -> str:
+    """The corpus's source fingerprint tied to the clause store built from it: a clauses.jsonl that was
+    changed afterwards (even with its hash in the manifest updated) no longer matches the corpus files."""
+    return hashlib.sha256(f"{source}:{clauses_sha}".encode()).hexdigest()[:16] if source else ""
+
+
+def record_source(index_dir: Path, corpus: Corpus) -> None:
+    """The index matches a corpus parsed afresh whose files or parser code changed without changing a
+    clause: record its new source fingerprint, so that the next load need not parse again."""
+    path = index_dir / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        bound = _bound(corpus.source, manifest["files"]["clauses.jsonl"])
+        if manifest.get("corpus_source") == bound or manifest.get("corpus_fingerprint") != corpus.fingerprint:
+            return
+        manifest["corpus_source"] = bound
+        tmp = index_dir / ".manifest.json.tmp"
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # a read-only or odd index: the next load parses again, nothing worse
 
 
 PENDING = "pending"

@@ -177,7 +177,7 @@ def test_damaged_keyword_index_is_detected_and_rebuilt(cfg: Config, damage, reas
 
 def test_changed_vocabulary_makes_the_keyword_index_stale(cfg: Config, monkeypatch) -> None:
     words = index_mod.corpus_words
-    monkeypatch.setattr(index_mod, "corpus_words", lambda clauses: words(clauses) | {"数字人民币"})
+    monkeypatch.setattr(index_mod, "corpus_words", lambda *a: words(*a) | {"数字人民币"})
     logs: list[str] = []
     reembedded: list[int] = []
 

@@ -43,6 +43,10 @@ def folder(tmp_path: Path) -> Path:
         (root / sub).mkdir(parents=True)
         for name in names:
             shutil.copy(LAWREF / sub / name, root / sub / name)
+    # A subfolder whose only text names no place: it defers to the folder above.
+    (root / "行政法规" / "劳动").mkdir()
+    name = "保障农民工工资支付条例(2019-12-30).md"
+    (root / "行政法规" / name).rename(root / "行政法规" / "劳动" / name)
     (root / "README.md").write_text("# 说明\n这个文件夹里是法律文本。\n", encoding="utf-8")
     (root / "行政法规" / "坏文件.md").write_bytes(b"\x00\x01\x02binary")
     (root / "司法解释" / "空文件.txt").write_bytes(b"")
@@ -81,9 +85,18 @@ def test_a_folder_is_added_whole_and_bad_files_are_listed_not_fatal(tmp_path, fo
 
 def test_a_text_that_names_no_place_takes_its_folders_region(tmp_path, folder):
     report = _add(_config(tmp_path), folder)
-    unplaced = next(f for f in report.files if Path(f.path).name == "保障中小企业款项支付条例(2020-07-05).md")
-    assert unplaced.region == "全国" and not unplaced.error
-    assert any("同一文件夹" in w for w in unplaced.warnings)
+    for name in ("保障中小企业款项支付条例(2020-07-05).md", "保障农民工工资支付条例(2019-12-30).md"):
+        unplaced = next(f for f in report.files if Path(f.path).name == name)
+        assert unplaced.region == "全国" and not unplaced.error
+        assert any("同一文件夹" in w for w in unplaced.warnings)
+
+
+def test_a_text_that_names_no_place_given_alone_asks_for_a_region(tmp_path, folder):
+    alone = folder / "行政法规" / "保障中小企业款项支付条例(2020-07-05).md"
+    report = bulk.add_many(_config(tmp_path), [alone, folder / "行政法规" / "专利代理条例(2018-11-06).md"],
+                           embedder=HashEmbedder(), log=lambda m: None, progress=False)
+    assert [Path(f.path).name for f in report.failed] == [alone.name]
+    assert "--region" in report.failed[0].error
 
 
 def test_a_rerun_adds_nothing_and_embeds_nothing(tmp_path, folder):

@@ -57,3 +57,12 @@ def test_a_damaged_clause_store_is_not_trusted(built):
     with (built.index_dir / "clauses.jsonl").open("a", encoding="utf-8") as f:
         f.write("{}\n")
     assert index_mod.cached_corpus(built.corpus_dir, built.index_dir) is None
+
+
+def test_a_parse_that_matches_the_index_is_remembered(built, monkeypatch):
+    """Parser code changed without changing a clause: the load parses once, records the new source
+    fingerprint in the manifest, and the next load reads the clauses from the index again."""
+    monkeypatch.setattr(corpus_mod, "parser_fingerprint", lambda: "a harmless change")
+    assert index_mod.cached_corpus(built.corpus_dir, built.index_dir) is None
+    Assistant.load(built, embedder=HashEmbedder(), log=lambda m: None)
+    assert index_mod.cached_corpus(built.corpus_dir, built.index_dir) is not None

@@ -172,9 +172,9 @@ class AnswerChain:
         quoted = re.findall(r"[“\"]([^”\"]{2,16})[”\"]", q)
         terms = sorted({*quoted, *self.evidence.content_tokens(q)}, key=len, reverse=True)
         out: list[str] = []
+        definitions = self.ctx.corpus.definitions
         for term in terms:
-            rx = re.compile(rf"(?:所称|^|[，。；）)\s]){re.escape(term)}[，,]?(?:是指|指的是)")
-            out += [c.clause_id for c in self.ctx.corpus.clauses if rx.search(c.text)]
+            out += definitions.get(term, [])
             if out:
                 break
         return out[:2]

@@ -112,11 +112,17 @@ class Evidence:
             self._parts[c] = tuple(p for p in kept if p != c and p in c)
         return compounds
 
+    def in_corpus(self, token: str) -> bool:
+        """Does any document use the question word (``found`` in the whole corpus)? A word the keyword index
+        knows is used; only others are looked for in the text (a scan of 10^7 characters at scale)."""
+        return token in self.ctx.searcher.bm25.idf or self.found(token, self.ctx.corpus.text)
+
     def found(self, token: str, text: str) -> bool:
         """Does the text hold the question word: itself, a synonym, or all of its parts?"""
         if token.isascii():
             # The segmenter lower-cases Latin words ("o2o"); the documents print them as written ("O2O").
-            text = text.lower()
+            corpus = self.ctx.corpus
+            text = corpus.text_lower if text is corpus.text else text.lower()
         if any(v in text for v in variants(token)):
             return True
         parts = self._parts.get(token, ())

@@ -201,7 +201,7 @@ def _holds_subject(ev: Evidence, q: str) -> Callable[[Scored], bool]:
     clause, when 单项冠军 is only in a target sentence."""
     corpus = ev.ctx.corpus
     # The rarest the corpus uses at all: a word it never uses is the asker's, not a subject to find.
-    subject = [t for t in ev.specific_terms(q) if ev.found(t, corpus.text)][:1]
+    subject = [t for t in ev.specific_terms(q) if ev.in_corpus(t)][:1]
 
     def holds(s: Scored) -> bool:
         around = s.sentence.text + s.clause.heading + "".join(corpus.context_headings(s.clause))
@@ -382,10 +382,17 @@ def _absent_subject(turn: Turn, ev: Evidence, clauses: list[Clause], best_lex: f
         return None
     # The rarest missing word that the applying documents never use and another document does ("三年"
     # may be printed "3年" everywhere; a word they do use elsewhere means retrieval missed, not absence).
+    texts = corpus.doc_texts
     for term in missing:
-        if any(term in c.text for c in corpus.clauses if c.doc_id in allowed):
+        if any(term in texts[d] for d in allowed if d in texts):
             continue
-        elsewhere = [c for c in corpus.clauses if term in c.text and c.doc_id not in allowed]
+        # Only the first 20 are ranked: the documents are looked at one by one, the clauses of those that use it.
+        elsewhere = []
+        for d in corpus.documents:
+            if d not in allowed and term in texts[d]:
+                elsewhere += [c for c in corpus.clauses_of(d) if term in c.text]
+                if len(elsewhere) >= 20:
+                    break
         if elsewhere:
             break
     else:

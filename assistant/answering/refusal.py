@@ -41,9 +41,9 @@ def coverage_statement(corpus: Corpus) -> str:
     return f"本库收录{len(docs):,}份文件（{shown}{more}{span}）。"
 
 
-def name_some(docs: Sequence[Document], most: int = 5) -> str:
+def name_some(docs: Sequence[Document], most: int = 5, *, region: bool = True) -> str:
     """"region《title》、…" for the first ``most`` documents, and how many more there are."""
-    names = "、".join(f"{d.region}《{d.short_title}》" for d in docs[:most])
+    names = "、".join((d.region if region else "") + f"《{d.short_title}》" for d in docs[:most])
     return names + (f"等{len(docs)}份" if len(docs) > most else "")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..answer_types import Answer
 from ..clauses import Clause
@@ -33,7 +34,11 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     )
     lines: list[str] = []
     if region:
-        names = name_some(docs, NAMED_MAX)
+        if len(docs) > NAMED_MAX:  # a large library is counted by region, not listed
+            by_region = Counter(d.region for d in docs)
+            names = f"共{len(docs):,}份（" + "、".join(f"{r}{n:,}份" for r, n in by_region.items()) + "）"
+        else:
+            names = name_some(docs, NAMED_MAX)
         lines.append(f"适用于{region}企业的文件：{names}。" if docs else f"本库没有适用于{region}的文件。")
         have = {d.region for d in docs}
         missing = [r for r in covering_regions(region, ctx.corpus.documents) if r not in have and r != NATIONAL]

@@ -132,7 +132,7 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     if not candidates:
         if scope.everything:
             return fact.compose(turn, ev)
-        names = name_some(scope.documents, NAMED_MAX)
+        names = name_some(scope.documents, NAMED_MAX, region=False)
         return refuse(ctx, f"{names}没有设定目标年份或期限（原文没有“到某年”“某年内”这类目标）。")
     chosen = _choose(candidates, asked)
     cites = ctx.citations()
@@ -180,7 +180,7 @@ def _asked(ev: Evidence, q: str, judge: JudgeDate, docs: list[Document], regions
     # The question's own words, less those that only say which document it means (its title) and
     # those no document in scope contains (they cannot tell two clauses apart).
     titles = "".join(d.short_title for d in docs)
-    texts = [c.text for c in ev.ctx.corpus.clauses if c.doc_id in {d.doc_id for d in docs}]
+    texts = [ev.ctx.corpus.doc_texts.get(d.doc_id, "") for d in docs]
     topic = [t for t in ev.content_tokens(q) if not _TARGET_TALK.search(t) and t not in titles
              and any(any(v in x for v in variants(t)) for x in texts)]
     return Asked(years, periods, topic, regions or (bool(_SEVERAL.search(q)) and len(docs) > 1))
@@ -235,9 +235,7 @@ def _candidates(ev: Evidence, asked: Asked, hits, families: dict[str, tuple[Clau
 def _families(corpus, doc_ids: set[str]) -> dict[str, tuple[Clause, list[Clause]]]:
     """Each clause of the documents with its descendants, in document order, in one pass."""
     out: dict[str, tuple[Clause, list[Clause]]] = {}
-    for c in corpus.clauses:
-        if c.doc_id not in doc_ids:
-            continue
+    for c in (c for d in corpus.documents if d in doc_ids for c in corpus.clauses_of(d)):
         out[c.clause_id] = (c, [])
         for p in c.parents:
             parent = out.get(f"{c.doc_id}#{p}")
@@ -313,8 +311,8 @@ def _extra_years(ev: Evidence, doc: Document, goals: Goals, judge: JudgeDate, ci
     seen = set(goals.years)
     family = {goals.clause.clause_id, *(c.clause_id for c in corpus.children(goals.clause))}
     out: list[str] = []
-    for c in corpus.clauses:
-        if c.doc_id != doc.doc_id or c.clause_id in family or len(out) >= MAX_EXTRA:
+    for c in corpus.clauses_of(doc.doc_id):
+        if c.clause_id in family or len(out) >= MAX_EXTRA:
             continue
         for s in split(c.text):
             new = [y for y in target_years(s.text) if y not in seen]
@@ -331,7 +329,8 @@ def _also_setting(ev: Evidence, doc: Document, goals: Goals, asked: Asked, judge
     corpus = ev.ctx.corpus
     family = {goals.clause.clause_id, *(c.clause_id for c in corpus.children(goals.clause))}
     out: list[str] = []
-    for c in sorted(candidates, key=lambda x: corpus.clauses.index(x)):
+    order = {c.clause_id: i for i, c in enumerate(corpus.clauses_of(doc.doc_id))}
+    for c in sorted(candidates, key=lambda x: (x.doc_id != doc.doc_id, order.get(x.clause_id, 0))):
         if c.doc_id != doc.doc_id or c.clause_id in family or len(out) >= MAX_ALSO:
             continue
         other = goals_of(c, [])
@@ -348,9 +347,7 @@ def _also_setting(ev: Evidence, doc: Document, goals: Goals, asked: Asked, judge
 def _years_line(ev: Evidence, d: Document, judge: JudgeDate, cites: Citations) -> str | None:
     """"《X》设定的目标年份：2018年（已过）[1]、2020年（已过）[1]", each year cited where first set."""
     firsts: dict[int, tuple[Clause, str]] = {}
-    for c in ev.ctx.corpus.clauses:
-        if c.doc_id != d.doc_id:
-            continue
+    for c in ev.ctx.corpus.clauses_of(d.doc_id):
         for s in split(c.text):
             for y in target_years(s.text):
                 firsts.setdefault(y, (c, s.text))

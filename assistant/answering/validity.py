@@ -25,7 +25,7 @@ from ..sentences import split
 from .context import Turn
 from .dates import JudgeDate, cn_date, judge_date
 from .evidence import Evidence
-from .refusal import refuse
+from .refusal import NAMED_MAX, refuse
 from .scope import documents_meant, unheld_names
 
 _DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
@@ -86,6 +86,12 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         return refuse(ctx, f"本库没有《{unheld[0]}》。")
     when = judge_date(q, ctx.today())
     wants = asked(q)
+    total = len(docs)
+    if total > NAMED_MAX:
+        # A library of thousands is never listed: the documents retrieval found nearest the question.
+        held = {d.doc_id: d for d in docs}
+        near = [held[d] for d in dict.fromkeys(h.clause_id.split("#", 1)[0] for h in turn.hits) if d in held]
+        docs = (near or docs)[:NAMED_MAX]
     cites = ctx.citations()
     lines: list[str] = []
     used: list[Clause] = []
@@ -107,7 +113,10 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             lines.extend(_validity_lines(ctx.corpus, d, when, wants, q, cites, used))
     if not cites.items:
         return refuse(ctx, "")
-    if short and "basis" not in wants and len(docs) > 1:
+    if total > len(docs):
+        which = "问题没有指明是哪份文件；本库共" if scope.everything else "符合条件的文件共"
+        lines.insert(0, f"{which}{total:,}份，以下列出与问题最相关的{len(docs)}份（判断日期：{when.label}）：")
+    elif short and "basis" not in wants and len(docs) > 1:
         which = "问题没有指明是哪份文件，以下逐一列出本库" if scope.everything else "以下逐一列出"
         lines.insert(0, f"{which}{len(docs)}份文件的状态（判断日期：{when.label}）：")
     # What the answer was built from: the clauses that print the facts, then what retrieval found.

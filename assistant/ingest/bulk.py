@@ -219,17 +219,23 @@ def _add_many(config, inputs, *, region, level, embedder, log, progress, chunk_c
         bar.update(1)
     bar.close()
     # A file that names no place (a 行政法规 without its issuer line) takes the region the other files of
-    # its folder name, when nine in ten of them (and at least three) name the same one; otherwise it
-    # stays an error asking for --region.
+    # its folder name, when nine in ten of them (and at least three) name the same one. A folder where no
+    # file names a place defers to the folder above it, up to the folder given; otherwise the file stays an
+    # error asking for --region.
+    roots = [Path(r) for r in inputs if Path(r).is_dir()]
+    placed = [(Path(r.path), r.region) for r in results if r.region]
     for result in unplaced:
-        folder = Path(result.path).parent
-        named = Counter(r.region for r in results if r.region and Path(r.path).parent == folder)
-        top, n = named.most_common(1)[0] if named else ("", 0)
-        if n >= 3 and n >= 0.9 * sum(named.values()):
-            result.error = ""
-            read(result, top, level)
-            if not result.error:
-                result.warnings.append(f"文中未载明地区，按同一文件夹的其他文件定为 {top}")
+        for folder in _folders_up(Path(result.path), roots):
+            named = Counter(region for path, region in placed if folder in path.parents)
+            if sum(named.values()) < 3:
+                continue
+            top, n = named.most_common(1)[0]
+            if n >= 0.9 * sum(named.values()):
+                result.error = ""
+                read(result, top, level)
+                if not result.error:
+                    result.warnings.append(f"文中未载明地区，按同一文件夹的其他文件定为 {top}")
+            break
     report = BatchReport(files=results, parse_seconds=time.perf_counter() - started)
 
     total = sum(len(p.clauses) for p in existing) + sum(len(p.clauses) for p, _, _ in new)
@@ -275,6 +281,18 @@ def _add_many(config, inputs, *, region, level, embedder, log, progress, chunk_c
         report.corpus_documents, report.corpus_clauses = len(existing), sum(len(p.clauses) for p in existing)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _folders_up(path: Path, roots: list[Path]) -> list[Path]:
+    """The folders holding ``path``, innermost first, up to the input folder that holds it (none for a
+    file named on its own)."""
+    root = next((r for r in roots if r == path.parent or r in path.parents), None)
+    if root is None:
+        return []
+    out = [path.parent]
+    while out[-1] != root:
+        out.append(out[-1].parent)
+    return out
 
 
 def _is_region_error(message: str) -> bool:
