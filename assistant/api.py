@@ -218,6 +218,41 @@ class DocumentRecord(BaseModel):
     n_clauses: int
 
 
+class MatchRequest(BaseModel):
+    region: str = Field("", description="企业所在地，任一级：萧山、杭州市、浙江省", examples=["武汉市"])
+    industry: str = Field("", description="所属行业或业务（自由文字）", examples=["农产品电商"])
+    size: str = Field("", description="规模或阶段", examples=["小微企业"])
+    qualifications: list[str] = Field(default_factory=list, description="已有资质，如 高新技术企业、专精特新")
+
+
+class MatchRow(BaseModel):
+    clause_id: str = Field(examples=["wuhan-internet-plus-circulation-2016#4.1"])
+    doc_id: str
+    document: str
+    label: str
+    region: str
+    status: str = Field(description="in_force / expired / not_yet / unknown / repealed / superseded")
+    status_label: str
+    benefit: str = Field(description="主要扶持类别；只表明方向而无具体扶持的为“方向性支持”")
+    kinds: list[str]
+    amount: str = Field(description="原文中的金额、比例（多处以；分隔），没有则为空")
+    amounts: list[dict] = Field(description="解析后的数值：kind、low、high、unit、cap（最高/不超过）")
+    conditions: list[str] = Field(description="原文中的对象和条件")
+    fit: str = Field(description="符合 / 待核实（条件需企业自行核实）")
+    units: list[str] = Field(description="负责部门")
+    sentences: list[str]
+    score: float
+
+
+class MatchResponse(BaseModel):
+    profile: dict
+    region: str
+    regions: list[str] = Field(description="适用的地区，由近及远")
+    rows: list[MatchRow] = Field(description="现行文件中的措施：有金额的在前，方向性支持在后")
+    not_in_force: list[MatchRow] = Field(description="已过期、已废止或已被修订的文件中的措施")
+    note: str = ""
+
+
 class ClauseRecord(BaseModel):
     clause_id: str
     doc_id: str
@@ -396,6 +431,12 @@ def create_api(live: LiveAssistant, *, api_key: str | None = None, title: str = 
         history = [t.model_dump() for t in req.history]
         result: Answer = await run(lambda: ask_live(req.question, history, doc_ids=req.doc_ids or None,
                                                   region=req.region or None, full_clauses=req.full_clauses))
+        return result.to_json()
+
+    @rest.post("/match", response_model=MatchResponse, summary="政策匹配：企业画像 → 适用的扶持措施（与 match --json 相同）",
+               max_body_size=config.max_body_bytes)
+    async def match_profile(req: MatchRequest) -> dict:
+        result = await run(lambda: live.current.match(req.region, req.industry, req.size, req.qualifications))
         return result.to_json()
 
     @rest.get("/search", response_model=list[SearchHitRecord], summary="检索条款（与 search --json 相同）")

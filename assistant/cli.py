@@ -94,6 +94,31 @@ def cmd_search(args: argparse.Namespace) -> None:
         print(f"{rank:>2}. {h.score:.4f}  {h.clause_id}  {c.label} {c.heading}")
 
 
+def cmd_match(args: argparse.Namespace) -> None:
+    """政策匹配 from the command line: the rows of ``Assistant.match``; ``--json`` a list of row records,
+    measures of documents in force first, then those no longer in force (their ``status`` says which)."""
+    from .core import InputError
+
+    bot = _bot(args)
+    try:
+        result = bot.match(args.region, args.industry or "", args.size or "", args.qualification or ())
+    except InputError as e:
+        raise CLIError(str(e)) from None
+    rows = [r.to_json() for r in (*result.rows, *result.not_in_force)]
+    if args.json:
+        _print_json(rows)
+        return
+    print(f"适用地区：{' → '.join(result.regions) or '全部'}；措施 {len(result.rows)} 条"
+          + (f"，另有 {len(result.not_in_force)} 条出自已失效的文件" if result.not_in_force else ""))
+    if result.note:
+        print(result.note)
+    for r in rows:
+        amount = f"  {r['amount']}" if r["amount"] else ""
+        units = f"  负责：{'、'.join(r['units'])}" if r["units"] else ""
+        print(f"- 【{r['benefit']}】{amount}  《{r['document']}》{r['label']}（{r['clause_id']}，{r['status_label']}，"
+              f"{r['fit']}）{units}\n    {r['sentences'][0][:120]}")
+
+
 def cmd_clauses(args: argparse.Namespace) -> None:
     from .corpus import load_corpus
     from .records import clause_record
@@ -157,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_clauses)
 
+    m = sub.add_parser("match", help="政策匹配：按企业画像列出适用的扶持措施")
+    m.add_argument("--region", required=True, help="企业所在地，任一级：萧山、杭州市、浙江省")
+    m.add_argument("--industry", help="所属行业或业务（自由文字），如 农产品电商")
+    m.add_argument("--size", help="规模或阶段，如 小微企业、初创期")
+    m.add_argument("--qualification", action="append", help="已有资质（可重复），如 高新技术企业")
+    m.add_argument("--json", action="store_true", help="输出 JSON：措施行的列表")
+    m.set_defaults(func=cmd_match)
+
     u = sub.add_parser("units", help="列出责任单位及其条款")
     u.add_argument("name", nargs="?", help="只看这个单位（别名可用）")
     u.add_argument("--json", action="store_true")
@@ -171,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub) -> None:
     """Commands from modules that may add their own sub-commands (evaluation, document library)."""
-    for module in ("evaluation", "evalsplits", "fit_decision", "ingest.bulk", "library", "bench"):
+    for module in ("evaluation", "evalsplits", "fit_decision", "matcheval", "ingest.bulk", "library", "bench"):
         try:
             mod = __import__(f"assistant.{module}", fromlist=["register_cli"])
         except ImportError:

@@ -12,6 +12,7 @@ from . import index as index_mod
 from .answer_types import Answer
 from .answer_types import Citation as Citation  # re-exported: `from assistant.core import Citation`
 from .answering import AnswerChain, Context
+from .answering.matching import MatchError, MatchResult, Profile, match
 from .clauses import Clause
 from .config import Config
 from .corpus import Corpus, Document, load_corpus
@@ -207,6 +208,26 @@ class Assistant:
             # against the cited clauses and falls back to the extractive answer on any failure.
             answer = refine(answer, self.config)
         return answer
+
+    def match(self, region: str = "", industry: str = "", size: str = "",
+              qualifications: Sequence[str] = ()) -> MatchResult:
+        """政策匹配: the support measures that apply to an enterprise (``answering.matching``); InputError
+        for a region nobody knows or a field too long."""
+        fields = {"region": region, "industry": industry, "size": size}
+        for name, value in fields.items():
+            if not isinstance(value, str) or len(value) > self.config.max_question_chars:
+                raise InputError(f"{name} 必须是不超过 {self.config.max_question_chars} 字的文本")
+        quals = tuple(q.strip() for q in qualifications if isinstance(q, str) and q.strip())
+        profile = Profile(region=region.strip(), industry=industry.strip(), size=size.strip(), qualifications=quals)
+        chain = self._chain
+
+        def search(query: str, k: int, doc_ids: list[str]) -> list[str]:
+            return [h.clause_id for h in self.searcher.search(query, k, Filters.of(doc_ids, None))]
+
+        try:
+            return match(self.corpus, profile, today=self.today(), evidence=chain.evidence, search=search)
+        except MatchError as e:
+            raise InputError(str(e)) from None
 
     # ------------------------------------------------------------------ structured data
 

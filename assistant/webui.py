@@ -234,33 +234,83 @@ CSV_DIR_NAME = "policyqa-csv"  # one folder in the temp dir for every unit-table
 CSV_KEEP_S = 600  # Gradio copies a returned file into its cache at once; ours go after ten minutes
 
 
-def write_csv(rows: list[list[str]], name: str, folder: Path | None = None) -> str | None:
+def write_csv(rows: list[list[str]], name: str, folder: Path | None = None, *, headers: list[str] | None = None,
+              prefix: str = "责任分工") -> str | None:
     """The table as a UTF-8 (with BOM, for Excel) CSV file; None when empty.
 
     All downloads share one folder (``CSV_DIR_NAME`` in the temp dir), a file named by its content, so
     that asking again makes no new file, and files older than CSV_KEEP_S are removed as new ones come.
     """
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(headers or UNIT_HEADERS)
+            w.writerows(rows)
+
+    return _download(rows, name, folder, prefix, ".csv", write)
+
+
+def write_xlsx(rows: list[list[str]], name: str, folder: Path | None = None, *, headers: list[str],
+               prefix: str) -> str | None:
+    """The table as an Excel workbook (openpyxl); None when empty."""
+    def write(tmp: Path) -> None:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = prefix[:31]
+        sheet.append(headers)
+        for row in rows:
+            sheet.append(row)
+        book.save(tmp)
+
+    return _download(rows, name, folder, prefix, ".xlsx", write)
+
+
+def _download(rows: list[list[str]], name: str, folder: Path | None, prefix: str, suffix: str, write) -> str | None:
     if not rows:
         return None
     folder = folder or Path(tempfile.gettempdir()) / CSV_DIR_NAME
     folder.mkdir(mode=0o700, exist_ok=True)
-    safe = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name.strip())[:40] or "units"
+    safe = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name.strip())[:40] or "table"
     digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:10]
-    path = folder / f"责任分工-{safe}-{digest}.csv"
+    path = folder / f"{prefix}-{safe}-{digest}{suffix}"
     now = time.time()
-    for old in folder.glob("*.csv"):
+    for old in folder.glob("*.*"):
         try:
             if old != path and now - old.stat().st_mtime > CSV_KEEP_S:
                 old.unlink()
         except OSError:
             pass
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(UNIT_HEADERS)
-        w.writerows(rows)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}{suffix}")
+    write(tmp)
     os.replace(tmp, path)
     return str(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# 政策匹配
+
+MATCH_HEADERS = ["扶持类别", "金额", "对象与条件", "负责部门", "文件 · 条款", "效力", "条件核实", "条款编号"]
+SIZES = ["小微企业", "初创企业", "中型企业", "规上企业", "龙头企业"]
+
+
+def match_rows(rows: list) -> list[list[str]]:
+    """``matching.Row`` objects as rows of MATCH_HEADERS."""
+    return [[r.benefit, r.amount, "；".join(r.conditions), "、".join(r.units), f"《{r.document}》{r.label}",
+             r.status_label, r.fit, r.clause_id] for r in rows]
+
+
+def match_summary(result) -> str:
+    """One paragraph: the regions that apply, how many measures, and the note when nothing matched."""
+    where = " → ".join(result.regions) if result.regions else "全部地区"
+    text = f"适用地区：{esc(where)}。现行文件中的措施 {len(result.rows)} 条（有金额的在前，方向性支持在后）"
+    if result.not_in_force:
+        text += f"；另有 {len(result.not_in_force)} 条出自已失效或已被修订的文件，列在下方"
+    text += "。点击一行查看条款原文。"
+    if result.note:
+        text += f"<br>{esc(result.note)}"
+    return f"<p>{text}</p>"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -763,6 +813,57 @@ def build_ui(bot: Assistant | LiveAssistant) -> gr.Blocks:
                 for trigger in (unit.change, unit_btn.click):
                     trigger(show_unit, unit, [unit_info, unit_rows, unit_csv], show_progress="hidden",
                             trigger_mode="always_last", **private)
+
+            with gr.Tab("政策匹配", id="match"):
+                gr.Markdown("填写企业情况，列出适用的扶持措施：扶持类别、金额、对象与条件、负责部门、出处和效力。"
+                            "地区可填任一级（如 萧山、杭州市、浙江省），行业用自己的话写。")
+                with gr.Row():
+                    m_region = gr.Textbox(label="所在地区（必填）", placeholder="如 武汉市", scale=2,
+                                          elem_id="pq-match-region")
+                    m_industry = gr.Textbox(label="行业或业务", placeholder="如 农产品电商", scale=3,
+                                            elem_id="pq-match-industry")
+                    m_size = gr.Dropdown(SIZES, value=None, allow_custom_value=True, label="规模或阶段", scale=2)
+                    m_quals = gr.Textbox(label="已有资质（用、或逗号分隔）", placeholder="如 高新技术企业、专精特新",
+                                         scale=3)
+                    m_go = gr.Button("匹配", variant="primary", scale=1, min_width=80, elem_id="pq-match-go")
+                m_info = gr.HTML("", elem_id="pq-match-info", js_on_load=None)
+                m_table = gr.Dataframe(headers=MATCH_HEADERS, value=[], interactive=False, wrap=True,
+                                       elem_id="pq-match-table",
+                                       column_widths=["9%", "12%", "20%", "16%", "20%", "8%", "7%", "8%"])
+                with gr.Row():
+                    m_csv = gr.DownloadButton("下载 CSV", value=None, size="sm", elem_id="pq-match-csv")
+                    m_xlsx = gr.DownloadButton("下载 Excel", value=None, size="sm", elem_id="pq-match-xlsx")
+                m_clause = gr.HTML("", elem_id="pq-match-clause", js_on_load=None)
+                with gr.Accordion("已失效或已被修订的文件中的措施", open=False):
+                    m_old = gr.Dataframe(headers=MATCH_HEADERS, value=[], interactive=False, wrap=True,
+                                         elem_id="pq-match-old")
+
+                def run_match(region, industry, size, quals):
+                    bot = live.current
+                    try:
+                        result = bot.match(region or "", industry or "", size or "",
+                                           [q for q in re.split(r"[、，,;；\s]+", quals or "") if q])
+                    except InputError as e:
+                        raise gr.Error(str(e), title="无法匹配", print_exception=False) from None
+                    rows, old = match_rows(result.rows), match_rows(result.not_in_force)
+                    name = f"{region}-{industry}" if industry else region
+                    files = [write_csv(rows + old, name, headers=MATCH_HEADERS, prefix="政策匹配"),
+                             write_xlsx(rows + old, name, headers=MATCH_HEADERS, prefix="政策匹配")]
+                    return (match_summary(result), rows, old, *[gr.update(value=f) for f in files],
+                            clause_view(bot, rows[0][-1]) if rows else "")
+
+                m_inputs = [m_region, m_industry, m_size, m_quals]
+                m_outputs = [m_info, m_table, m_old, m_csv, m_xlsx, m_clause]
+                for trigger in (m_go.click, m_region.submit, m_industry.submit):
+                    trigger(run_match, m_inputs, m_outputs, show_progress="minimal", **private)
+
+                def open_clause(evt):
+                    row = evt.row_value if evt is not None else None
+                    return clause_view(live.current, row[-1]) if row else gr.update()
+
+                open_clause.__annotations__ = {"evt": gr.SelectData}
+                m_table.select(open_clause, None, m_clause, **private)
+                m_old.select(open_clause, None, m_clause, **private)
 
             with gr.Tab("文件", id="docs"):
                 filters = document_filters(start)

@@ -1,0 +1,86 @@
+"""政策匹配: measures read from clauses, a profile matched to them, and the doors (Assistant, CLI, API)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from assistant import cli, server
+from assistant.answering.measures import DIRECTION, measure_of
+from assistant.clauses import Clause
+from assistant.core import InputError
+
+
+def _clause(text: str, cid: str = "d#1") -> Clause:
+    doc, path = cid.split("#")
+    return Clause(doc_id=doc, path=path, level=1, label="一、", heading="", text=text)
+
+
+def test_a_grant_is_a_measure_with_its_amount_cap_condition_and_kind():
+    m = measure_of(_clause("对新认定的省级公共海外仓，给予最高不超过200万元的一次性补助。"))
+    assert m is not None and m.kind == "资金与奖励" and m.concrete
+    (amount,) = m.amounts
+    assert amount.kind == "money" and amount.high == 2_000_000 and amount.cap
+    assert "200万元" in amount.text and "200万元" in m.amount_text
+    assert any("新认定的省级公共海外仓" in c for c in m.conditions)
+
+
+def test_support_without_a_benefit_is_direction_and_a_penalty_is_no_measure():
+    goal = measure_of(_clause("支持发展农村电商平台，加快完善农村电商服务体系。"))
+    assert goal is not None and goal.kinds == (DIRECTION,) and not goal.concrete and goal.amounts == ()
+    assert measure_of(_clause("违反本条例规定的，处五万元以上五十万元以下罚款。")) is None
+    assert measure_of(_clause("网络运营者应当制定网络安全事件应急预案。")) is None
+
+
+def test_a_profile_gets_the_measures_of_the_documents_that_cover_its_region(fake_assistant):
+    result = fake_assistant.match("济南市历城区", "平台企业")
+    assert result.regions[:3] == ["历城区", "济南市", "山东省"]
+    docs = {r.doc_id for r in (*result.rows, *result.not_in_force)}
+    assert docs and docs <= {"jinan-platform-economy-2020"}
+    # A stated amount first, direction last.
+    order = [0 if r.amount else 1 if r.benefit != DIRECTION else 2 for r in result.rows]
+    assert order == sorted(order) and order[0] == 0
+
+
+def test_the_angel_investment_reward_is_matched_with_its_figure(fake_assistant):
+    rows = {r.clause_id: r for r in fake_assistant.match("济南", "平台企业 天使投资").rows}
+    angel = rows["jinan-platform-economy-2020#4.2"]
+    assert "100万元" in angel.amount and angel.benefit == "资金与奖励"
+    assert any(a["kind"] == "money" and a["high"] == 1_000_000 for a in angel.amounts)
+
+
+def test_measures_of_an_expired_document_are_apart(fake_assistant):
+    result = fake_assistant.match("武汉市", "电子商务")
+    assert result.not_in_force and all(r.status == "expired" for r in result.not_in_force)
+    assert all(r.doc_id != "wuhan-internet-plus-circulation-2016" for r in result.rows)
+
+
+def test_a_region_with_no_documents_says_so_and_an_unknown_one_is_an_input_error(fake_assistant):
+    result = fake_assistant.match("杭州市萧山区", "跨境电商")
+    assert result.rows == [] and "杭州" not in " ".join(result.regions[1:2]) or result.note
+    assert result.note
+    with pytest.raises(InputError, match="无法识别地区"):
+        fake_assistant.match("火星", "跨境电商")
+
+
+def test_cli_match_json_is_a_list_of_rows(fake_assistant, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_bot", lambda args: fake_assistant)
+    assert cli.main(["match", "--region", "济南", "--industry", "平台企业", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {"clause_id", "benefit", "amount", "amounts", "conditions", "units", "document",
+                     "status"} <= set(rows[0])
+    assert cli.main(["match", "--region", "火星"]) == 2
+
+
+def test_api_match(fake_assistant):
+    running = server.start(server.create_app(fake_assistant))
+    try:
+        ok = httpx.post(f"{running.url}api/match", json={"region": "济南", "industry": "平台企业"}, timeout=60)
+        assert ok.status_code == 200 and ok.json()["rows"][0]["clause_id"].startswith("jinan-")
+        bad = httpx.post(f"{running.url}api/match", json={"region": "火星"}, timeout=60)
+        assert bad.status_code == 400 and "无法识别地区" in bad.text
+        assert "/api/match" in httpx.get(f"{running.url}openapi.json", timeout=60).json()["paths"]
+    finally:
+        running.close()
