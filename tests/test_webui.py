@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -281,6 +282,66 @@ def test_browser_chat_shows_answer_and_citation_then_unit_table(app_url, angel_a
 LAW = REPO / "eval" / "laws" / "beijing-digital-economy-2022.md"  # copied from shared/laws/
 LAW_ID = "beijing-digital-economy-2022"
 LAW_Q = "数据交易机构应当制定什么规则？"  # 第二十二条 …数据交易机构应当制定数据交易规则…
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_matches_a_profile_shows_amounts_and_exports(app_url, real_assistant):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1200}, accept_downloads=True)
+            page.goto(app_url)
+            page.get_by_role("tab", name="政策匹配").click()
+            _textbox(page, "pq-match-region").fill("济南")
+            _textbox(page, "pq-match-industry").fill("平台企业 天使投资")
+            page.locator("#pq-match-go").click()
+            table = page.locator("#pq-match-table")
+            expect(table).to_contain_text("100万元", timeout=120_000)
+            expect(table).to_contain_text(ANGEL_CLAUSE)
+            expect(page.locator("#pq-match-info")).to_contain_text("济南市")
+            # A row opens its clause.
+            second = real_assistant.match("济南", "平台企业 天使投资").rows[1]
+            page.locator("#pq-match-table [data-testid='cell-1-0']").click()
+            expect(page.locator("#pq-match-clause")).to_contain_text(second.sentences[0][:12], timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "webui-match.png"), full_page=True)
+            with page.expect_download() as got:
+                page.locator("#pq-match-csv").click()
+            csv_text = Path(got.value.path()).read_text(encoding="utf-8-sig")
+            assert csv_text.startswith(",".join(webui.MATCH_HEADERS)) and ANGEL_CLAUSE in csv_text
+            with page.expect_download() as got:
+                page.locator("#pq-match-xlsx").click()
+            sheet = load_workbook(io.BytesIO(Path(got.value.path()).read_bytes())).active
+            assert [c.value for c in sheet[1]] == webui.MATCH_HEADERS
+            assert ANGEL_CLAUSE in [row[-1].value for row in sheet.iter_rows(min_row=2)]
+            expect(page.get_by_text("Traceback")).to_have_count(0)
+        finally:
+            browser.close()
+
+
+def test_match_rows_and_summary_are_plain_and_escaped(fake_assistant):
+    result = fake_assistant.match("济南", "平台企业 天使投资")
+    rows = webui.match_rows(result.rows)
+    assert rows and all(len(r) == len(webui.MATCH_HEADERS) for r in rows)
+    assert ANGEL_CLAUSE in [r[-1] for r in rows]
+    assert "历城" not in webui.match_summary(result) and "济南市" in webui.match_summary(result)
+
+
+def test_match_exports_as_csv_and_excel(tmp_path):
+    from openpyxl import load_workbook
+
+    rows = [["资金与奖励", "最高100万元", "对<b>天使投资</b>", "市财政局", "《X》四、（二）", "现行有效", "符合", "x#4.2"]]
+    csv_path = webui.write_csv(rows, "济南", tmp_path, headers=webui.MATCH_HEADERS, prefix="政策匹配")
+    xlsx_path = webui.write_xlsx(rows, "济南", tmp_path, headers=webui.MATCH_HEADERS, prefix="政策匹配")
+    assert Path(csv_path).read_text(encoding="utf-8-sig").splitlines()[1].endswith("x#4.2")
+    assert [c.value for c in load_workbook(xlsx_path).active[2]] == rows[0]
+    assert webui.write_xlsx([], "济南", tmp_path, headers=webui.MATCH_HEADERS, prefix="政策匹配") is None
 
 
 def test_parse_report_shows_inferred_metadata_and_escapes_it(fake_assistant, tmp_path):
