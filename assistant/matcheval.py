@@ -11,11 +11,17 @@ eval/laws (added as a user would), and scored:
 - departments right: of the matched gold measures that name a department, the share whose row names it.
 
 Dev and test are reported side by side; only dev may be looked at to change matching.
+
+``--fit`` fits the include decision (``answering.matching``) on the dev profiles only: every candidate
+measure of a dev profile is a row, labelled by the gold; a standardised logistic regression (scikit-learn),
+folded back to raw weights, with the threshold that maximises F1 on out-of-fold predictions (folds grouped by
+profile); written to assistant/data/match.json with its provenance.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -33,6 +39,14 @@ def load_profiles(path: Path = PROFILES) -> list[dict]:
 
 def _covers(pred: str, gold: str) -> bool:
     return pred == gold or pred.startswith(gold + ".")
+
+
+def _same_unit(gold: str, units: list[str]) -> bool:
+    """Does the row name the gold's lead unit? Gold prints units as the text does ("市商务局、市农委"); rows
+    give full names ("武汉市商务局"): the first gold unit, without its 省/市 prefix, must end one of them."""
+    first = re.split(r"[、，,；;]", gold)[0].strip()
+    core = re.sub(r"^(?:省|市|区|县)", "", first)
+    return bool(core) and any(u.endswith(core) or core in u for u in units)
 
 
 def score(items: Sequence[dict], predictions: dict[str, list[dict]]) -> dict:
@@ -56,7 +70,7 @@ def score(items: Sequence[dict], predictions: dict[str, list[dict]]) -> dict:
                 amounts[0] += gold[g]["amount"] in " ".join([row["amount"], *row["sentences"]]) and bool(row["amount"])
             if gold[g].get("unit"):
                 units[1] += 1
-                units[0] += any(gold[g]["unit"] in u or u in gold[g]["unit"] for u in row["units"])
+                units[0] += _same_unit(gold[g]["unit"], row["units"])
         per.append({"id": item["id"], "gold": len(gold), "rows": len(rows), "hit": len(hit_gold),
                     "missed": sorted(set(gold) - hit_gold), "extra": [r["clause_id"] for r in rows
                                                                      if r not in correct_rows]})
@@ -70,15 +84,88 @@ def score(items: Sequence[dict], predictions: dict[str, list[dict]]) -> dict:
     }
 
 
-def run(split: str = "all", workdir: Path | None = None, log=print) -> dict:
+def _bot(workdir: Path | None):
     from .core import Assistant
     from .evaluation import load_extra_corpus, stage_corpus
 
-    items = [p for p in load_profiles() if split == "all" or p["split"] == split]
     config = Config.from_env()
     work = Path(workdir or tempfile.mkdtemp(prefix="policyqa-match-"))
-    staged = stage_corpus(config, [load_extra_corpus(LAWS)], work, log=lambda m: None)
-    bot = Assistant.load(staged, log=lambda m: None)
+    if (work / "corpus").is_dir():  # staged by an earlier run: reused as it is
+        from dataclasses import replace
+
+        staged = replace(config, corpus_dir=work / "corpus", index_dir=work / "index")
+    else:
+        staged = stage_corpus(config, [load_extra_corpus(LAWS)], work, log=lambda m: None)
+    return Assistant.load(staged, log=lambda m: None)
+
+
+def fit(workdir: Path | None = None, log=print) -> dict:
+    """Fit the include decision on the dev profiles; returns what was written to the weights file."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.preprocessing import StandardScaler
+
+    from .answering import matching
+    from .retrieval import Filters
+
+    bot = _bot(workdir)
+    corpus = bot.corpus
+    rows, labels, groups = [], [], []
+    for item in (p for p in load_profiles() if p["split"] == "dev"):
+        prof = item["profile"]
+        profile = matching.Profile(prof.get("region", ""), prof.get("industry", ""), prof.get("size", ""),
+                                   tuple(prof.get("qualifications", ())))
+        region, _ = matching.resolve_region(corpus, profile.region)
+
+        def search(query, k, doc_ids):
+            return [h.clause_id for h in bot.searcher.search(query, k, Filters.of(doc_ids, None))]
+
+        gold = [m["clause_id"] for m in item["measures"]]
+        for m, x in matching.candidates(corpus, profile, region, matching.covering_measures(corpus, region),
+                                        bot._chain.evidence, search):
+            rows.append([x[f] for f in matching.FEATURES])
+            labels.append(int(any(_covers(m.clause_id, g) for g in gold)))
+            groups.append(item["id"])
+    X, y = np.asarray(rows, dtype=float), np.asarray(labels)
+    scaler = StandardScaler().fit(X)
+    Z = scaler.transform(X)
+    oof = np.zeros(len(y))
+    for train, held in GroupKFold(n_splits=5).split(Z, y, groups):
+        model = LogisticRegression(C=1.0, max_iter=1000).fit(Z[train], y[train])
+        oof[held] = model.predict_proba(Z[held])[:, 1]
+    best = max(((t, _f1(oof >= t, y)) for t in np.arange(0.05, 0.95, 0.01)), key=lambda tf: tf[1])
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(Z, y)
+    scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
+    weights = model.coef_[0] / scale
+    bias = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scale))
+    chosen = oof >= best[0]
+    tp = int(np.sum(chosen & (y == 1)))
+    out = {
+        "features": list(matching.FEATURES), "weights": [round(float(w), 6) for w in weights],
+        "bias": round(bias, 6), "threshold": round(float(best[0]), 2),
+        "fitted_on": f"eval/match/profiles.jsonl dev split: {len(set(groups))} profiles, {len(y)} candidate "
+                     f"measures, {int(y.sum())} gold",
+        "held_out": {"f1": round(best[1], 3), "precision": round(tp / max(int(chosen.sum()), 1), 3),
+                     "recall": round(tp / max(int(y.sum()), 1), 3), "folds": "GroupKFold(5) by profile"},
+        "command": "python -m assistant eval-match --fit",
+    }
+    matching.WEIGHTS_FILE.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    matching.load_model.cache_clear()
+    log(json.dumps({k: out[k] for k in ("weights", "bias", "threshold", "held_out")}, ensure_ascii=False))
+    return out
+
+
+def _f1(chosen, y) -> float:
+    import numpy as np
+
+    tp = float(np.sum(chosen & (y == 1)))
+    return 2 * tp / (float(np.sum(chosen)) + float(np.sum(y))) if tp else 0.0
+
+
+def run(split: str = "all", workdir: Path | None = None, log=print) -> dict:
+    items = [p for p in load_profiles() if split == "all" or p["split"] == split]
+    bot = _bot(workdir)
     out: dict = {}
     for name in ("dev", "test") if split == "all" else (split,):
         chosen = [p for p in items if p["split"] == name]
@@ -101,10 +188,13 @@ def register_cli(sub) -> None:
     p.add_argument("--split", choices=("dev", "test", "all"), default="all")
     p.add_argument("--workdir", help="暂存语料与索引的目录（默认临时目录）")
     p.add_argument("--json", help="同时写出 JSON 结果（含每个画像的漏检与多检）")
+    p.add_argument("--fit", action="store_true", help="先在 dev 画像上拟合匹配判定（写入 assistant/data/match.json）")
     p.set_defaults(func=_cmd)
 
 
 def _cmd(args) -> None:
+    if args.fit:
+        fit(Path(args.workdir) if args.workdir else None)
     result = run(args.split, Path(args.workdir) if args.workdir else None, log=lambda m: print(m, file=sys.stdout))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

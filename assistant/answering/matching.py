@@ -2,32 +2,33 @@
 
 A profile is a region (any level: 萧山 → 杭州 → 浙江 → 全国), what the firm does (free text), its size or
 stage and its qualifications. The measures (``measures.measure_of``) of the documents that cover the
-region are kept when they concern the firm:
+region are candidates; whether one applies to the firm is one decision over general features
+(``FEATURES``: how much of what the firm does the clause speaks of, retrieval's rank for it, whether the
+measure grants something concrete or only points a direction, whether it stands in a part of its document
+written as support measures, how far the document's region is from the firm's …), a logistic regression
+whose weights are data (assistant/data/match.json), fitted on the dev profiles of eval/match by
+``python -m assistant eval-match --fit``. Without the file, a plain rule stands in.
 
-- a measure whose clause speaks of what the firm does (its words, weighted by rarity, in the clause or
-  its headings; or the clause among retrieval's best for the profile) fits;
-- a concrete measure for enterprises at large (its sentences name no activity the firm lacks) fits too:
-  a fund for 电子商务企业 is open to an e-commerce firm whatever it sells;
-- a measure that only states direction (方向性支持) is kept only when it speaks of what the firm does.
-
-Each row says whether the printed conditions fit ("符合"), cannot be told from the profile ("待核实", the
+Each row says whether the printed conditions fit ("符合") or cannot be told from the profile ("待核实", the
 condition quoted) — never guessed. Rows are ordered by concreteness (a stated amount first, 方向性 last),
-then by how well they fit; measures of documents no longer in force are returned apart.
+then by the decision's confidence; measures of documents no longer in force are returned apart.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 from ..corpus import STATUS_LABELS, Corpus, documents_for_region
 from ..regions import gazetteer
 from .measures import DIRECTION, Measure, measure_of
 
-# Tuned on the dev profiles (eval/match): how much of the profile's activity words a clause must hold, and
-# how deep in retrieval's ranking for the profile a clause still counts as being about it.
-MIN_OVERLAP = 0.5
+# How deep in retrieval's ranking for the profile's activity a clause gets a rank (the ``retrieved`` feature).
 RETRIEVAL_DEPTH = 12
 NOT_IN_FORCE = ("expired", "repealed", "superseded")
 
@@ -102,34 +103,45 @@ def match(corpus: Corpus, profile: Profile, *, today: date, evidence=None, searc
     words in each clause; ``search(query, k, doc_ids)`` ranks clauses for the profile. Without them only
     the region and the concreteness of measures decide."""
     region, regions = _regions(corpus, profile.region)
-    docs = documents_for_region(region, corpus.documents) if region else list(corpus.documents.values())
-    held = {d.doc_id for d in docs}
-    measures = [m for m in all_measures(corpus) if m.doc_id in held]
+    measures = covering_measures(corpus, region)
     result = MatchResult(profile=profile, region=region, regions=regions)
     if not measures:
         result.note = f"本库没有适用于{region}的扶持措施。" if region else "本库没有扶持措施。"
         return result
-    about = profile.industry.strip()
-    ranked: dict[str, int] = {}
-    if about and search is not None:
-        hits = search(f"{about} 支持 奖励 补贴", RETRIEVAL_DEPTH * 3, sorted(held))
-        ranked = {cid: i for i, cid in enumerate(hits)}
-    concerning = [m for m in measures if _concerns(corpus, m, about, evidence, ranked)]
-    kept = []
-    for m in measures:
-        speaks = m in concerning
-        if m.concrete and (speaks or not about or _for_all(corpus, m, concerning)):
-            kept.append((m, speaks))
-        elif not m.concrete and speaks:
-            kept.append((m, speaks))
-    for m, speaks in kept:
-        row = _row(corpus, m, today, profile, 1.0 if speaks else 0.5, ranked)
+    model = load_model()
+    for m, x in candidates(corpus, profile, region, measures, evidence, search):
+        p = model.probability(x) if model is not None else _rule(x)
+        if p < (model.threshold if model is not None else 0.5):
+            continue
+        row = _row(corpus, m, today, profile, p)
         (result.not_in_force if row.status in NOT_IN_FORCE else result.rows).append(row)
     result.rows.sort(key=_order)
     result.not_in_force.sort(key=_order)
     if not result.rows:
         result.note = "适用地区的文件中没有找到与该企业相关的扶持措施。"
     return result
+
+
+def candidates(corpus: Corpus, profile: Profile, region: str, measures: list[Measure], evidence=None,
+               search=None) -> list[tuple[Measure, dict]]:
+    """Each measure with the decision's features for this profile (also what the decision is fitted on)."""
+    about = profile.industry.strip()
+    ranked: dict[str, int] = {}
+    if about and search is not None:
+        hits = search(f"{about} 支持 奖励 补贴", RETRIEVAL_DEPTH * 3, sorted({m.doc_id for m in measures}))
+        ranked = {cid: i for i, cid in enumerate(hits)}
+    return [(m, features(corpus, m, profile, region, evidence, ranked)) for m in measures]
+
+
+def covering_measures(corpus: Corpus, region: str) -> list[Measure]:
+    docs = documents_for_region(region, corpus.documents) if region else list(corpus.documents.values())
+    held = {d.doc_id for d in docs}
+    return [m for m in all_measures(corpus) if m.doc_id in held]
+
+
+def resolve_region(corpus: Corpus, raw: str) -> tuple[str, list[str]]:
+    """(the region's full name, the regions whose documents apply there); MatchError when unknown."""
+    return _regions(corpus, raw)
 
 
 def _regions(corpus: Corpus, raw: str) -> tuple[str, list[str]]:
@@ -152,44 +164,118 @@ def _context(corpus: Corpus, m: Measure) -> str:
     return " ".join([*corpus.context_headings(clause), clause.text]) if clause is not None else ""
 
 
-def _concerns(corpus: Corpus, m: Measure, about: str, evidence, ranked: dict[str, int]) -> bool:
-    """Does the measure's clause speak of what the firm does?"""
-    if not about:
-        return False
-    if ranked.get(m.clause_id, RETRIEVAL_DEPTH) < RETRIEVAL_DEPTH:
-        return True
-    context = _context(corpus, m)
-    if evidence is not None:
-        return evidence.overlap(about, corpus.clause(m.clause_id)) >= MIN_OVERLAP
-    return about in context
+FEATURES = ("overlap", "retrieved", "concrete", "amount", "measure_section", "named_activity", "distance",
+            "law", "no_activity", "size", "qualification")
+WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "match.json"
 
 
-_ACTIVITY = re.compile(r"(?:对|支持|鼓励|扶持)([^，。；]{2,16}?)(?:企业|平台|项目|园区|基地)")
+@dataclass(frozen=True)
+class Model:
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, x: dict[str, float]) -> float:
+        z = self.bias + sum(w * x[name] for w, name in zip(self.weights, FEATURES, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
 
 
-def _for_all(corpus: Corpus, m: Measure, concerning: list[Measure]) -> bool:
-    """A concrete measure open to enterprises at large: its benefit sentences name no particular kind of
-    firm or project, or it sits in the same clause family as a measure that concerns the firm."""
-    named = [g.group(1) for s in m.sentences for g in _ACTIVITY.finditer(s)]
-    if not named:
-        return True
+@lru_cache(maxsize=2)
+def load_model(path: Path = WEIGHTS_FILE) -> Model | None:
+    """The fitted decision, or None when no weights file is shipped or it was fitted on other features."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if tuple(data.get("features", ())) != FEATURES:
+        return None
+    return Model(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def features(corpus: Corpus, m: Measure, profile: Profile, region: str, evidence, ranked: dict[str, int]) -> dict:
+    """The decision's inputs for one measure and one profile."""
+    about = profile.industry.strip()
     clause = corpus.clause(m.clause_id)
-    family = {f"{clause.doc_id}#{p}" for p in clause.parents} if clause is not None else set()
-    return any(c.clause_id in family for c in concerning)
+    overlap = evidence.overlap(about, clause) if about and evidence is not None and clause is not None else 0.0
+    rank = ranked.get(m.clause_id)
+    sections = _measure_sections(corpus)
+    chain = _chain(corpus, region)
+    doc_region = corpus.documents[m.doc_id].region
+    return {
+        "overlap": overlap,
+        "retrieved": 1.0 / (1 + rank) if rank is not None else 0.0,
+        "concrete": 1.0 if m.concrete else 0.0,
+        "amount": 1.0 if m.amounts else 0.0,
+        "measure_section": sections.get(_section(corpus, m), 0.0),
+        "named_activity": 1.0 if any(_ACTIVITY.search(s) for s in m.sentences) else 0.0,
+        # 0 for the firm's own place, 1 for the region above, …; national documents are the farthest
+        "distance": float(chain.index(doc_region)) / max(len(chain) - 1, 1) if doc_region in chain else 1.0,
+        "law": 1.0 if clause is not None and clause.label.startswith("第") else 0.0,
+        "no_activity": 0.0 if about else 1.0,
+        # the firm's size or stage (小微, 初创 …) and its qualifications (高新技术企业 …) in the clause
+        "size": _words_in(evidence, profile.size, clause),
+        "qualification": max((_words_in(evidence, q, clause) for q in profile.qualifications), default=0.0),
+    }
 
 
-def _row(corpus: Corpus, m: Measure, today: date, profile: Profile, fit_score: float, ranked: dict[str, int]) -> Row:
+def _words_in(evidence, words: str, clause) -> float:
+    return evidence.overlap(words, clause) if words and evidence is not None and clause is not None else 0.0
+
+
+def _rule(x: dict) -> float:
+    """Without fitted weights: a concrete measure of a support-measures part, or one the firm's words are in."""
+    return 1.0 if x["overlap"] >= 0.5 or (x["concrete"] and x["measure_section"] >= 0.5) else 0.0
+
+
+def _chain(corpus: Corpus, region: str) -> list[str]:
+    from ..corpus import region_chain
+
+    return region_chain(region, corpus.documents) if region else []
+
+
+_ACTIVITY = re.compile(r"(?:对|支持|鼓励|扶持)[^，。；]{2,16}?(?:企业|平台|项目|园区|基地|产业)")
+
+
+def _section(corpus: Corpus, m: Measure) -> str:
+    """The part of its document a measure stands in: its top-level clause, or the chapter of an article."""
+    clause = corpus.clause(m.clause_id)
+    if clause is None:
+        return ""
+    if clause.sections:
+        return f"{clause.doc_id}|{clause.sections[0]}"
+    return f"{clause.doc_id}#{clause.path.split('.')[0]}"
+
+
+def _measure_sections(corpus: Corpus) -> dict[str, float]:
+    """Each part of a document (top-level clause, or an article's chapter) → the share of its clauses that
+    grant something concrete: high for parts written as support measures (保障措施), low for one sector's
+    plan (重点任务)."""
+    cached = corpus.__dict__.get("_measure_sections")
+    if cached is not None:
+        return cached
+    by_section: dict[str, list[bool]] = {}
+    concrete = {m.clause_id: m.concrete for m in all_measures(corpus)}
+    for c in corpus.clauses:
+        if c.level == 0:
+            continue
+        key = f"{c.doc_id}|{c.sections[0]}" if c.sections else f"{c.doc_id}#{c.path.split('.')[0]}"
+        by_section.setdefault(key, []).append(concrete.get(c.clause_id, False))
+    cached = {k: sum(flags) / len(flags) for k, flags in by_section.items()}
+    corpus.__dict__["_measure_sections"] = cached
+    return cached
+
+
+def _row(corpus: Corpus, m: Measure, today: date, profile: Profile, p: float) -> Row:
     doc = corpus.documents[m.doc_id]
     clause = corpus.clause(m.clause_id)
     status = corpus.status(m.doc_id, today)
     qualified = [c for c in m.conditions if not any(q and q in c for q in profile.qualifications)]
-    rank_bonus = 1.0 / (1 + ranked[m.clause_id]) if m.clause_id in ranked else 0.0
     return Row(
         clause_id=m.clause_id, doc_id=m.doc_id, document=doc.short_title, label=clause.label if clause else "",
         region=doc.region, status=status, status_label=STATUS_LABELS.get(status, status), benefit=m.kind,
         kinds=list(m.kinds), amount=m.amount_text, amounts=[asdict(a) for a in m.amounts],
         conditions=list(m.conditions), fit="待核实" if qualified else "符合", units=list(m.units),
-        sentences=list(m.sentences), score=round(fit_score + rank_bonus, 4),
+        sentences=list(m.sentences), score=round(p, 4),
     )
 
 

@@ -19,11 +19,11 @@ from ..sentences import split as split_sentences
 from ..values import Value, parse_values
 
 DIRECTION = "方向性支持"
-# A sentence grants something when it gives (给予, 补贴 …); it only points a direction when all it does is
-# support or encourage (支持…发展, 鼓励…).
-_GIVES = re.compile(r"给予|奖励|奖补|补贴|补助|资助|贴息|减免|免征|免收|减征|优惠|享受|以奖代补|一次性|优先(?:安排|支持|立项|推荐|保障)|"
-                    r"予以(?:支持|补助|奖励)")
-_GRANT = re.compile(rf"{_GIVES.pattern}|支持|鼓励|扶持|倾斜")
+# A sentence offers something when it gives or eases (给予, 补贴, 放宽 …); one that only supports or
+# encourages (支持…发展, 鼓励…) points a direction. What kind of benefit it gives comes from its own words.
+_GIVES = re.compile(r"给予|奖励|奖补|补贴|补助|资助|贴息|减免|减按|免征|免收|减征|优惠|享受|以奖代补|予以|倾斜|放宽|简化|"
+                    r"绿色通道|优先")
+_GRANT = re.compile(rf"{_GIVES.pattern}|支持|鼓励|扶持")
 # A sentence that binds or punishes grants nothing, whatever words it shares with one that does.
 _NOT_A_GRANT = re.compile(r"罚款|处罚|责令|吊销|没收|追究|不得|禁止|违反")
 _CONDITION = re.compile(
