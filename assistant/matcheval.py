@@ -31,6 +31,7 @@ from .config import REPO_ROOT, Config
 
 PROFILES = REPO_ROOT / "eval" / "match" / "profiles.jsonl"
 LAWS = REPO_ROOT / "eval" / "laws" / "laws.toml"
+REPORT = REPO_ROOT / "eval" / "match" / "report.md"
 
 
 def load_profiles(path: Path = PROFILES) -> list[dict]:
@@ -183,11 +184,33 @@ def run(split: str = "all", workdir: Path | None = None, log=print) -> dict:
     return out
 
 
+def render(result: dict) -> str:
+    """The report: dev and test side by side, and the decision's weights."""
+    from .answering import matching
+
+    lines = ["# 政策匹配: measured on the enterprise profiles", "",
+             "`python -m assistant eval-match --report` (profiles: eval/match/profiles.jsonl, see its README).", "",
+             "| split | profiles | gold measures | rows | precision | recall | amounts right (n) | departments right (n) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, s in result.items():
+        lines.append(f"| {name} | {s['profiles']} | {s['gold']} | {s['rows']} | {s['precision']} | {s['recall']} | "
+                     f"{s['amounts_right']} ({s['amounts_n']}) | {s['units_right']} ({s['units_n']}) |")
+    data = json.loads(matching.WEIGHTS_FILE.read_text(encoding="utf-8")) if matching.WEIGHTS_FILE.exists() else {}
+    if data:
+        lines += ["", f"Include decision (assistant/data/match.json, {data.get('fitted_on', '')}; threshold "
+                      f"{data.get('threshold')}; held-out on dev folds: {data.get('held_out')}):", "",
+                  "| feature | weight |", "|---|---|",
+                  *[f"| {f} | {w} |" for f, w in zip(data["features"], data["weights"], strict=True)],
+                  f"| (bias) | {data['bias']} |"]
+    return "\n".join(lines) + "\n"
+
+
 def register_cli(sub) -> None:
     p = sub.add_parser("eval-match", help="评测政策匹配：企业画像的措施查准率、查全率、金额与部门")
     p.add_argument("--split", choices=("dev", "test", "all"), default="all")
     p.add_argument("--workdir", help="暂存语料与索引的目录（默认临时目录）")
     p.add_argument("--json", help="同时写出 JSON 结果（含每个画像的漏检与多检）")
+    p.add_argument("--report", action="store_true", help="写出 eval/match/report.md（dev 与 test 并列）")
     p.add_argument("--fit", action="store_true", help="先在 dev 画像上拟合匹配判定（写入 assistant/data/match.json）")
     p.set_defaults(func=_cmd)
 
@@ -196,5 +219,7 @@ def _cmd(args) -> None:
     if args.fit:
         fit(Path(args.workdir) if args.workdir else None)
     result = run(args.split, Path(args.workdir) if args.workdir else None, log=lambda m: print(m, file=sys.stdout))
+    if args.report:
+        REPORT.write_text(render(result), encoding="utf-8")
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
