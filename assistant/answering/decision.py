@@ -54,13 +54,29 @@ TOP_CLAUSES = 3
 
 @dataclass(frozen=True)
 class Model:
+    """A logistic regression whose weights are data: the probability of its inputs, and its threshold."""
+
     weights: tuple[float, ...]
     bias: float
     threshold: float
+    features: tuple[str, ...] = FEATURES
 
     def probability(self, x: dict[str, float]) -> float:
-        z = self.bias + sum(w * x[name] for w, name in zip(self.weights, FEATURES, strict=True))
+        z = self.bias + sum(w * x[name] for w, name in zip(self.weights, self.features, strict=True))
         return 1.0 / (1.0 + math.exp(-z))
+
+
+def read_model(path: Path, features: tuple[str, ...]) -> tuple[Model, dict] | None:
+    """The model in a weights file and the file's data, or None when there is none or it was fitted on other
+    features (a stale file is detected by the names it lists)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if tuple(data.get("features", ())) != features:
+        return None
+    weights = tuple(float(w) for w in data["weights"])
+    return Model(weights, float(data["bias"]), float(data["threshold"]), features), data
 
 
 @lru_cache(maxsize=4)
@@ -68,15 +84,13 @@ def load_model(path: Path = WEIGHTS_FILE, embedder: str | None = None) -> Model 
     """The fitted model, or None when no weights file is shipped, it was fitted on other features, or on the
     cosines of another embedder (``embedder``: the index's embedder id; its family, before the first ":",
     must be the one the weights were fitted with — another model's cosines live on another scale)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    found = read_model(path, FEATURES)
+    if found is None:
         return None
-    if tuple(data.get("features", ())) != FEATURES:
-        return None
+    model, data = found
     if embedder is not None and _family(embedder) != _family(str(data.get("embedder", ""))):
         return None
-    return Model(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))
+    return model
 
 
 def _family(embedder: str) -> str:

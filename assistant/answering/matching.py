@@ -16,8 +16,6 @@ then by the decision's confidence; measures of documents no longer in force are 
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -26,6 +24,7 @@ from pathlib import Path
 
 from ..corpus import STATUS_LABELS, Corpus, documents_for_region
 from ..regions import gazetteer
+from .decision import Model, read_model
 from .measures import DIRECTION, Measure, measure_of
 
 # How deep in retrieval's ranking for the profile's activity a clause gets a rank (the ``retrieved`` feature).
@@ -169,27 +168,11 @@ FEATURES = ("overlap", "retrieved", "concrete", "amount", "measure_section", "na
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "match.json"
 
 
-@dataclass(frozen=True)
-class Model:
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
-
-    def probability(self, x: dict[str, float]) -> float:
-        z = self.bias + sum(w * x[name] for w, name in zip(self.weights, FEATURES, strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
-
-
 @lru_cache(maxsize=2)
 def load_model(path: Path = WEIGHTS_FILE) -> Model | None:
     """The fitted decision, or None when no weights file is shipped or it was fitted on other features."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if tuple(data.get("features", ())) != FEATURES:
-        return None
-    return Model(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))
+    found = read_model(path, FEATURES)
+    return found[0] if found is not None else None
 
 
 def features(corpus: Corpus, m: Measure, profile: Profile, region: str, evidence, ranked: dict[str, int]) -> dict:
