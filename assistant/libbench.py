@@ -5,7 +5,10 @@
    and the same command run again to finish. Wall time, peak RSS, clauses/s over the whole build and
    the rate of the first and last hundred files (from ``index/add-log.jsonl``), index size on disk.
 2. Cold start: fresh ``python -m assistant ask`` processes against the built index (wall, peak RSS).
-3. Asking at that scale, in one process: the evaluation's questions (eval/questions.jsonl, eval/dev)
+3. STARD at that scale (``--stard-retrieval``): every train question whose gold articles are all held,
+   recall@5/10/100 and MRR@10 of the hybrid retriever, BM25 alone and dense alone, with ms/query. Gold
+   files are found in the library by their content hash (the corpus file name carries it), articles by number.
+4. Asking at that scale, in one process: the evaluation's questions (eval/questions.jsonl, eval/dev)
    and STARD train questions — p50/p95 per route of ``ask``, ``retrieve`` latency, RSS, and the most
    documents any answer names.
 
@@ -176,6 +179,56 @@ def asking(workdir: Path, limit_stard: int) -> dict:
     }
 
 
+def stard_retrieval(workdir: Path, limit: int = 0) -> dict:
+    """Recall@5/10/100 and MRR@10 on STARD train questions over the library in ``workdir`` (nothing is fitted
+    on them here, so no folds are needed)."""
+    from .clauses import cn_to_int
+    from .core import Assistant
+    from .library import content_hash, extract_text
+
+    cfg = Config.from_env(corpus_dir=workdir / "corpus", index_dir=workdir / "index")
+    bot = Assistant.load(cfg, log=lambda m: None)
+    by_digest = {d.file.split("_", 1)[1][:16]: d.doc_id for d in bot.corpus.documents.values() if "_" in d.file}
+    lawref = REPO_ROOT.parent / "shared" / "lawrefbook"
+    doc_of: dict[str, str | None] = {}
+    items = []
+    for row in (json.loads(line) for line in STARD.open(encoding="utf-8") if line.strip()):
+        gold = []
+        for g in row["gold"]:
+            number = re.fullmatch(r"第([零〇一二三四五六七八九十百千两\d]+)条", g["article"])
+            for f in g.get("files", ()):  # 民法典 spans several files: the one that holds the article
+                if f not in doc_of:
+                    try:
+                        doc_of[f] = by_digest.get(content_hash(extract_text(lawref / f))[:16])
+                    except Exception:  # noqa: BLE001 — a file we cannot read is a gold we do not hold
+                        doc_of[f] = None
+                cid = f"{doc_of[f]}#{cn_to_int(number.group(1))}" if doc_of[f] and number else None
+                if cid and bot.corpus.clause(cid) is not None:
+                    gold.append(cid)
+                    break
+        if gold and len(gold) == len(row["gold"]):
+            items.append((row["question"], set(gold)))
+    items = items[:limit] if limit else items
+    out = {"questions": len(items), "of": sum(1 for _ in STARD.open(encoding="utf-8"))}
+    for mode in ("hybrid", "bm25", "dense"):
+        r5 = r10 = r100 = mrr = 0.0
+        times = []
+        for q, gold in items:
+            t = time.perf_counter()
+            ranked = [h.clause_id for h in bot.search(q, 100, mode=mode)]
+            times.append(time.perf_counter() - t)
+            top = list(dict.fromkeys(cid.split(".")[0] for cid in ranked))  # an item counts for its article
+            found = [i for i, cid in enumerate(top) if cid in gold]
+            r5 += len(gold & set(top[:5])) / len(gold)
+            r10 += len(gold & set(top[:10])) / len(gold)
+            r100 += len(gold & set(top[:100])) / len(gold)
+            mrr += 1.0 / (found[0] + 1) if found and found[0] < 10 else 0.0
+        n = max(len(items), 1)
+        out[mode] = {"recall@5": round(r5 / n, 3), "recall@10": round(r10 / n, 3), "recall@100": round(r100 / n, 3),
+                     "mrr@10": round(mrr / n, 3), "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95)}
+    return out
+
+
 def render(result: dict) -> str:
     lines = ["# National library benchmark", ""]
     b = result.get("build")
@@ -210,6 +263,12 @@ def render(result: dict) -> str:
             "", "| route | n | p50 ms | p95 ms | max ms |", "|---|---|---|---|---|",
             *[f"| {r} | {v['n']} | {v['p50_ms']} | {v['p95_ms']} | {v['max_ms']} |" for r, v in a["routes"].items()],
         ]
+    st = result.get("stard")
+    if st:
+        lines += ["", f"STARD train questions whose gold articles are all held: {st['questions']} of {st['of']}", "",
+                  "| ranker | R@5 | R@10 | R@100 | MRR@10 | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|",
+                  *[f"| {m} | {st[m]['recall@5']} | {st[m]['recall@10']} | {st[m]['recall@100']} | {st[m]['mrr@10']} | "
+                    f"{st[m]['p50_ms']} | {st[m]['p95_ms']} |" for m in ("hybrid", "bm25", "dense")]]
     return "\n".join(lines)
 
 
@@ -220,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--kill-after", type=float, help="kill the first add after this many seconds, then resume")
     p.add_argument("--skip-build", action="store_true", help="measure an already built workdir")
     p.add_argument("--stard", type=int, default=100, help="STARD train questions asked (default 100)")
+    p.add_argument("--stard-retrieval", action="store_true", help="also STARD retrieval figures at this scale")
+    p.add_argument("--skip-ask", action="store_true", help="skip cold start and asking (with --skip-build)")
     args = p.parse_args(argv)
     workdir = Path(args.workdir)
     out = workdir.parent / f"{workdir.name}-libbench.json"
@@ -227,8 +288,11 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_build:
         result["build"] = build(Path(args.source), workdir, args.kill_after)
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    result["cold_start"] = cold_start(workdir)
-    result["ask"] = asking(workdir, args.stard)
+    if not args.skip_ask:
+        result["cold_start"] = cold_start(workdir)
+        result["ask"] = asking(workdir, args.stard)
+    if args.stard_retrieval:
+        result["stard"] = stard_retrieval(workdir)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(render(result))
 
