@@ -123,7 +123,7 @@ def fit(workdir: Path | None = None, log=print) -> dict:
             return [h.clause_id for h in bot.searcher.search(query, k, Filters.of(doc_ids, None))]
 
         gold = [m["clause_id"] for m in item["measures"]]
-        for m, x in matching.candidates(corpus, profile, region, matching.covering_measures(corpus, region),
+        for m, x in matching.candidates(corpus, profile, region, matching.covering_measures(corpus, region, profile, search),
                                         bot._chain.evidence, search):
             rows.append([x[f] for f in matching.FEATURES])
             labels.append(int(any(_covers(m.clause_id, g) for g in gold)))

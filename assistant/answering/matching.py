@@ -86,15 +86,18 @@ class MatchError(ValueError):
     """A profile that cannot be matched (a region nobody knows); the message is one line."""
 
 
+def measure(corpus: Corpus, clause) -> Measure | None:
+    """The measure a clause holds (``measures.measure_of``), read once per corpus and clause."""
+    cache = corpus.__dict__.setdefault("_measures", {})
+    if clause.clause_id not in cache:
+        named = tuple(e.name for e in corpus.unit_index.find_in_text(clause.text))[:3] if not clause.lead_units else ()
+        cache[clause.clause_id] = measure_of(clause, named)
+    return cache[clause.clause_id]
+
+
 def all_measures(corpus: Corpus) -> list[Measure]:
-    """Every measure of the corpus, in corpus order (computed once per corpus)."""
-    cached = corpus.__dict__.get("_measures")
-    if cached is None:
-        units = corpus.unit_index
-        cached = [m for c in corpus.clauses
-                  if (m := measure_of(c, tuple(e.name for e in units.find_in_text(c.text))[:3])) is not None]
-        corpus.__dict__["_measures"] = cached
-    return cached
+    """Every measure of the corpus, in corpus order."""
+    return [m for c in corpus.clauses if (m := measure(corpus, c)) is not None]
 
 
 def match(corpus: Corpus, profile: Profile, *, today: date, evidence=None, search=None) -> MatchResult:
@@ -102,7 +105,7 @@ def match(corpus: Corpus, profile: Profile, *, today: date, evidence=None, searc
     words in each clause; ``search(query, k, doc_ids)`` ranks clauses for the profile. Without them only
     the region and the concreteness of measures decide."""
     region, regions = _regions(corpus, profile.region)
-    measures = covering_measures(corpus, region)
+    measures = covering_measures(corpus, region, profile, search)
     result = MatchResult(profile=profile, region=region, regions=regions)
     if not measures:
         result.note = f"本库没有适用于{region}的扶持措施。" if region else "本库没有扶持措施。"
@@ -114,8 +117,10 @@ def match(corpus: Corpus, profile: Profile, *, today: date, evidence=None, searc
             continue
         row = _row(corpus, m, today, profile, p)
         (result.not_in_force if row.status in NOT_IN_FORCE else result.rows).append(row)
-    result.rows.sort(key=_order)
-    result.not_in_force.sort(key=_order)
+    for rows in (result.rows, result.not_in_force):
+        rows.sort(key=lambda r: -r.score)
+        del rows[MAX_ROWS:]
+        rows.sort(key=_order)
     if not result.rows:
         result.note = "适用地区的文件中没有找到与该企业相关的扶持措施。"
     return result
@@ -132,10 +137,23 @@ def candidates(corpus: Corpus, profile: Profile, region: str, measures: list[Mea
     return [(m, features(corpus, m, profile, region, evidence, ranked)) for m in measures]
 
 
-def covering_measures(corpus: Corpus, region: str) -> list[Measure]:
+# Up to this many clauses in the documents that cover a region, every one is a candidate; a larger library
+# (a national one: 10^5 clauses) offers retrieval's best CANDIDATE_DEPTH for the profile instead.
+CANDIDATE_CLAUSES = 5_000
+CANDIDATE_DEPTH = 300
+# At most this many rows are returned; the decision's most confident first within each concreteness.
+MAX_ROWS = 100
+
+
+def covering_measures(corpus: Corpus, region: str, profile: Profile | None = None, search=None) -> list[Measure]:
+    """The measures of the documents that cover ``region`` (of retrieval's best for the profile, at scale)."""
     docs = documents_for_region(region, corpus.documents) if region else list(corpus.documents.values())
-    held = {d.doc_id for d in docs}
-    return [m for m in all_measures(corpus) if m.doc_id in held]
+    clauses = [c for d in docs for c in corpus.clauses_of(d.doc_id)]
+    if len(clauses) > CANDIDATE_CLAUSES and search is not None:
+        about = profile.text if profile is not None else ""
+        ids = search(f"{about} 扶持 奖励 补贴 支持".strip(), CANDIDATE_DEPTH, [d.doc_id for d in docs])
+        clauses = [c for i in ids if (c := corpus.clause(i)) is not None]
+    return [m for c in clauses if (m := measure(corpus, c)) is not None]
 
 
 def resolve_region(corpus: Corpus, raw: str) -> tuple[str, list[str]]:
@@ -181,7 +199,6 @@ def features(corpus: Corpus, m: Measure, profile: Profile, region: str, evidence
     clause = corpus.clause(m.clause_id)
     overlap = evidence.overlap(about, clause) if about and evidence is not None and clause is not None else 0.0
     rank = ranked.get(m.clause_id)
-    sections = _measure_sections(corpus)
     chain = _chain(corpus, region)
     doc_region = corpus.documents[m.doc_id].region
     return {
@@ -189,7 +206,7 @@ def features(corpus: Corpus, m: Measure, profile: Profile, region: str, evidence
         "retrieved": 1.0 / (1 + rank) if rank is not None else 0.0,
         "concrete": 1.0 if m.concrete else 0.0,
         "amount": 1.0 if m.amounts else 0.0,
-        "measure_section": sections.get(_section(corpus, m), 0.0),
+        "measure_section": _section_share(corpus, _section(corpus, m)),
         "named_activity": 1.0 if any(_ACTIVITY.search(s) for s in m.sentences) else 0.0,
         # 0 for the firm's own place, 1 for the region above, …; national documents are the farthest
         "distance": float(chain.index(doc_region)) / max(len(chain) - 1, 1) if doc_region in chain else 1.0,
@@ -222,30 +239,24 @@ _ACTIVITY = re.compile(r"(?:对|支持|鼓励|扶持)[^，。；]{2,16}?(?:企�
 def _section(corpus: Corpus, m: Measure) -> str:
     """The part of its document a measure stands in: its top-level clause, or the chapter of an article."""
     clause = corpus.clause(m.clause_id)
-    if clause is None:
-        return ""
-    if clause.sections:
-        return f"{clause.doc_id}|{clause.sections[0]}"
-    return f"{clause.doc_id}#{clause.path.split('.')[0]}"
+    return _key(clause) if clause is not None else ""
 
 
-def _measure_sections(corpus: Corpus) -> dict[str, float]:
-    """Each part of a document (top-level clause, or an article's chapter) → the share of its clauses that
-    grant something concrete: high for parts written as support measures (保障措施), low for one sector's
-    plan (重点任务)."""
-    cached = corpus.__dict__.get("_measure_sections")
-    if cached is not None:
-        return cached
-    by_section: dict[str, list[bool]] = {}
-    concrete = {m.clause_id: m.concrete for m in all_measures(corpus)}
-    for c in corpus.clauses:
-        if c.level == 0:
-            continue
-        key = f"{c.doc_id}|{c.sections[0]}" if c.sections else f"{c.doc_id}#{c.path.split('.')[0]}"
-        by_section.setdefault(key, []).append(concrete.get(c.clause_id, False))
-    cached = {k: sum(flags) / len(flags) for k, flags in by_section.items()}
-    corpus.__dict__["_measure_sections"] = cached
-    return cached
+def _section_share(corpus: Corpus, key: str) -> float:
+    """The share of a part of a document (top-level clause, or an article's chapter) whose clauses grant
+    something concrete: high for parts written as support measures (保障措施), low for one sector's plan
+    (重点任务). Computed per part when first asked, cached per corpus."""
+    cache = corpus.__dict__.setdefault("_section_shares", {})
+    if key not in cache:
+        doc_id = key.split("|", 1)[0].split("#", 1)[0]
+        members = [c for c in corpus.clauses_of(doc_id) if c.level > 0 and _key(c) == key]
+        flags = [(m := measure(corpus, c)) is not None and m.concrete for c in members]
+        cache[key] = sum(flags) / len(flags) if flags else 0.0
+    return cache[key]
+
+
+def _key(c) -> str:
+    return f"{c.doc_id}|{c.sections[0]}" if c.sections else f"{c.doc_id}#{c.path.split('.')[0]}"
 
 
 def _row(corpus: Corpus, m: Measure, today: date, profile: Profile, p: float) -> Row:
