@@ -84,3 +84,19 @@ def test_api_match(fake_assistant):
         assert "/api/match" in httpx.get(f"{running.url}openapi.json", timeout=60).json()["paths"]
     finally:
         running.close()
+
+
+@pytest.mark.slow
+def test_a_benefit_the_documents_do_not_grant_is_said_to_be_missing(real_assistant):
+    listing = real_assistant.ask("江苏对平台企业上市有什么奖励？")
+    assert not listing.refused and "没有规定奖励" in listing.answer
+    assert "jiangsu-platform-economy-2015#5.3" in [c.clause_id for c in listing.citations]
+    angel = real_assistant.ask("济南对天使投资有什么奖励？")
+    assert "没有规定" not in angel.answer
+
+
+@pytest.mark.slow
+def test_the_wuhan_sme_gets_concrete_measures_first(real_assistant):
+    rows = real_assistant.match("武汉", "农产品电商", "小微企业").rows
+    assert len(rows) >= 3 and all(r.benefit != DIRECTION for r in rows[:3])
+    assert all(real_assistant.corpus.clause(r.clause_id) is not None for r in rows)

@@ -12,6 +12,7 @@ from ..regions import NATIONAL
 from ..retrieval import Filters
 from ..routing import SUPPORT_KINDS
 from ..sentences import split as split_sentences
+from ..values import parse_values
 from .context import Turn
 from .evidence import UNIT_NOTE, Evidence, has_content
 from .refusal import NAMED_MAX, name_some, refuse
@@ -107,12 +108,33 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     # The kind whose best clause fits the firm best comes first; within a kind, by document.
     rank = {c.clause_id: i for i, c in enumerate(chosen)}
     kinds = sorted(grouped, key=lambda k: min(rank[c.clause_id] for c, _ in grouped[k]))
+    quoted = [q_ for said in grouped.values() for _, quotes in said for q_ in quotes]
+    missing = _benefit_not_granted(q, quoted)
+    at = len(lines)
     for kind in kinds:
         items = sorted(grouped[kind], key=lambda cq: order[cq[0].doc_id])
         lines.append(f"【{kind}】")
         for c, quotes in items:
             lines.extend(ev.bullets(c, quotes, cites, turn.full_clauses, query))
+    if missing and cites.items:
+        # "江苏对平台企业上市有什么奖励？": the documents support it but grant no 奖励 — said first, citing the
+        # best clause that supports it.
+        lines.insert(at, f"现有文件对此表示支持，但没有规定{missing}；相关条款如下。 [1]")
     return cites.answer(lines)
+
+
+# The benefits a question can ask for by name; a quoted sentence grants one when it names it or a sum.
+_NAMED_BENEFIT = re.compile(r"奖励|补贴|补助|资助|奖补|贴息|减免|免税|优惠")
+
+
+def _benefit_not_granted(question: str, quoted: list[str]) -> str:
+    """The benefit the question names ("有什么奖励") when no quoted sentence grants it or any sum of money."""
+    asked = _NAMED_BENEFIT.findall(question)
+    if not asked or not quoted:
+        return ""
+    granted = any(a in s for a in asked for s in quoted) or any(
+        v.kind == "money" for s in quoted for v in parse_values(s))
+    return "" if granted else asked[0]
 
 
 def support_kind(text: str) -> str | None:
