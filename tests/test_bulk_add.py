@@ -50,6 +50,7 @@ def folder(tmp_path: Path) -> Path:
     (root / "README.md").write_text("# 说明\n这个文件夹里是法律文本。\n", encoding="utf-8")
     (root / "行政法规" / "坏文件.md").write_bytes(b"\x00\x01\x02binary")
     (root / "司法解释" / "空文件.txt").write_bytes(b"")
+    (root / "司法解释" / "目录.xlsx").write_bytes(b"PK")  # not a kind of file add reads: listed, not read
     return root
 
 
@@ -70,6 +71,8 @@ def test_a_folder_is_added_whole_and_bad_files_are_listed_not_fatal(tmp_path, fo
     assert all(f.error for f in report.failed)
     assert len(report.added) == sum(len(v) for v in SLICE.values())
     assert "README.md" not in {Path(f.path).name for f in report.files}
+    assert [Path(f.path).name for f in report.unsupported] == ["目录.xlsx"]
+    assert any("不支持的文件 1 个" in line for line in report.lines())
     # Every article the parser finds in each file is in the corpus and in the index, once.
     corpus = load_corpus(cfg.corpus_dir)
     assert len(corpus.documents) == 5 + len(report.added)

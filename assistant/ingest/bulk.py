@@ -56,6 +56,7 @@ Log = Callable[[str], None]
 # what a kill can cost, and how often the progress bar's numbers settle.
 CHUNK_CLAUSES = 2_000
 _EMBED_STEP = 128
+HELD = "已在库中"
 _OUR_TEXT = re.compile(r"^\d+_[0-9a-f]{16}\.txt$")
 
 
@@ -95,13 +96,18 @@ class BatchReport:
 
     @property
     def skipped(self) -> list[FileResult]:
-        return [f for f in self.files if f.skipped]
+        return [f for f in self.files if f.skipped == HELD]
+
+    @property
+    def unsupported(self) -> list[FileResult]:
+        return [f for f in self.files if f.skipped and f.skipped != HELD]
 
     def as_json(self) -> dict:
         added = self.added
         clauses = sum(f.clauses for f in added)
         return {
-            "added": len(added), "skipped": len(self.skipped), "failed": len(self.failed),
+            "added": len(added), "skipped": len(self.skipped), "unsupported": len(self.unsupported),
+            "failed": len(self.failed),
             "clauses": clauses, "articles": sum(f.articles for f in added),
             "seconds": round(self.seconds, 1),
             "clauses_per_second": round(clauses / self.seconds, 1) if self.seconds else None,
@@ -127,6 +133,9 @@ class BatchReport:
             f"  语料库现有文档 {self.corpus_documents:,} 个、条款 {self.corpus_clauses:,} 个"
             + ("" if self.sentence_vectors else f"（超过 {index_mod.SENTENCE_VECTORS_MAX:,} 条，不建句向量）"),
         ]
+        if self.unsupported:
+            kinds = sorted({f.skipped.rsplit(" ", 1)[-1] for f in self.unsupported})
+            out.append(f"  文件夹中不支持的文件 {len(self.unsupported)} 个（{'、'.join(kinds[:8])}），未读取")
         unnumbered = [f for f in added if f.scheme == "paragraphs"]
         if unnumbered:
             out.append(f"  未识别到编号、按段落切分的文档 {len(unnumbered)} 个：" + "、".join(
@@ -148,13 +157,15 @@ def expand(inputs: Sequence[str | Path]) -> tuple[list[Path], list[FileResult]]:
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            found = [
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not p.stem.lower().startswith("readme")
-            ]
-            files += sorted(found, key=lambda p: p.relative_to(path).as_posix())
+            found = sorted(
+                (p for p in path.rglob("*") if p.is_file()
+                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                 and not p.stem.lower().startswith("readme")),
+                key=lambda p: p.relative_to(path).as_posix(),
+            )
+            files += [p for p in found if p.suffix.lower() in SUPPORTED]
+            missing += [FileResult(path=str(p), skipped=f"不支持的文件类型 {p.suffix or '（无扩展名）'}")
+                        for p in found if p.suffix.lower() not in SUPPORTED]
         elif path.is_file():
             files.append(path)
         else:
@@ -196,7 +207,7 @@ def _add_many(config, inputs, *, region, level, embedder, log, progress, chunk_c
             if not part.clauses:
                 raise LibraryError("没有可用的条款文字")
         except DuplicateDocument as e:
-            result.skipped, result.doc_id = "已在库中", e.doc_id
+            result.skipped, result.doc_id = HELD, e.doc_id
         except (LibraryError, ValueError) as e:
             result.error = str(e)
         else:
