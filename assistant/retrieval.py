@@ -113,9 +113,10 @@ class HybridSearcher:
 
     def search(self, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         allowed = (filters or Filters()).allowed(self.corpus)
-        # Each ranker contributes at least k candidates: asked for 100, retrieval returns 100 (as many as the
-        # allowed documents have) — not the fusion's usual 50.
-        candidates = max(self.candidates, k)
+        # Each ranker contributes 2k candidates when k is large: fused, the top k of 2k from each holds more of
+        # both rankers' hits than the top k of k from each (STARD train at 238k clauses, k=100: recall@100 0.676
+        # with 2k, above dense alone 0.666; 0.631 with k). The usual k=10 keeps the fusion's 50.
+        candidates = max(self.candidates, 2 * k)
         dense: dict[str, float] = {}
         dense_order: list[str] = []
         if mode in ("hybrid", "dense"):
