@@ -107,6 +107,8 @@ def extract_text(path: Path, config: Config | None = None) -> str:
     cfg = config or Config.from_env()
     path = Path(path)
     suffix = path.suffix.lower()
+    if not path.exists():
+        raise LibraryError(f"找不到文件：{path}")
     if suffix not in SUPPORTED:
         raise LibraryError(f"不支持的文件类型 {suffix or '（无扩展名）'}：只支持 {'、'.join(SUPPORTED)}")
     if not path.is_file():

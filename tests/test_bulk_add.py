@@ -195,3 +195,21 @@ def test_a_question_naming_a_year_is_answered_from_that_years_version(versions_b
     assert {c.clause_id.split("#")[0] for c in now.citations} == {"gsf-2023"}
     assert {c.clause_id.split("#")[0] for c in then.citations} >= {"gsf-2018"}
     assert "gsf-2023#1" not in {c.clause_id for c in then.citations}
+
+
+def test_the_cli_adds_a_folder_and_names_what_failed(tmp_path, folder, monkeypatch, capsys):
+    from assistant import cli, library
+
+    cfg = _config(tmp_path)
+    monkeypatch.setenv("POLICYQA_CORPUS_DIR", str(cfg.corpus_dir))
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(cfg.index_dir))
+    monkeypatch.setattr(library, "_load_embedder", lambda config, embedder, log: embedder or HashEmbedder())
+    assert cli.main(["add", str(folder), "--quiet", "--json"]) == 2  # two files failed; the rest are in
+    out = capsys.readouterr()
+    report = __import__("json").loads(out.out)
+    assert report["added"] == sum(len(v) for v in SLICE.values()) and report["failed"] == 2
+    assert "2 个文件未能加入" in out.err and "Traceback" not in out.err
+    assert cli.main(["add", str(folder), "--doc-id", "x"]) == 2
+    assert "只能用于单个文件" in capsys.readouterr().err
+    assert cli.main(["add", str(tmp_path / "nowhere"), "--quiet"]) == 2
+    assert "找不到文件" in capsys.readouterr().err

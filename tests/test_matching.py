@@ -100,3 +100,11 @@ def test_the_wuhan_sme_gets_concrete_measures_first(real_assistant):
     rows = real_assistant.match("武汉", "农产品电商", "小微企业").rows
     assert len(rows) >= 3 and all(r.benefit != DIRECTION for r in rows[:3])
     assert all(real_assistant.corpus.clause(r.clause_id) is not None for r in rows)
+
+
+def test_bad_profiles_are_one_line_input_errors(fake_assistant):
+    with pytest.raises(InputError, match="region"):
+        fake_assistant.match("武" * 5000, "电商")
+    with pytest.raises(InputError, match="industry"):
+        fake_assistant.match("武汉", 42)  # type: ignore[arg-type]
+    assert fake_assistant.match("武汉", "", "", ["", "  "]).profile.qualifications == ()
