@@ -39,7 +39,7 @@ def _build(config: Config, corpus: Corpus, embedder, log: Log, segmenter: Segmen
         corpus,
         lambda texts: embedder.embed_passages(texts, progress=True),
         embedder.name, embedder.dim, config.passage_chars, config.passage_overlap, log=log,
-        reuse=reuse, segmenter=segmenter or _segmenter(config, corpus),
+        reuse=reuse, segmenter=segmenter or _segmenter(config, corpus), item_passages=config.item_passages,
     )
 
 
@@ -142,6 +142,8 @@ class Assistant:
             )
             if [c.clause_id for c in stored] != [c.clause_id for c in corpus.clauses]:
                 raise index_mod.IndexError_("条款库与语料不符")
+            if vectors.manifest.get("item_passages", True) != config.item_passages:
+                raise index_mod.IndexError_("段落设置（item_passages）已变更")
             if not corpus.from_index:
                 index_mod.record_source(config.index_dir, corpus)
             return vectors

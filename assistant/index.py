@@ -81,6 +81,11 @@ def passage_texts(corpus: Corpus, clause: Clause, size: int, overlap: int) -> li
     return [f"{head}\n{w}" for w in windows]
 
 
+def is_article_item(c: Clause) -> bool:
+    """An item (项, 第八条（三）) of an article, as opposed to an article or a clause of an opinion."""
+    return c.level >= 2 and c.label.startswith("第")
+
+
 def bm25_text(corpus: Corpus, clause: Clause) -> str:
     """What the keyword index sees of a clause: ancestors' headings give it its topic words, and
     units are searchable by name."""
@@ -200,6 +205,7 @@ def build(
     log: Log = print,
     reuse: dict[str, np.ndarray] | None = None,
     segmenter: Segmenter | None = None,
+    item_passages: bool = True,
 ) -> VectorIndex:
     """Embed every passage and index them, and build the keyword index over the clauses.
 
@@ -212,7 +218,7 @@ def build(
     bm25 = build_bm25(corpus, segmenter)
     passages = [
         Passage(c.clause_id, t)
-        for c in corpus.clauses
+        for c in corpus.clauses if item_passages or not is_article_item(c)
         for t in passage_texts(corpus, c, passage_chars, passage_overlap)
     ]
     sentences = sentence_keys(corpus.clauses) if len(corpus.clauses) <= SENTENCE_VECTORS_MAX else []
@@ -243,6 +249,7 @@ def build(
         "index_type": type(index).__name__,
         "passage_chars": passage_chars,
         "passage_overlap": passage_overlap,
+        "item_passages": item_passages,
         "lexicon": segmenter.fingerprint,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "build_seconds": round(time.perf_counter() - started, 1),

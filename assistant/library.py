@@ -613,7 +613,8 @@ def _commit_locked(config: Config, corpus: Corpus, embedder, log: Log, *, add: d
         return embedder.embed_passages(texts, progress=len(texts) > 64)
 
     vectors = index_mod.build(corpus, embed, embedder.name, embedder.dim, config.passage_chars,
-                              config.passage_overlap, log=lambda m: None, reuse=reuse)
+                              config.passage_overlap, log=lambda m: None, reuse=reuse,
+                              item_passages=config.item_passages)
 
     index_backup = {p.name: p.read_bytes() for p in index_dir.iterdir() if p.is_file()} if index_dir.is_dir() else None
     removed: dict[str, bytes] = {}

@@ -66,3 +66,25 @@ def test_a_parse_that_matches_the_index_is_remembered(built, monkeypatch):
     assert index_mod.cached_corpus(built.corpus_dir, built.index_dir) is None
     Assistant.load(built, embedder=HashEmbedder(), log=lambda m: None)
     assert index_mod.cached_corpus(built.corpus_dir, built.index_dir) is not None
+
+
+def test_item_passages_can_be_left_out_and_the_change_rebuilds_the_index(built, tmp_path):
+    from dataclasses import replace
+
+    from assistant.index import is_article_item
+
+    law = tmp_path / "law.md"
+    law.write_text("# 某某条例\n\n第一条 为了规范管理，制定本条例。\n\n第二条 下列行为应当备案：\n（一）新建；\n（二）改建。\n",
+                   encoding="utf-8")
+    from assistant.library import add_document
+
+    add_document(built, law, doc_id="law", region="全国", log=lambda m: None, embedder=HashEmbedder())
+    lean = replace(built, item_passages=False)
+    messages: list[str] = []
+    bot = Assistant.load(lean, embedder=HashEmbedder(), log=messages.append)
+    assert any("item_passages" in m for m in messages)  # the setting changed: rebuilt
+    items = {c.clause_id for c in bot.corpus.clauses if is_article_item(c)}
+    assert items == {"law#2.1", "law#2.2"}
+    assert not items & {p.clause_id for p in bot.vectors.passages}
+    assert bot.vectors.manifest["item_passages"] is False
+    assert "law#2.1" in [cid for cid, _ in bot.retrieve("新建 备案", k=5)]  # still found by its words

@@ -282,7 +282,7 @@ def _add_many(config, inputs, *, region, level, embedder, log, progress, chunk_c
             vectors = index_mod.build(
                 corpus, lambda texts: embedder.embed_passages(texts, progress=progress), embedder.name,
                 embedder.dim, config.passage_chars, config.passage_overlap, log=lambda m: None, reuse=table,
-                segmenter=_segmenter(config, corpus),
+                segmenter=_segmenter(config, corpus), item_passages=config.item_passages,
             )
             index_mod.save(vectors, corpus.clauses, index_dir)
             index_mod.clear_pending(index_dir)
@@ -335,7 +335,7 @@ def _embed_chunk(config: Config, embedder, parts: list[ParsedDocument], table: d
                  with_sentences: bool, bar) -> int:
     """Embed what these documents need that no vector exists for yet, and keep it in index/pending/."""
     small = assemble(parts)  # a clause's passage needs only its own document's headings
-    texts = [t for c in small.clauses
+    texts = [t for c in small.clauses if config.item_passages or not index_mod.is_article_item(c)
              for t in index_mod.passage_texts(small, c, config.passage_chars, config.passage_overlap)]
     if with_sentences:
         texts += [t for _, _, t in index_mod.sentence_keys(small.clauses)]
