@@ -244,7 +244,7 @@ class Gazetteer:
         while i < len(text):
             for n in range(min(self._max_len, len(text) - i), 1, -1):
                 piece = text[i : i + n]
-                if piece in self._framed and not self._in_frame(text, i, n):
+                if piece in self._framed and not (self._in_frame(text, i, n) and self._word_start(text, i)):
                     continue
                 if piece in self._surfaces or (national and piece in _NATIONAL_SURFACES):
                     spans.append(piece)
@@ -263,6 +263,12 @@ class Gazetteer:
             if r not in out:
                 out.append(r)
         return out
+
+    @staticmethod
+    def _word_start(text: str, start: int) -> bool:
+        """Does a word begin here? A short place name inside a longer word is not a place: 资源 in
+        人力资源和社会保障部 is not 资源县 (a frame word such as 在 before it settles it either way)."""
+        return start == 0 or text[start - 1] in _FRAME_BEFORE or start in _word_starts(text)
 
     @staticmethod
     def _in_frame(text: str, start: int, n: int) -> bool:
@@ -292,6 +298,17 @@ def _is_national_body(text: str) -> bool:
         # A ministry with no place before it: 商务部, 工业和信息化部, 国家市场监督管理总局 …
         text.endswith(("部", "总局", "总署")) and len(text) <= 16
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_starts(text: str) -> frozenset[int]:
+    import jieba
+
+    starts, at = set(), 0
+    for word in jieba.cut(text, HMM=False):
+        starts.add(at)
+        at += len(word)
+    return frozenset(starts)
 
 
 def gazetteer() -> Gazetteer:

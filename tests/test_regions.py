@@ -94,3 +94,12 @@ def test_a_local_document_belongs_to_the_most_specific_place_it_names(g):
 
 def test_a_document_that_names_no_place_has_no_inferred_region(g):
     assert g.infer("省人民政府关于加快互联网平台经济发展的指导意见") is None
+
+
+def test_a_short_place_name_inside_a_longer_word_is_no_place():
+    from assistant.regions import gazetteer, infer_region
+
+    # 资源 is 资源县's short form, but in 人力资源和社会保障部 it is part of 人力资源.
+    assert gazetteer().mentions("人力资源和社会保障部关于工资折算问题的通知") == []
+    assert infer_region("关于职工工资折算问题的通知", "人力资源和社会保障部").name == "全国"
+    assert [r.name for _, r in gazetteer().mentions("我在资源的一家企业")] == ["资源县"]
