@@ -213,3 +213,16 @@ def test_the_cli_adds_a_folder_and_names_what_failed(tmp_path, folder, monkeypat
     assert "只能用于单个文件" in capsys.readouterr().err
     assert cli.main(["add", str(tmp_path / "nowhere"), "--quiet"]) == 2
     assert "找不到文件" in capsys.readouterr().err
+
+
+def test_a_run_killed_before_its_index_is_finished_by_the_next(tmp_path, folder):
+    """Every document written, the index not built (killed in the last step): a rerun adds nothing, embeds
+    nothing new, and builds the index from the pending vectors."""
+    cfg = _config(tmp_path)
+    _add(cfg, folder)
+    for name in ("manifest.json", "clauses.jsonl"):
+        (cfg.index_dir / name).unlink()
+    again = _add(cfg, folder)
+    assert again.added == [] and again.embedded == 0
+    corpus = load_corpus(cfg.corpus_dir)
+    index_mod.load(cfg.index_dir, embedder_name="hash-bigram-64", corpus_fingerprint=corpus.fingerprint)

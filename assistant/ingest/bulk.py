@@ -270,12 +270,16 @@ def _add_many(config, inputs, *, region, level, embedder, log, progress, chunk_c
             _log_chunk(index_dir, record)
         bar.close()
     else:
-        table = {}
-    if new or not (index_dir / "manifest.json").exists():
-        t0 = time.perf_counter()
-        corpus = assemble([*existing, *(p for p, _, _ in new)])
-        if new:
+        table = None  # read below, once the embedder (whose vectors alone may be reused) is known
+    t0 = time.perf_counter()
+    corpus = assemble([*existing, *(p for p, _, _ in new)])
+    if new or _index_stale(index_dir, corpus):
+        # Also when nothing is new but the index is behind the corpus: a run killed after its last documents
+        # were written, before the index was built, is finished by the next one.
+        if corpus.clauses:
             embedder = _load_embedder(config, embedder, log)
+            if table is None:
+                table = index_mod.existing_vectors(index_dir, embedder_name=embedder.name)
             from ..core import _segmenter
 
             log(f"正在建立索引（{len(corpus.clauses):,} 个条款）…")
@@ -287,11 +291,17 @@ def _add_many(config, inputs, *, region, level, embedder, log, progress, chunk_c
             index_mod.save(vectors, corpus.clauses, index_dir)
             index_mod.clear_pending(index_dir)
         report.index_seconds = time.perf_counter() - t0
-        report.corpus_documents, report.corpus_clauses = len(corpus.documents), len(corpus.clauses)
-    else:
-        report.corpus_documents, report.corpus_clauses = len(existing), sum(len(p.clauses) for p in existing)
+    report.corpus_documents, report.corpus_clauses = len(corpus.documents), len(corpus.clauses)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _index_stale(index_dir: Path, corpus) -> bool:
+    try:
+        manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return manifest.get("corpus_fingerprint") != corpus.fingerprint
 
 
 def _folders_up(path: Path, roots: list[Path]) -> list[Path]:
