@@ -77,6 +77,11 @@ MISSING_WARNINGS = {
 }
 
 
+def printed_dates(text: str) -> list[str]:
+    """ISO dates of every valid date a text prints ("2023年12月29日…" → "2023-12-29"), in order."""
+    return [iso for m in _DATE.finditer(text) if (iso := _iso(*m.groups()))]
+
+
 def _iso(y: str, m: str, d: str) -> str:
     try:
         return date(int(y), int(m), int(d)).isoformat()

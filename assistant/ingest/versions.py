@@ -8,13 +8,12 @@ newest version is the current one; each older one is replaced by the next newer.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from ..docfacts import normalise_title
+from ..docfacts import normalise_title, printed_dates
 
 
 class Document(Protocol):
@@ -29,7 +28,6 @@ class Document(Protocol):
     promulgation: str
     amendments: tuple[str, ...]
 
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
 @dataclass(frozen=True)
@@ -55,12 +53,7 @@ def version_date(doc: Document) -> str:
 
 
 def latest_date(promulgation: str, amendments: Sequence[str], issued: str, effective: str) -> str:
-    found = [
-        f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
-        for line in (promulgation, *amendments)
-        for y, m, d in _DATE.findall(line)
-        if 1 <= int(m) <= 12 and 1 <= int(d) <= 31
-    ]
+    found = [iso for line in (promulgation, *amendments) for iso in printed_dates(line)]
     return max([*found, issued] if issued else found, default=effective)
 
 
