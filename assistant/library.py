@@ -41,12 +41,15 @@ Log = Callable[[str], None]
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 LEVEL_NAMES = {"national": "全国", "province": "省级", "city": "市级", "county": "区县级"}
 
-REGION_UNKNOWN = "无法从标题和发文机关确定所属地区"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class LibraryError(ValueError):
     """A document cannot be added or removed; the message is one line, for the user."""
+
+
+class RegionUnknown(LibraryError):
+    """Neither the caller nor the title and issuer say which region a document belongs to."""
 
 
 class DuplicateDocument(LibraryError):
@@ -320,7 +323,7 @@ def resolve_region(region: str | None, level: str | None, title: str, issuer: st
     else:
         found = infer_region(title, issuer)
         if found is None:
-            raise LibraryError(f"{REGION_UNKNOWN}：请用 --region 指定，如 --region 杭州市；全国性文件用 --region 全国")
+            raise RegionUnknown("无法从标题和发文机关确定所属地区：请用 --region 指定，如 --region 杭州市；全国性文件用 --region 全国")
     level = level or found.level
     if (found.level == "national") != (level == "national"):
         raise LibraryError(f"地区 {found.name} 与级别 {level} 不符：全国性文件的级别是 national")

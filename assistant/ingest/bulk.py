@@ -34,10 +34,10 @@ from ..config import Config
 from ..corpus import ParsedDocument, assemble, load_parts, parse_corpus_document, parse_metadata
 from ..library import (
     LEVELS,
-    REGION_UNKNOWN,
     SUPPORTED,
     DuplicateDocument,
     LibraryError,
+    RegionUnknown,
     _corpus_hashes,
     _load_embedder,
     _next_prefix,
@@ -208,6 +208,10 @@ def _add_many(config, inputs, *, region, level, embedder, log, progress, chunk_c
                 raise LibraryError("没有可用的条款文字")
         except DuplicateDocument as e:
             result.skipped, result.doc_id = HELD, e.doc_id
+        except RegionUnknown as e:
+            result.error = str(e)
+            if region is None:  # the other files of its folder may tell (below)
+                unplaced.append(result)
         except (LibraryError, ValueError) as e:
             result.error = str(e)
         else:
@@ -225,8 +229,6 @@ def _add_many(config, inputs, *, region, level, embedder, log, progress, chunk_c
         result = FileResult(path=str(path))
         results.append(result)
         read(result, region, level)
-        if result.error and region is None and _is_region_error(result.error):
-            unplaced.append(result)
         bar.update(1)
     bar.close()
     # A file that names no place (a 行政法规 without its issuer line) takes the region the other files of
@@ -314,10 +316,6 @@ def _folders_up(path: Path, roots: list[Path]) -> list[Path]:
     while out[-1] != root:
         out.append(out[-1].parent)
     return out
-
-
-def _is_region_error(message: str) -> bool:
-    return message.startswith(REGION_UNKNOWN)
 
 
 def _log_chunk(index_dir: Path, record: dict) -> None:
