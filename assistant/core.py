@@ -190,6 +190,10 @@ class Assistant:
             raise InputError(f"未知文档编号：{'、'.join(sorted(unknown))}")
         return self.searcher.search(question, k, Filters.of(doc_ids, region), mode=mode)
 
+    def ranked_clauses(self, query: str, k: int, doc_ids: Sequence[str]) -> list[str]:
+        """Clause ids for a query within these documents, best first (no question checks: for matching)."""
+        return [h.clause_id for h in self.searcher.search(query, k, Filters.of(doc_ids, None))]
+
     def retrieve(self, question: str, k: int = 10, **filters) -> list[tuple[str, float]]:
         """Best clauses for a question: [(clause_id, score)], best first."""
         return [(h.clause_id, h.score) for h in self.search(question, k, **filters)]
@@ -221,13 +225,9 @@ class Assistant:
                 raise InputError(f"{name} 必须是不超过 {self.config.max_question_chars} 字的文本")
         quals = tuple(q.strip() for q in qualifications if isinstance(q, str) and q.strip())
         profile = Profile(region=region.strip(), industry=industry.strip(), size=size.strip(), qualifications=quals)
-        chain = self._chain
-
-        def search(query: str, k: int, doc_ids: list[str]) -> list[str]:
-            return [h.clause_id for h in self.searcher.search(query, k, Filters.of(doc_ids, None))]
-
         try:
-            return match(self.corpus, profile, today=self.today(), evidence=chain.evidence, search=search)
+            return match(self.corpus, profile, today=self.today(), evidence=self._chain.evidence,
+                         search=self.ranked_clauses)
         except MatchError as e:
             raise InputError(str(e)) from None
 

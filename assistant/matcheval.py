@@ -108,7 +108,6 @@ def fit(workdir: Path | None = None, log=print) -> dict:
     from sklearn.preprocessing import StandardScaler
 
     from .answering import matching
-    from .retrieval import Filters
 
     bot = _bot(workdir)
     corpus = bot.corpus
@@ -117,14 +116,10 @@ def fit(workdir: Path | None = None, log=print) -> dict:
         prof = item["profile"]
         profile = matching.Profile(prof.get("region", ""), prof.get("industry", ""), prof.get("size", ""),
                                    tuple(prof.get("qualifications", ())))
-        region, _ = matching.resolve_region(corpus, profile.region)
-
-        def search(query, k, doc_ids):
-            return [h.clause_id for h in bot.searcher.search(query, k, Filters.of(doc_ids, None))]
-
+        region, chain = matching.resolve_region(corpus, profile.region)
         gold = [m["clause_id"] for m in item["measures"]]
-        for m, x in matching.candidates(corpus, profile, region, matching.covering_measures(corpus, region, profile, search),
-                                        bot._chain.evidence, search):
+        measures = matching.covering_measures(corpus, region, profile, bot.ranked_clauses)
+        for m, x in matching.candidates(corpus, profile, chain, measures, bot._chain.evidence, bot.ranked_clauses):
             rows.append([x[f] for f in matching.FEATURES])
             labels.append(int(any(_covers(m.clause_id, g) for g in gold)))
             groups.append(item["id"])

@@ -22,7 +22,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from ..corpus import STATUS_LABELS, Corpus, documents_for_region
+from ..corpus import STATUS_LABELS, Corpus, documents_for_region, region_chain
 from ..regions import gazetteer
 from .decision import Model, read_model
 from .measures import DIRECTION, Measure, measure_of
@@ -104,14 +104,14 @@ def match(corpus: Corpus, profile: Profile, *, today: date, evidence=None, searc
     """The measures that apply to ``profile``. ``evidence`` (answering's ``Evidence``) weighs the profile's
     words in each clause; ``search(query, k, doc_ids)`` ranks clauses for the profile. Without them only
     the region and the concreteness of measures decide."""
-    region, regions = _regions(corpus, profile.region)
+    region, regions = resolve_region(corpus, profile.region)
     measures = covering_measures(corpus, region, profile, search)
     result = MatchResult(profile=profile, region=region, regions=regions)
     if not measures:
         result.note = f"本库没有适用于{region}的扶持措施。" if region else "本库没有扶持措施。"
         return result
     model = load_model()
-    for m, x in candidates(corpus, profile, region, measures, evidence, search):
+    for m, x in candidates(corpus, profile, regions, measures, evidence, search):
         p = model.probability(x) if model is not None else _rule(x)
         if p < (model.threshold if model is not None else 0.5):
             continue
@@ -126,15 +126,16 @@ def match(corpus: Corpus, profile: Profile, *, today: date, evidence=None, searc
     return result
 
 
-def candidates(corpus: Corpus, profile: Profile, region: str, measures: list[Measure], evidence=None,
+def candidates(corpus: Corpus, profile: Profile, regions: list[str], measures: list[Measure], evidence=None,
                search=None) -> list[tuple[Measure, dict]]:
-    """Each measure with the decision's features for this profile (also what the decision is fitted on)."""
+    """Each measure with the decision's features for this profile (also what the decision is fitted on);
+    ``regions``: the profile's region and those above it (``resolve_region``)."""
     about = profile.industry.strip()
     ranked: dict[str, int] = {}
     if about and search is not None:
         hits = search(f"{about} 支持 奖励 补贴", RETRIEVAL_DEPTH * 3, sorted({m.doc_id for m in measures}))
         ranked = {cid: i for i, cid in enumerate(hits)}
-    return [(m, features(corpus, m, profile, region, evidence, ranked)) for m in measures]
+    return [(m, features(corpus, m, profile, regions, evidence, ranked)) for m in measures]
 
 
 # Up to this many clauses in the documents that cover a region, every one is a candidate; a larger library
@@ -158,12 +159,6 @@ def covering_measures(corpus: Corpus, region: str, profile: Profile | None = Non
 
 def resolve_region(corpus: Corpus, raw: str) -> tuple[str, list[str]]:
     """(the region's full name, the regions whose documents apply there); MatchError when unknown."""
-    return _regions(corpus, raw)
-
-
-def _regions(corpus: Corpus, raw: str) -> tuple[str, list[str]]:
-    from ..corpus import region_chain
-
     raw = (raw or "").strip()
     if not raw:
         return "", []
@@ -174,11 +169,6 @@ def _regions(corpus: Corpus, raw: str) -> tuple[str, list[str]]:
     if place is None:
         raise MatchError(f"无法识别地区“{raw}”：请写省、市或区县名称，如 杭州市、萧山区")
     return place.name, region_chain(place.name, corpus.documents)
-
-
-def _context(corpus: Corpus, m: Measure) -> str:
-    clause = corpus.clause(m.clause_id)
-    return " ".join([*corpus.context_headings(clause), clause.text]) if clause is not None else ""
 
 
 FEATURES = ("overlap", "retrieved", "concrete", "amount", "measure_section", "named_activity", "distance",
@@ -193,16 +183,15 @@ def load_model(path: Path = WEIGHTS_FILE) -> Model | None:
     return found[0] if found is not None else None
 
 
-def features(corpus: Corpus, m: Measure, profile: Profile, region: str, evidence, ranked: dict[str, int]) -> dict:
-    """The decision's inputs for one measure and one profile."""
+def features(corpus: Corpus, m: Measure, profile: Profile, chain: list[str], evidence,
+             ranked: dict[str, int]) -> dict:
+    """The decision's inputs for one measure and one profile (``chain``: its region and those above)."""
     about = profile.industry.strip()
     clause = corpus.clause(m.clause_id)
-    overlap = evidence.overlap(about, clause) if about and evidence is not None and clause is not None else 0.0
     rank = ranked.get(m.clause_id)
-    chain = _chain(corpus, region)
     doc_region = corpus.documents[m.doc_id].region
     return {
-        "overlap": overlap,
+        "overlap": _words_in(evidence, about, clause),
         "retrieved": 1.0 / (1 + rank) if rank is not None else 0.0,
         "concrete": 1.0 if m.concrete else 0.0,
         "amount": 1.0 if m.amounts else 0.0,
@@ -225,12 +214,6 @@ def _words_in(evidence, words: str, clause) -> float:
 def _rule(x: dict) -> float:
     """Without fitted weights: a concrete measure of a support-measures part, or one the firm's words are in."""
     return 1.0 if x["overlap"] >= 0.5 or (x["concrete"] and x["measure_section"] >= 0.5) else 0.0
-
-
-def _chain(corpus: Corpus, region: str) -> list[str]:
-    from ..corpus import region_chain
-
-    return region_chain(region, corpus.documents) if region else []
 
 
 _ACTIVITY = re.compile(r"(?:对|支持|鼓励|扶持)[^，。；]{2,16}?(?:企业|平台|项目|园区|基地|产业)")
