@@ -346,19 +346,26 @@ def source_fingerprint(files: list[tuple[bytes, str]]) -> str:
     return h.hexdigest()[:16]
 
 
+def metadata_files(corpus_dir: Path) -> list[tuple[Document, bytes]]:
+    """Every document's metadata with its TOML file's bytes (each file read once), in file order."""
+    found = []
+    for path in corpus_dir.glob("*.toml"):
+        raw = path.read_bytes()
+        found.append((parse_metadata(raw, path), raw))
+    return sorted(found, key=lambda dr: file_order(dr[0].file))
+
+
 def read_source(corpus_dir: Path) -> tuple[list[tuple[Document, bytes]], str]:
     """The documents' metadata (with each metadata file's bytes) in file order, and the corpus's source
     fingerprint: what loading from the index needs, without parsing a text."""
-    docs = sorted(((parse_metadata(raw, path), raw) for path in corpus_dir.glob("*.toml")
-                   if (raw := path.read_bytes()) is not None), key=lambda dr: file_order(dr[0].file))
+    docs = metadata_files(corpus_dir)
     files = [(raw, hashlib.sha256(read_text(corpus_dir / doc.file).encode("utf-8")).hexdigest()) for doc, raw in docs]
     return docs, source_fingerprint(files)
 
 
 def load_parts(corpus_dir: Path) -> list[ParsedDocument]:
     """Every document of ``corpus_dir`` (its ``*.toml`` metadata and the text each names), parsed."""
-    metas = sorted(((load_metadata(p), p) for p in corpus_dir.glob("*.toml")), key=lambda dm: file_order(dm[0].file))
-    return [parse_corpus_document(doc, read_text(corpus_dir / doc.file), path.read_bytes()) for doc, path in metas]
+    return [parse_corpus_document(doc, read_text(corpus_dir / doc.file), raw) for doc, raw in metadata_files(corpus_dir)]
 
 
 def load_corpus(corpus_dir: Path) -> Corpus:

@@ -382,10 +382,11 @@ def document_table(bot: Assistant, query: str = "", region: str = ANY, level: st
             continue
         label = STATUS_LABELS[corpus.status(d.doc_id, today)]
         level_label = LEVEL_LABELS.get(d.level, d.level)
+        doc_kind = _kind(d)
         if (region not in (ANY, None, "", d.region) or level not in (ANY, None, "", level_label)
-                or kind not in (ANY, None, "", _kind(d)) or status not in (ANY, None, "", label)):
+                or kind not in (ANY, None, "", doc_kind) or status not in (ANY, None, "", label)):
             continue
-        rows.append([d.display_title, d.region, level_label, _kind(d), d.issued or d.effective, label,
+        rows.append([d.display_title, d.region, level_label, doc_kind, d.issued or d.effective, label,
                      str(len(corpus.clauses_of(d.doc_id))), d.doc_id])
     rows.sort(key=lambda r: (r[1] != "全国", r[1], r[0]))
     pages = max(1, -(-len(rows) // DOC_PAGE))
