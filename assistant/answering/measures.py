@@ -11,12 +11,12 @@ supports or encourages ("支持…发展") without granting a kind of benefit is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..clauses import Clause
 from ..routing import SUPPORT_KINDS
 from ..sentences import split as split_sentences
-from ..values import Value, parse_values
+from ..values import parse_values
 
 DIRECTION = "方向性支持"
 # A sentence offers something when it gives or eases (给予, 补贴, 放宽 …); one that only supports or
@@ -68,12 +68,6 @@ class Measure:
         return "；".join(a.text for a in self.amounts)
 
 
-@dataclass
-class _Found:
-    kinds: list[str] = field(default_factory=list)
-    sentences: list[str] = field(default_factory=list)
-
-
 def benefit_kind(sentence: str) -> str | None:
     """The kind of benefit a sentence grants (its most-named kind's keywords), DIRECTION when it only
     supports or encourages, None when it grants nothing."""
@@ -89,21 +83,16 @@ def benefit_kind(sentence: str) -> str | None:
 def measure_of(clause: Clause, units: tuple[str, ...] = ()) -> Measure | None:
     """The measure a clause holds, or None when it offers nothing. ``units``: the units its text names,
     used when the clause carries no annotated lead unit."""
-    found = _Found()
-    for s in split_sentences(clause.text):
-        if s.heading and len(split_sentences(clause.text)) > 1:
-            continue
-        kind = benefit_kind(s.text)
-        if kind is None:
-            continue
-        found.sentences.append(s.text)
-        if kind not in found.kinds:
-            found.kinds.append(kind)
-    if not found.sentences:
+    parts = split_sentences(clause.text)
+    # A heading is no benefit sentence, unless it is the clause's only sentence.
+    granted = [(s.text, kind) for s in parts if not (s.heading and len(parts) > 1)
+               if (kind := benefit_kind(s.text)) is not None]
+    if not granted:
         return None
-    concrete = [k for k in found.kinds if k != DIRECTION]
+    concrete = list(dict.fromkeys(k for _, k in granted if k != DIRECTION))
     kinds = tuple(concrete) if concrete else (DIRECTION,)
-    sentences = [s for s in found.sentences if not concrete or benefit_kind(s) != DIRECTION] or found.sentences
+    # With something concrete granted, the sentences that only point a direction are left out.
+    sentences = [t for t, k in granted if not concrete or k != DIRECTION]
     amounts = tuple(a for s in sentences for a in _amounts(s))
     conditions = tuple(dict.fromkeys(m.group(0) for s in sentences for m in _CONDITION.finditer(s)))
     return Measure(
@@ -122,9 +111,3 @@ def _amounts(sentence: str) -> list[Amount]:
         out.append(Amount(text=text, kind=v.kind, low=v.low, high=v.high, unit=v.unit,
                           cap=v.bound == "max" or bool(lead)))
     return out
-
-
-def value_of(amount: Amount) -> Value | None:
-    """The typed value an amount was read from (for callers that want the parser's own object)."""
-    found = parse_values(amount.text)
-    return found[0] if found else None
