@@ -388,23 +388,11 @@ def _remove_orphan_texts(corpus_dir: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _bar(total: int, desc: str, unit: str, enabled: bool) -> _NoBar:
-    if not enabled:
-        return _NoBar()
+def _bar(total: int, desc: str, unit: str, enabled: bool):
+    """A tqdm bar on stderr; ``enabled`` False gives tqdm's own silent one (--quiet, tests)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, smoothing=0.05)
-
-
-class _NoBar:
-    def update(self, n: float = 1) -> None:
-        pass
-
-    def set_postfix_str(self, s: str) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+    return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, smoothing=0.05, disable=not enabled)
 
 
 # ---------------------------------------------------------------- command line
