@@ -3,7 +3,8 @@
 Two documents are versions of one another when they are of the same region and print the same title
 (normalised: 中华人民共和国 and brackets aside). A version's date is the newest date among its
 adoption, promulgation and 修正/修订 lines — what the text itself prints, never the file name. The
-newest version is the current one; each older one is replaced by the next newer.
+newest version is the current one; each older one is replaced by the next newer. Documents of one
+title that print the same dates are parts of one edition (a code printed in several files), not versions.
 """
 
 from __future__ import annotations
@@ -69,15 +70,23 @@ def link_versions(documents: Mapping[str, Document]) -> dict[str, Version]:
             groups.setdefault(key, []).append(doc)
     out: dict[str, Version] = {}
     for docs in groups.values():
-        if len(docs) < 2:
+        # Documents that print the same dates are parts of one edition (民法典 in one file per 编), not
+        # versions of one another: none replaces another.
+        editions: dict[tuple[str, str], list[Document]] = {}
+        for d in sorted(docs, key=lambda d: d.file):
+            editions.setdefault((version_date(d), d.effective), []).append(d)
+        if len(editions) < 2:
             continue
-        ordered = sorted(docs, key=lambda d: (version_date(d), d.effective, d.file))
-        newest = ordered[-1].doc_id
-        for older, newer in zip(ordered, ordered[1:], strict=False):
-            out[older.doc_id] = Version(older.doc_id, version_date(older), newest, newer.doc_id,
-                                        version_date(newer), newer.effective if newer.effective > version_date(older)
-                                        else "")
-        out[newest] = Version(newest, version_date(ordered[-1]), newest)
+        dated = sorted(editions)
+        newest = editions[dated[-1]][0].doc_id
+        for older_key, newer_key in zip(dated, dated[1:], strict=False):
+            newer = editions[newer_key][0]
+            for older in editions[older_key]:
+                out[older.doc_id] = Version(older.doc_id, version_date(older), newest, newer.doc_id,
+                                            version_date(newer),
+                                            newer.effective if newer.effective > version_date(older) else "")
+        for doc in editions[dated[-1]]:
+            out[doc.doc_id] = Version(doc.doc_id, version_date(doc), newest)
     return out
 
 
