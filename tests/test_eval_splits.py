@@ -1,10 +1,10 @@
-"""CI guard on the dev documents nobody here wrote questions for (eval/dev): the answers to questions written
-by someone who never read the code must not fall back. The test split (eval/test) is measured by
-``python -m assistant eval-splits`` and never guarded here: a floor on it would invite fitting to it.
+"""CI guard on the dev documents nobody here wrote questions for (eval/dev, eval/dev2): the answers to
+questions written by someone who never read the code must not fall back. The test split (eval/test) is
+measured by ``python -m assistant eval-splits`` and never guarded here: a floor on it would invite fitting to it.
 
-Measured 2026-12-07 (README "Measured", eval/splits.md) on the 100 eval/dev items: key facts 0.797, false
-refusals 0.101, refusal of unanswerable 0.619 (21 unanswerable), no quote outside its clause. Floors sit a
-few items under.
+Measured 2026-12-07 (eval/splits.md), both sets' documents held together: eval/dev (100 items) key facts
+0.759, false refusals 0.114, refusal of unanswerable 0.524 (21 unanswerable); eval/dev2 (120 items) 0.663,
+0.120, 0.643 (28 unanswerable); no quote outside its clause. Floors sit a few items under.
 """
 
 from __future__ import annotations
@@ -15,17 +15,21 @@ from assistant.evalsplits import SPLITS, evaluate_split
 
 pytestmark = pytest.mark.slow
 
-FLOORS = {"must_include": 0.74, "refusal_acc": 0.52}
-FALSE_REFUSAL_CEILING = 0.15
+# corpus → (items, floors, false refusal ceiling)
+FLOORS = {
+    "dev": (100, {"must_include": 0.72, "refusal_acc": 0.47}, 0.15),
+    "dev2": (120, {"must_include": 0.62, "refusal_acc": 0.57}, 0.17),
+}
 
 
 def test_answers_on_the_dev_documents_stay_above_their_floors(real_assistant, tmp_path):
     report = evaluate_split(real_assistant.config, SPLITS["dev"], tmp_path, embedder=real_assistant.embedder,
                             progress=False, log=lambda m: None)
-    new = report["summary"]["by_corpus"]["dev"]
-    summary = ", ".join(f"{k} {new[k]:.3f}" for k in (*FLOORS, "false_refusal"))
-    assert new["n"] == 100 and new["errors"] == 0, summary
-    for metric, floor in FLOORS.items():
-        assert new[metric] >= floor, summary
-    assert new["false_refusal"] <= FALSE_REFUSAL_CEILING, summary
-    assert (new["quote_outside_clause"] or 0.0) == 0.0, summary
+    for corpus, (n, floors, ceiling) in FLOORS.items():
+        new = report["summary"]["by_corpus"][corpus]
+        summary = corpus + ": " + ", ".join(f"{k} {new[k]:.3f}" for k in (*floors, "false_refusal"))
+        assert new["n"] == n and new["errors"] == 0, summary
+        for metric, floor in floors.items():
+            assert new[metric] >= floor, summary
+        assert new["false_refusal"] <= ceiling, summary
+        assert (new["quote_outside_clause"] or 0.0) == 0.0, summary
