@@ -27,7 +27,7 @@ from . import (
     target,
     validity,
 )
-from .context import Context, Turn
+from .context import Context, Turn, excluded_clause
 from .evidence import Evidence
 
 Composer = Callable[[Turn, Evidence], Answer]
@@ -122,7 +122,10 @@ class AnswerChain:
         if not turn.doc_ids and turn.focus:
             turn.doc_ids = list(dict.fromkeys(cid.split("#", 1)[0] for cid in turn.focus))
         region = None if turn.doc_ids else turn.region
-        hits = self.ctx.search(q, 10, doc_ids=turn.doc_ids or None, region=region)
+        # ``exclude_clauses`` (fitting only: leave-gold-clauses-out) answers as if those clauses, and the
+        # items under them, were not in their documents: the topic stays covered, the detail asked is gone.
+        dropped = tuple(turn.options.get("exclude_clauses") or ())
+        hits = self.ctx.search(q, 30 if dropped else 10, doc_ids=turn.doc_ids or None, region=region)
         turn.articles = article_numbers(turn.question)
         # A new topic in the same frame ("那普通员工呢？") may still be in the clause just cited: a candidate,
         # not the answer.
@@ -147,6 +150,9 @@ class AnswerChain:
         if turn.rewrite.kind == "topic_swap":
             seen = {h.clause_id for h in hits[:8]}
             hits = hits[:8] + [Hit(cid, 0.0) for cid in turn.focus if cid not in seen][:2]
+        if dropped:
+            hits = [h for h in hits if not excluded_clause(h.clause_id, dropped)]
+            turn.focus = [cid for cid in turn.focus if not excluded_clause(cid, dropped)]
         turn.hits = hits[:10]
         return turn
 

@@ -68,3 +68,8 @@ class Turn:
     @property
     def profile(self) -> dict:
         return self.options.get("profile") or {}
+
+
+def excluded_clause(clause_id: str, dropped: tuple[str, ...]) -> bool:
+    """Is the clause one of ``dropped`` or under one of them (``doc#25`` drops ``doc#25.2``)?"""
+    return any(clause_id == d or clause_id.startswith(d + ".") for d in dropped)

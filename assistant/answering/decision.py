@@ -28,7 +28,7 @@ from ..clauses import Clause
 from ..corpus import Corpus
 from ..sentences import split as split_sentences
 from ..values import asked_value_kind, parse_values, satisfies
-from .context import Turn
+from .context import Turn, excluded_clause
 from .evidence import ANSWER_KINDS, Evidence, has_content
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "decision.json"
@@ -112,7 +112,8 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
     quoted = "".join(c.quote for c in answer.citations) if answer is not None and answer.citations else ""
     toks = list(ev.content_tokens(q))
     corpus = ev.ctx.corpus
-    text = held_text(corpus, frozenset(turn.options.get("exclude_docs") or ()))
+    text = held_text(corpus, frozenset(turn.options.get("exclude_docs") or ()),
+                     tuple(turn.options.get("exclude_clauses") or ()))
     total = sum(ev.weight(t) for t in toks) or 1.0
     unknown = sum(ev.weight(t) for t in toks if not _used(t, text, ev)) / total if toks else 0.0
     x = dict.fromkeys(FEATURES, 0.0)
@@ -152,18 +153,19 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
     return x
 
 
-_HELD_TEXT: dict[tuple[int, frozenset[str]], str] = {}
+_HELD_TEXT: dict[tuple, str] = {}
 
 
-def held_text(corpus: Corpus, excluded: frozenset[str]) -> str:
-    """The text of the documents an answer can draw on. Leave-one-document-out (fitting only) answers as if
-    the excluded documents were not held: their words must not count as words the corpus uses."""
-    if not excluded:
+def held_text(corpus: Corpus, excluded: frozenset[str], dropped: tuple[str, ...] = ()) -> str:
+    """The text of the documents an answer can draw on. Leaving documents or clauses out (fitting only)
+    answers as if they were not held: their words must not count as words the corpus uses."""
+    if not excluded and not dropped:
         return corpus.text
-    key = (id(corpus), excluded)
+    key = (id(corpus), excluded, dropped)
     if key not in _HELD_TEXT:
         _HELD_TEXT.clear()
-        _HELD_TEXT[key] = "".join(c.text for c in corpus.clauses if c.doc_id not in excluded)
+        _HELD_TEXT[key] = "".join(c.text for c in corpus.clauses
+                                  if c.doc_id not in excluded and not excluded_clause(c.clause_id, dropped))
     return _HELD_TEXT[key]
 
 
