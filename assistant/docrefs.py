@@ -164,6 +164,12 @@ def _index(held: tuple[tuple[str, str], ...]) -> dict[str, dict[str, list[tuple[
     return out
 
 
+def _no_word(text: str) -> bool:
+    """No word of jieba's dictionary is ``text`` or begins with it."""
+    with _POS_LOCK:
+        return _pos().tokenizer.FREQ.get(text) is None
+
+
 def _normal(question: str) -> str:
     """The question as titles are read: 《》 only around a whole name (实施《…工会法》办法 is one)."""
     q = re.sub(rf"《([^《》]*)》(?={_KIND})", r"\1", question.replace("中华人民共和国", ""))
@@ -173,7 +179,7 @@ def _normal(question: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _starts(text: str) -> dict[int, tuple[str | None, bool]]:
     """Where in ``text`` (the words before a kind) a name may begin: (the place named before it, whether
-    it must begin with a title's first word). Anywhere after a place (北京的, 国家的), 的, 这部 or another
+    it must begin with a title's first word). Anywhere after a place (北京的, 国家的, 国家噪声法), 的, 这部 or another
     name; after a word that does not continue a name (请问, 适用, 在) only with the title's first word —
     such words are in titles too (广东省水污染|防治条例 is not 艾滋病防治条例); never inside a word
     (国家安全法 is not 国家's 安全法)."""
@@ -192,7 +198,10 @@ def _starts(text: str) -> dict[int, tuple[str | None, bool]]:
     place, named = None, False
     for i in range(1, len(text) + 1):
         bare = _ASIDE.sub("", text[:i])
-        named = len(bare) in places or (len(bare) < i and bool(_NATIONAL_WORD.search(bare)))
+        national = _NATIONAL_WORD.search(bare)
+        # 国家的…法, and 国家噪声法 — but not 国家安全法: glued on, 国家 is a place only when it and the next
+        # characters begin no word of the dictionary.
+        named = len(bare) in places or bool(national and (len(bare) < i or _no_word(national.group(0) + text[i:i + 2])))
         if named:
             place = places.get(len(bare), NATIONAL)
         elif i in names_end:

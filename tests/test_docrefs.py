@@ -139,6 +139,12 @@ def test_a_place_before_a_name_holds_for_all_of_it():
     assert ids(named_documents("郑州市实施工会法办法第三条讲什么？", [*DOCS, ZHENGZHOU])) == ["zz"]
 
 
+def test_the_country_written_right_before_a_short_name_is_its_place():
+    noise = Document(doc_id="noise", file="", issuer="", region="全国", level="national", title="中华人民共和国噪声污染防治法")
+    assert ids(named_documents("国家噪声法里说的“噪声敏感建筑物”指什么？", [*DOCS, noise])) == ["noise"]
+    assert unknown_names("国家噪声法里说的“噪声敏感建筑物”指什么？", [*DOCS, noise], "") == []
+
+
 def test_a_place_word_inside_a_word_is_not_a_place():
     assert named_documents("国家安全法第二条讲什么？", DOCS) == []  # not 国家's 安全法 = 网络安全法
     assert unknown_names("国家安全法第二条讲什么？", DOCS, "") == ["国家安全法"]
