@@ -289,3 +289,21 @@ def test_an_older_document_the_question_names_is_answered_by_the_sentence_that_r
     assert not a.refused
     assert "2024年1月1日" in a.answer and "《武汉市电子商务促进办法》同时废止" in a.answer
     assert "wuhan-ec-regulation#2" in cited(a)
+
+
+def test_the_validity_period_of_something_a_document_sets_is_a_fact_question(tmp_path):
+    """"三包有效期" is a period the text sets for something it names: asked about, it is answered from the
+    article that sets it; the validity of the document itself is still a validity question."""
+    text = ("某省家用汽车产品三包规定\n\n第一条 为了保护消费者合法权益，制定本规定。\n\n"
+            "第二条 家用汽车产品的三包有效期不得低于2年或者行驶里程50,000公里，以先到者为准。\n\n"
+            "第三条 本规定自2022年1月1日起施行。\n")
+    path = tmp_path / "sanbao.md"
+    path.write_text(text, encoding="utf-8")
+    root = tmp_path / "bot"
+    shutil.copytree(CORPUS, root / "corpus")
+    cfg = Config(corpus_dir=root / "corpus", index_dir=root / "index", today="2026-11-22")
+    add_document(cfg, path, doc_id="sanbao", region="全国", level="national", embedder=HashEmbedder(), log=quiet)
+    bot = Assistant.load(cfg, embedder=HashEmbedder(), log=quiet)
+    term = bot.ask("家用汽车的三包有效期最短是多长？")
+    assert term.route == "fact" and "sanbao#2" in cited(term) and "2年" in term.answer
+    assert bot.ask("某省家用汽车产品三包规定的有效期是多久？").route == "validity"
