@@ -38,6 +38,9 @@ class Config:
     # Hybrid retrieval: how many candidates each ranker contributes, and the RRF constant.
     candidates: int = 50
     rrf_k: int = 60
+    # The keyword half also scores the article words a question's lay words are bridged to
+    # (assistant/bridge.py, data/bridge.json), at this weight relative to its own words; 0 turns it off.
+    bridge_weight: float = 0.5
     # Clauses longer than this are split into overlapping passages for embedding.
     # One passage per item (项) of an article as well as per article; off, an item is found by its keywords
     # and through its article (a third fewer vectors for a library of laws; see README "A national library").

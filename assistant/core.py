@@ -13,6 +13,7 @@ from .answer_types import Answer
 from .answer_types import Citation as Citation  # re-exported: `from assistant.core import Citation`
 from .answering import AnswerChain, Context
 from .answering.matching import MatchError, MatchResult, Profile, match
+from .bridge import load_bridge
 from .clauses import Clause
 from .config import Config
 from .corpus import Corpus, Document, load_corpus
@@ -112,6 +113,7 @@ class Assistant:
         self.searcher = HybridSearcher(
             corpus, vectors, self._embed_query, self.segmenter, config.candidates, config.rrf_k,
             store=open_store(config, vectors, embedder), today=self.today(),
+            bridge=load_bridge() if config.bridge_weight > 0 else None, bridge_weight=config.bridge_weight,
         )
         self._chain = AnswerChain(
             Context(corpus=corpus, searcher=self.searcher, units=self.units, segmenter=self.segmenter,

@@ -179,15 +179,12 @@ def asking(workdir: Path, limit_stard: int) -> dict:
     }
 
 
-def stard_retrieval(workdir: Path, limit: int = 0) -> dict:
-    """Recall@5/10/100 and MRR@10 on STARD train questions over the library in ``workdir`` (nothing is fitted
-    on them here, so no folds are needed)."""
+def stard_items(bot) -> list[tuple[str, set[str], list[str]]]:
+    """STARD train questions whose gold articles are all held in the bot's corpus: (question, gold clause
+    ids, gold article texts)."""
     from .clauses import cn_to_int
-    from .core import Assistant
     from .library import content_hash, extract_text
 
-    cfg = Config.from_env(corpus_dir=workdir / "corpus", index_dir=workdir / "index")
-    bot = Assistant.load(cfg, log=lambda m: None)
     by_digest = {d.file.split("_", 1)[1][:16]: d.doc_id for d in bot.corpus.documents.values() if "_" in d.file}
     lawref = REPO_ROOT.parent / "shared" / "lawrefbook"
     doc_of: dict[str, str | None] = {}
@@ -207,13 +204,16 @@ def stard_retrieval(workdir: Path, limit: int = 0) -> dict:
                     gold.append(cid)
                     break
         if gold and len(gold) == len(row["gold"]):
-            items.append((row["question"], set(gold)))
-    items = items[:limit] if limit else items
-    out = {"questions": len(items), "of": sum(1 for _ in STARD.open(encoding="utf-8"))}
-    for mode in ("hybrid", "bm25", "dense"):
+            items.append((row["question"], set(gold), [g.get("text", "") for g in row["gold"]]))
+    return items
+
+
+def _retrieval_figures(bot, items, modes=("hybrid", "bm25", "dense")) -> dict:
+    out = {}
+    for mode in modes:
         r5 = r10 = r100 = mrr = 0.0
         times = []
-        for q, gold in items:
+        for q, gold, _ in items:
             # As used: a top-10 request for the head of the list (timed), a top-100 one for its depth.
             t = time.perf_counter()
             head = _articles(bot.search(q, 10, mode=mode))
@@ -227,6 +227,56 @@ def stard_retrieval(workdir: Path, limit: int = 0) -> dict:
         n = max(len(items), 1)
         out[mode] = {"recall@5": round(r5 / n, 3), "recall@10": round(r10 / n, 3), "recall@100": round(r100 / n, 3),
                      "mrr@10": round(mrr / n, 3), "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95)}
+    return out
+
+
+def _load(workdir: Path):
+    from .core import Assistant
+
+    cfg = Config.from_env(corpus_dir=workdir / "corpus", index_dir=workdir / "index")
+    return Assistant.load(cfg, log=lambda m: None)
+
+
+def stard_retrieval(workdir: Path, limit: int = 0) -> dict:
+    """Recall@5/10/100 and MRR@10 on STARD train questions over the library in ``workdir``, with the shipped
+    bridge (mined from these same questions: see ``stard_folds`` for held-out figures) and without it."""
+    bot = _load(workdir)
+    items = stard_items(bot)
+    items = items[:limit] if limit else items
+    out = {"questions": len(items), "of": sum(1 for _ in STARD.open(encoding="utf-8"))}
+    out.update(_retrieval_figures(bot, items))
+    return out
+
+
+def stard_folds(workdir: Path, folds: int = 5, seed: int = 0) -> dict:
+    """The bridge by k-fold cross-validation: mined on k-1 folds of the STARD train questions, measured on the
+    held-out fold, beside the same searcher without a bridge. Figures per fold and their mean."""
+    import numpy as np
+
+    from .bridge import mine
+
+    bot = _load(workdir)
+    items = stard_items(bot)
+    order = np.random.default_rng(seed).permutation(len(items))
+    out: dict = {"questions": len(items), "folds": []}
+    for k, held in enumerate(np.array_split(order, folds)):
+        held_set = set(held.tolist())
+        train = [(items[i][0], items[i][2]) for i in range(len(items)) if i not in held_set]
+        test = [items[i] for i in held]
+        bot.searcher.bridge = None
+        row = {"fold": k, "n": len(test), "without": _retrieval_figures(bot, test, ("hybrid", "bm25"))}
+        bot.searcher.bridge = mine(train, bot.segmenter.tokens)
+        row["with_bridge"] = _retrieval_figures(bot, test, ("hybrid", "bm25"))
+        row["dense"] = _retrieval_figures(bot, test, ("dense",))["dense"]
+        out["folds"].append(row)
+        print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
+    keys = ("recall@5", "recall@10", "recall@100", "mrr@10")
+    mean = {}
+    for part in ("without", "with_bridge"):
+        mean[part] = {mode: {key: round(float(np.mean([f[part][mode][key] for f in out["folds"]])), 3) for key in keys}
+                      for mode in ("hybrid", "bm25")}
+    mean["dense"] = {key: round(float(np.mean([f["dense"][key] for f in out["folds"]])), 3) for key in keys}
+    out["mean"] = mean
     return out
 
 
@@ -275,6 +325,20 @@ def render(result: dict) -> str:
                   "| ranker | R@5 | R@10 | R@100 | MRR@10 | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|",
                   *[f"| {m} | {st[m]['recall@5']} | {st[m]['recall@10']} | {st[m]['recall@100']} | {st[m]['mrr@10']} | "
                     f"{st[m]['p50_ms']} | {st[m]['p95_ms']} |" for m in ("hybrid", "bm25", "dense")]]
+    sf = result.get("stard_folds")
+    if sf:
+        lines += ["", f"Terminology bridge, {len(sf['folds'])}-fold cross-validation over {sf['questions']} STARD "
+                  "train questions (mined on the other folds, measured on the held-out one)", "",
+                  "| fold | ranker | R@10 | MRR@10 | R@100 | with bridge: R@10 | MRR@10 | R@100 |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for f in [*sf["folds"], {"fold": "mean", "without": sf["mean"]["without"],
+                                  "with_bridge": sf["mean"]["with_bridge"]}]:
+            for m in ("hybrid", "bm25"):
+                a, b = f["without"][m], f["with_bridge"][m]
+                lines.append(f"| {f['fold']} | {m} | {a['recall@10']} | {a['mrr@10']} | {a['recall@100']} | "
+                             f"{b['recall@10']} | {b['mrr@10']} | {b['recall@100']} |")
+        d = sf["mean"]["dense"]
+        lines.append(f"| mean | dense | {d['recall@10']} | {d['mrr@10']} | {d['recall@100']} | | | |")
     return "\n".join(lines)
 
 
@@ -286,6 +350,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--skip-build", action="store_true", help="measure an already built workdir")
     p.add_argument("--stard", type=int, default=100, help="STARD train questions asked (default 100)")
     p.add_argument("--stard-retrieval", action="store_true", help="also STARD retrieval figures at this scale")
+    p.add_argument("--stard-folds", type=int, default=0,
+                   help="also the terminology bridge by k-fold cross-validation over the STARD train questions")
     p.add_argument("--skip-ask", action="store_true", help="skip cold start and asking (with --skip-build)")
     args = p.parse_args(argv)
     workdir = Path(args.workdir)
@@ -299,6 +365,8 @@ def main(argv: list[str] | None = None) -> None:
         result["ask"] = asking(workdir, args.stard)
     if args.stard_retrieval:
         result["stard"] = stard_retrieval(workdir)
+    if args.stard_folds:
+        result["stard_folds"] = stard_folds(workdir, args.stard_folds)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(render(result))
 

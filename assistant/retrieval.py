@@ -13,6 +13,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict
 
+from .bridge import Bridge
 from .corpus import Corpus, covering_regions
 from .index import VectorIndex, build_bm25
 from .lexicon import Segmenter
@@ -68,6 +69,8 @@ class HybridSearcher:
         rrf_k: int = 60,
         store: object | None = None,
         today: date | None = None,
+        bridge: Bridge | None = None,
+        bridge_weight: float = 0.5,
     ) -> None:
         self.corpus = corpus
         self.vectors = vectors
@@ -75,6 +78,8 @@ class HybridSearcher:
         self.segmenter = segmenter
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.bridge = bridge
+        self.bridge_weight = bridge_weight
         self.clauses = corpus.clauses
         self.position = {c.clause_id: i for i, c in enumerate(self.clauses)}
         self.store = store if store is not None else FaissStore(vectors)
@@ -95,7 +100,12 @@ class HybridSearcher:
     def _bm25_top(self, question: str, allowed: set[str] | None, want: int) -> list[tuple[int, float]]:
         """Best clauses by BM25 among the allowed documents: (position, score), best first,
         ties in corpus order; only the top few are sorted, which keeps 10^6 clauses fast."""
-        scores = self.bm25.scores(self.segmenter.tokens(question))
+        tokens = self.segmenter.tokens(question)
+        scores = self.bm25.scores(tokens)
+        if self.bridge is not None and self.bridge_weight > 0 and len(scores):
+            # Article words the question's lay words are bridged to count as a weaker part of the question.
+            for word, weight in self.bridge.expansion(tokens):
+                scores = scores + np.float32(self.bridge_weight * weight) * self.bm25.scores([word])
         if allowed is not None and len(scores):
             keep = np.zeros(len(scores), dtype=bool)
             for d in allowed:
