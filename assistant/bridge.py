@@ -7,7 +7,7 @@ answering articles: ``P(a | q) · idf(a)``. A new question's keyword search then
 words its own words are bridged to (retrieval.HybridSearcher, ``Config.bridge_weight``).
 
 The bridge is data (assistant/data/bridge.json) with its provenance: ``python -m assistant mine-bridge``
-mines it from STARD's train split (../shared/stard/train.jsonl), leaving out the questions whose gold laws
+(fit_decision.py, with the other fitting commands) mines it from STARD's train split (../shared/stard/train.jsonl), leaving out the questions whose gold laws
 are documents of the evaluation's test split. Nothing here names a word or a law.
 """
 
@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 BRIDGE_FILE = Path(__file__).resolve().parent / "data" / "bridge.json"
@@ -107,34 +105,3 @@ def stard_pairs(path: Path, avoid: set[str] = frozenset()) -> list[tuple[str, li
             continue
         out.append((row["question"], [g["text"] for g in row["gold"] if g.get("text")]))
     return out
-
-
-def cmd_mine_bridge(args) -> None:
-    from .fit_decision import STARD_FILE, test_sources
-    from .lexicon import Segmenter
-
-    avoid = test_sources()
-    pairs = stard_pairs(Path(args.stard or STARD_FILE), avoid)
-    segmenter = Segmenter()
-    bridge = mine(pairs, segmenter.tokens, top=args.top)
-    provenance = {
-        "made": f"python -m assistant mine-bridge, {date.today().isoformat()}",
-        "source": "STARD train split (../shared/stard/train.jsonl; Su et al., arXiv 2406.15313, MIT licence)",
-        "pairs": len(pairs),
-        "left_out": "questions whose gold articles are in a document of the evaluation's test split: "
-                    + ", ".join(sorted(avoid)),
-        "method": f"P(article word | question word) · idf among the answering articles; top {args.top} per "
-                  "question word, each seen in at least 2 pairs",
-    }
-    bridge = Bridge(bridge.terms, provenance)
-    out = Path(args.out)
-    bridge.save(out)
-    print(f"{len(bridge.terms)} question words bridged from {len(pairs)} pairs → {out}", file=sys.stderr)
-
-
-def register_cli(sub) -> None:
-    p = sub.add_parser("mine-bridge", help="从 STARD 训练集（问题与答案条文）挖掘口语到法条用语的对应词表")
-    p.add_argument("--stard", default=None, help="STARD 格式的 JSONL（默认 ../shared/stard/train.jsonl）")
-    p.add_argument("--top", type=int, default=10, help="每个问题词保留的条文词数")
-    p.add_argument("--out", default=str(BRIDGE_FILE))
-    p.set_defaults(func=cmd_mine_bridge)

@@ -334,3 +334,35 @@ def register_cli(sub) -> None:
     p.add_argument("--stard-laws", type=int, default=0, help="加入 STARD 训练集问题：引用最多的 N 部法律（有/无该法）")
     p.add_argument("--out", default=str(WEIGHTS_FILE))
     p.set_defaults(func=cmd_fit_decision)
+    register_bridge_cli(sub)
+
+
+def cmd_mine_bridge(args) -> None:
+    from .bridge import Bridge, mine, stard_pairs
+    from .lexicon import Segmenter
+
+    avoid = test_sources()
+    pairs = stard_pairs(Path(args.stard or STARD_FILE), avoid)
+    segmenter = Segmenter()
+    bridge = mine(pairs, segmenter.tokens, top=args.top)
+    provenance = {
+        "made": f"python -m assistant mine-bridge, {date.today().isoformat()}",
+        "source": "STARD train split (../shared/stard/train.jsonl; Su et al., arXiv 2406.15313, MIT licence)",
+        "pairs": len(pairs),
+        "left_out": "questions whose gold articles are in a document of the evaluation's test split: "
+                    + ", ".join(sorted(avoid)),
+        "method": f"P(article word | question word) · idf among the answering articles; top {args.top} per "
+                  "question word, each seen in at least 2 pairs",
+    }
+    bridge = Bridge(bridge.terms, provenance)
+    out = Path(args.out)
+    bridge.save(out)
+    print(f"{len(bridge.terms)} question words bridged from {len(pairs)} pairs → {out}", file=sys.stderr)
+
+
+def register_bridge_cli(sub) -> None:
+    p = sub.add_parser("mine-bridge", help="从 STARD 训练集（问题与答案条文）挖掘口语到法条用语的对应词表")
+    p.add_argument("--stard", default=None, help="STARD 格式的 JSONL（默认 ../shared/stard/train.jsonl）")
+    p.add_argument("--top", type=int, default=10, help="每个问题词保留的条文词数")
+    p.add_argument("--out", default=str(Path(__file__).resolve().parent / "data" / "bridge.json"))
+    p.set_defaults(func=cmd_mine_bridge)
