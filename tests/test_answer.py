@@ -348,3 +348,12 @@ def test_a_target_year_the_document_does_not_set_is_said_to_be_missing(real_assi
     a = real_assistant.ask("湖北省互联网+行动计划2030年的目标是什么？")
     assert a.route == "target" and a.refused
     assert "2030" in a.answer and "2018年" in a.answer
+
+
+def test_a_short_article_is_evidence_and_a_bare_heading_is_not():
+    from assistant.answering.evidence import has_content
+    from assistant.clauses import Clause
+
+    article = Clause("d", "2", 1, "第二条", "本条例所称医疗纠纷", "本条例所称医疗纠纷，是指医患双方因诊疗活动引发的争议。")
+    heading = Clause("d", "2", 1, "二、", "重点行动", "重点行动")
+    assert has_content(article) and not has_content(heading)

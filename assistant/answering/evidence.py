@@ -49,8 +49,9 @@ class Scored:
 
 
 def has_content(c: Clause) -> bool:
-    """False for bare level-1 headings ("二、重点行动"): they hold no facts of their own."""
-    return not (c.level == 1 and len(c.text) < 30)
+    """False for bare level-1 headings ("二、重点行动"): they hold no facts of their own. A short article
+    ("本条例所称医疗纠纷，是指医患双方因诊疗活动引发的争议。") is a sentence, not a heading."""
+    return not (c.level == 1 and len(c.text) < 30 and all(s.heading for s in split_sentences(c.text)))
 
 
 class Evidence:
@@ -94,7 +95,7 @@ class Evidence:
                    "县里", "条例", "法律", "法规", "细则",
                    # how much or how long is asked, not of what
                    "最多", "最少", "最高", "最低", "至少", "至多", "多长", "多长时间", "多久", "多大", "期限", "时限",
-                   "金额", "数额", "标准"}
+                   "金额", "数额", "标准", "意思"}
         idf = self.ctx.searcher.bm25.idf
         # jieba glues a preposition to a word it does not know ("对小微"): the word is what the text prints.
         toks = [t[1:] if len(t) >= 3 and t[0] in _PREPOSITIONS and t not in idf else t for t in toks]
