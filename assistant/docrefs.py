@@ -280,6 +280,13 @@ def named_documents(question: str, documents: Iterable[Document]) -> list[Docume
     return [d for title in ranked for d in docs if d.short_title == title]
 
 
+def document_mentions(question: str, documents: Iterable[Document]) -> list[tuple[str, str]]:
+    """(the words that name it, its title) for each held document the question names ("国家噪声法",
+    "中华人民共和国噪声污染防治法"), as the question writes them (without quotes and brackets)."""
+    q = _normal(question)
+    return [(q[a:b], titles[0]) for a, b, _, titles in _named(q, list(documents)) if len(titles) == 1]
+
+
 def article_numbers(question: str) -> list[int]:
     """The article numbers a question names ("第二十一条" → 21), in order."""
     out = []

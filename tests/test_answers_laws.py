@@ -165,3 +165,17 @@ def test_an_item_of_a_penalty_list_is_quoted_with_the_lead_in_that_sets_the_pena
     assert not a.refused
     assert "cybersecurity-law-2016#60.3" in cited(a) and "cybersecurity-law-2016#60" in cited(a)
     assert "五万元以上五十万元以下罚款" in a.answer
+
+
+def test_the_words_that_name_a_document_are_not_what_the_question_asks(laws_assistant):
+    # 网络安全 is the name of the law to look in; many of its duties print it, its definition does not.
+    evidence = laws_assistant._chain.evidence
+    assert evidence.content_tokens("网络安全法里说的“网络运营者”具体指谁？") == ("网络运营者",)
+    assert evidence.content_tokens("国家网安法里“网络运营者”指什么？") == ("网络运营者",)
+    answer = laws_assistant.ask("网络安全法里说的“网络运营者”具体指谁？")
+    assert answer.answer.startswith("答：网络运营者，是指") and "cybersecurity-law-2016#76.3" in cited(answer)
+
+
+def test_a_definition_asked_for_in_list_words_is_the_definition(laws_assistant):
+    answer = laws_assistant.ask("网络安全法里的“个人信息”指的是哪些信息？")
+    assert answer.answer.startswith("答：个人信息，是指") and "cybersecurity-law-2016#76.5" in cited(answer)

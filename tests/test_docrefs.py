@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from assistant.corpus import Document
-from assistant.docrefs import article_numbers, cited_articles, cited_items, named_documents, unknown_names
+from assistant.docrefs import (
+    article_numbers,
+    cited_articles,
+    cited_items,
+    document_mentions,
+    named_documents,
+    unknown_names,
+)
 
 CYBER = Document(doc_id="cyber", file="", issuer="", region="全国", level="national", title="中华人民共和国网络安全法")
 ALGO = Document(doc_id="algo", file="", issuer="", region="全国", level="national", title="互联网信息服务算法推荐管理规定")
@@ -185,3 +192,8 @@ def test_the_benchmark_asks_every_form_of_every_title(tmp_path):
     result = run(tmp_path)
     assert result["titles"] == 3
     assert result["forms"]["all"]["accuracy"] == 1.0 and result["forms"]["all"]["false_not_held"] == 0.0
+
+
+def test_the_words_that_name_a_document_are_reported_with_its_title():
+    assert document_mentions("国家网安法里“网络运营者”指什么？", DOCS) == [("网安法", "中华人民共和国网络安全法")]
+    assert document_mentions("网络运营者指什么？", DOCS) == []

@@ -12,7 +12,7 @@ import numpy as np
 from ..answer_types import Citations
 from ..clauses import Clause
 from ..corpus import region_chain
-from ..docrefs import title_variants
+from ..docrefs import document_mentions, title_variants
 from ..lexicon import variants
 from ..regions import gazetteer
 from ..retrieval import Hit
@@ -66,6 +66,7 @@ class Evidence:
         # A composer may score the same question's sentences several times; embed it once.
         self.query_vector = lru_cache(maxsize=256)(ctx.searcher.embed_query)
         self._titles = {form for d in ctx.corpus.documents.values() for form in title_variants(d)}
+        self._documents = list(ctx.corpus.documents.values())
 
     def _weight(self, token: str) -> float:
         """A question word's idf. A word the keyword index does not know may still be part of the corpus's
@@ -83,7 +84,8 @@ class Evidence:
         toks = self.ctx.segmenter.tokens(question)
         drop = set()
         for surface, place in gazetteer().mentions(question):
-            drop.update({surface, place.name, place.short})
+            # and the pieces of it that search-mode segmentation yields (北京市 → 京市)
+            drop.update({surface, place.name, place.short, *(t for t in toks if t in surface)})
         # Words that frame a question rather than name its subject.
         generic = {"企业", "公司", "我们", "有没有", "规定", "要求", "内容", "哪些", "什么", "多少", "怎么样",
                    "具体", "一下", "请问", "目标", "单位", "部门", "负责", "牵头", "省", "市", "包括", "方面",
@@ -102,8 +104,16 @@ class Evidence:
         # ... and a "how much" word to the verb after it ("最多罚" → 罚).
         toks = [_MODIFIER.sub("", t) if t not in idf else t for t in toks]
         # A document named in the question ("网络安全法") is where to look (retrieval is narrowed to it), not
-        # what to look for: no article of it prints its own title.
+        # what to look for: no article of it prints its own title. The words of its name ("网络安全") and those
+        # its name runs into ("国家噪声法里" → 国家, 法里) are how the asker names it.
         drop.update(self._titles)
+        plain = re.sub(r"[“”\"'‘’（）()\s]", "", question)
+        for name, _ in document_mentions(question, self._documents):
+            at = plain.find(name)
+            # ... with the country it is placed in ("国家的…法"; a region is dropped as a place anyway).
+            if at > 0 and (country := re.search(r"(?:国务院|国家|全国|中央)的?$", plain[:at])):
+                name, at = plain[country.start():at] + name, country.start()
+            drop.update(t for t in toks if _overlaps(plain, t, at, at + len(name)))
         kept = [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
         # Search-mode segmentation also yields the parts of a compound (智慧城市 → 智慧, 城市): count the
         # compound once, or its parts outweigh the question's other words; its parts still find it in a
@@ -274,6 +284,16 @@ def _list_head(question: str) -> str:
         return ""
     noun = m.group(1)
     return noun if len(noun) <= 2 and "“" in m.group(0) else noun[-1]
+
+
+def _overlaps(text: str, token: str, start: int, end: int) -> bool:
+    """Does some occurrence of ``token`` in ``text`` overlap text[start:end]?"""
+    at = text.find(token)
+    while at >= 0:
+        if at < end and start < at + len(token):
+            return True
+        at = text.find(token, at + 1)
+    return False
 
 
 def _idf_of(df: int, n: int) -> float:

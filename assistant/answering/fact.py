@@ -57,7 +57,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         return refuse(ctx, "")
     if "penalty" in asks and PUNISH.search(q):
         ranked = _penalties_for_duties(ranked)
-    if "list" in asks and not skip:
+    # "“噪声敏感建筑物”指的是哪些房子？" asks for a definition in list words: the definition found answers it.
+    defined = "definition" in asks and "definition" in ranked[0].sentence.offers
+    if "list" in asks and not skip and not defined:
         # The whole enumeration, unless one sentence already lists it all ("工业云、农业云、…") and fits better.
         listed = turn.focus_clauses(ctx.corpus) or hit_clauses[:6]
         found = listing.enumerations(ev, q, listed)
