@@ -38,6 +38,10 @@ class Config:
     # Hybrid retrieval: how many candidates each ranker contributes, and the RRF constant.
     candidates: int = 50
     rrf_k: int = 60
+    # How the two rankers are fused: "rrf" (reciprocal rank) or "score" (each ranker's scores scaled to 0..1
+    # within its candidates, weighed bm25_share to the keyword half).
+    fusion: str = "score"
+    bm25_share: float = 0.5
     # The keyword half also scores the article words a question's lay words are bridged to
     # (assistant/bridge.py, data/bridge.json), at this weight relative to its own words; 0 turns it off.
     bridge_weight: float = 0.5

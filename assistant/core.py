@@ -114,6 +114,7 @@ class Assistant:
             corpus, vectors, self._embed_query, self.segmenter, config.candidates, config.rrf_k,
             store=open_store(config, vectors, embedder), today=self.today(),
             bridge=load_bridge() if config.bridge_weight > 0 else None, bridge_weight=config.bridge_weight,
+            fusion=config.fusion, bm25_share=config.bm25_share,
         )
         self._chain = AnswerChain(
             Context(corpus=corpus, searcher=self.searcher, units=self.units, segmenter=self.segmenter,

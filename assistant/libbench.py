@@ -48,6 +48,37 @@ def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+_ARTICLE_LINE = re.compile(r"^\s*(?:#+\s*)?第[零〇一二三四五六七八九十百千两\d]+条", re.M)
+
+
+def stard_library(source: Path, target_articles: int, out: Path, seed: int = 0) -> dict:
+    """A STARD corpus as the issue asks for it: every lawrefbook file a train question's gold names, then
+    other national texts (not the local-regulation folders) in a seeded random order until about
+    ``target_articles`` 第N条 articles; copied into ``out`` with their folders, for ``add``."""
+    import random
+
+    gold = sorted({f for row in (json.loads(line) for line in STARD.open(encoding="utf-8") if line.strip())
+                   for g in row["gold"] for f in g.get("files", ())})
+    others = sorted(str(p.relative_to(source)) for p in source.rglob("*.md")
+                    if not str(p.relative_to(source)).startswith("DLC") and p.name.lower() != "readme.md")
+    random.Random(seed).shuffle(others)
+    if out.exists():
+        shutil.rmtree(out)
+    chosen, articles = [], 0
+    for rel in [*gold, *(o for o in others if o not in set(gold))]:
+        path = source / rel
+        if not path.is_file():
+            continue
+        if rel not in gold and articles >= target_articles:
+            break
+        n = len(_ARTICLE_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, out / rel)
+        chosen.append(rel)
+        articles += n
+    return {"files": len(chosen), "gold_files": sum(1 for c in chosen if c in gold), "articles_counted": articles}
+
+
 def build(source: Path, workdir: Path, kill_after: float | None) -> dict:
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -353,12 +384,22 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stard-folds", type=int, default=0,
                    help="also the terminology bridge by k-fold cross-validation over the STARD train questions")
     p.add_argument("--skip-ask", action="store_true", help="skip cold start and asking (with --skip-build)")
+    p.add_argument("--stard-corpus", type=int, default=0,
+                   help="build from the STARD gold laws plus other national texts up to about N articles")
     args = p.parse_args(argv)
     workdir = Path(args.workdir)
+    selection = None
+    if args.stard_corpus and not args.skip_build:
+        staged = workdir.parent / f"{workdir.name}-source"
+        selection = stard_library(Path(args.source), args.stard_corpus, staged)
+        print(f"STARD corpus: {selection}", file=sys.stderr)
+        args.source = str(staged)
     out = workdir.parent / f"{workdir.name}-libbench.json"
     result: dict = json.loads(out.read_text(encoding="utf-8")) if args.skip_build and out.exists() else {}
     if not args.skip_build:
         result["build"] = build(Path(args.source), workdir, args.kill_after)
+        if selection:
+            result["build"]["stard_corpus"] = selection
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     if not args.skip_ask:
         result["cold_start"] = cold_start(workdir)

@@ -226,7 +226,8 @@ class Evidence:
         """
         toks = set(self.content_tokens(question))
         total = sum(self.weight(t) for t in toks) or 1.0
-        regions = {name for place in gazetteer().find(question) for name in region_chain(place.name)}
+        named = {place.name for place in gazetteer().find(question)}
+        regions = {name for place in named for name in region_chain(place)}
         corpus = self.ctx.corpus
         wanted = asks & ANSWER_KINDS
         # "哪些行业云" / "几个“一网”": a sentence listing several things of that kind ("工业云、农业云…",
@@ -240,7 +241,8 @@ class Evidence:
             own = "".join(s.text for s in sents if s.heading)
             around_text = "".join(corpus.context_headings(c)) + own + doc.short_title
             has_body = any(not s.heading for s in sents)
-            prior = 0.2 / (1 + 0.5 * rank) + (0.1 if doc.region in regions else 0.0)
+            # The place asked about: its own documents first, then those of the regions above it.
+            prior = 0.2 / (1 + 0.5 * rank) + (0.1 if doc.region in named else 0.05 if doc.region in regions else 0.0)
             for s in sents:
                 inside = {t for t in toks if self.found(t, s.text)}
                 around = {t for t in toks - inside if self.found(t, around_text)}
