@@ -159,19 +159,26 @@ class HybridSearcher:
         d_rank = {cid: r for r, cid in enumerate(dense_order)}
         b_rank = {cid: r for r, cid in enumerate(bm25_order)}
         fused: dict[str, float] = {}
-        d_norm = _min_max({cid: dense[cid] for cid in dense_order}) if self.fusion == "score" else {}
-        b_norm = _min_max({cid: bm25_scores[cid] for cid in bm25_order}) if self.fusion == "score" else {}
+        beyond: dict[str, float] = {}  # how deep past the fusion window (score fusion only; orders the tail)
+        if self.fusion == "score":
+            # Scaled within each ranker's first ``self.candidates`` (the window a top-10 request fuses), the
+            # same whatever k is asked: the top ten do not move when more are asked for. Deeper candidates
+            # add nothing to the fused score; they are ordered among themselves by how far below it they fell.
+            d_norm = _scaled(dense_order, dense, self.candidates)
+            b_norm = _scaled(bm25_order, bm25_scores, self.candidates)
         for cid in {*d_rank, *b_rank}:
             s = 0.0
             if self.fusion == "score":
-                s = (1 - self.bm25_share) * d_norm.get(cid, 0.0) + self.bm25_share * b_norm.get(cid, 0.0)
+                d, b = d_norm.get(cid), b_norm.get(cid)
+                s = (1 - self.bm25_share) * max(d or 0.0, 0.0) + self.bm25_share * max(b or 0.0, 0.0)
+                beyond[cid] = max(v for v in (d, b) if v is not None)
             else:
                 if cid in d_rank:
                     s += 1.0 / (self.rrf_k + d_rank[cid] + 1)
                 if cid in b_rank:
                     s += 1.0 / (self.rrf_k + b_rank[cid] + 1)
             fused[cid] = s / 2 if self.replaced and cid.split("#", 1)[0] in self.replaced else s
-        ranked = sorted(fused, key=lambda cid: (-fused[cid], self.position[cid]))
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], -beyond.get(cid, 0.0), self.position[cid]))
         return [
             Hit(
                 clause_id=cid,
@@ -185,13 +192,14 @@ class HybridSearcher:
         ]
 
 
-def _min_max(scores: dict[str, float]) -> dict[str, float]:
-    """Scores scaled to 0..1 within one ranker's candidates (the worst candidate 0, the best 1)."""
-    if not scores:
+def _scaled(order: list[str], scores: dict[str, float], window: int) -> dict[str, float]:
+    """A ranker's scores scaled so that its best candidate is 1 and its ``window``-th is 0 (deeper ones fall
+    below 0)."""
+    if not order:
         return {}
-    low, high = min(scores.values()), max(scores.values())
+    high, low = scores[order[0]], scores[order[min(window, len(order)) - 1]]
     span = high - low
-    return {cid: (v - low) / span if span > 0 else 1.0 for cid, v in scores.items()}
+    return {cid: (scores[cid] - low) / span if span > 0 else 1.0 for cid in order}
 
 
 class PolicyRetriever(BaseRetriever):
