@@ -87,6 +87,10 @@ class HybridSearcher:
         self.rrf_k = rrf_k
         self.bridge = bridge
         self.bridge_weight = bridge_weight
+        if fusion not in ("score", "rrf"):
+            raise ValueError(f"未知的融合方式 {fusion!r}：可选 score 或 rrf")
+        if not 0.0 <= bm25_share <= 1.0:
+            raise ValueError(f"bm25_share 必须在 0 到 1 之间（现为 {bm25_share}）")
         self.fusion = fusion
         self.bm25_share = bm25_share
         self.clauses = corpus.clauses

@@ -74,3 +74,14 @@ def test_region_filter_keeps_the_hierarchy(fake_assistant):
 async def test_ainvoke_honours_k(fake_assistant):
     docs = await fake_assistant.retriever().ainvoke(ANGEL_Q, k=3)
     assert len(docs) == 3
+
+
+def test_an_unknown_fusion_or_a_share_outside_0_1_is_a_clear_error(fake_assistant):
+    from assistant.retrieval import HybridSearcher
+
+    bot = fake_assistant
+    args = (bot.corpus, bot.vectors, bot._embed_query, bot.segmenter)
+    with pytest.raises(ValueError, match="未知的融合方式"):
+        HybridSearcher(*args, fusion="max")
+    with pytest.raises(ValueError, match="bm25_share"):
+        HybridSearcher(*args, bm25_share=1.5)
