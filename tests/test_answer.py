@@ -357,3 +357,9 @@ def test_a_short_article_is_evidence_and_a_bare_heading_is_not():
     article = Clause("d", "2", 1, "第二条", "本条例所称医疗纠纷", "本条例所称医疗纠纷，是指医患双方因诊疗活动引发的争议。")
     heading = Clause("d", "2", 1, "二、", "重点行动", "重点行动")
     assert has_content(article) and not has_content(heading)
+
+
+def test_a_weaker_sentence_that_is_an_item_of_some_list_does_not_make_that_list_the_answer(real_assistant):
+    # The best sentence names the 商圈; an item of the 目标 list two places below it is no reason to list 目标.
+    a = real_assistant.ask("武汉先把哪些商业街区改造成智慧商圈？")
+    assert not a.refused and "wuhan-internet-plus-circulation-2016#2.4.2" in cited(a) and "航空路商圈" in a.answer

@@ -34,6 +34,8 @@ from .evidence import ANSWER_KINDS, Evidence, Scored, has_content
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
+# A clause quoted beside the best must score at least this share of it.
+SUPPORTING_SHARE = 0.7
 MAX_FOCUS_SENTENCES = 10
 _ASKED = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|为|有|要|大概|一共|总共|控制在)?(?:多少|几)")
 # Below this share of the question in its best sentence, the documents that apply may simply not
@@ -69,8 +71,13 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         if found and found[0].score >= 0.5 and (inline is None or named or found[0].score >= inline.lex):
             return listing.compose(turn, ev, found[0])
         # Whatever words the question uses, the best evidence that announces a list ("有下列情形之一的，不得
-        # 超车：") or is one of its items makes that list the answer.
-        if (announced := listing.announced_by(found, ranked[:3])) is not None:
+        # 超车：") or is one of its items makes that list the answer — evidence nearly as good as the best
+        # (the bar _supporting sets), not a weaker sentence that happens to be an item of some list.
+        # A question in several parts ("必须签书面合同吗？合同里要写哪些内容？") brings each part's best too.
+        parts = ev.question_parts(q)
+        close = _close(ranked)
+        close += [s for part in (parts if len(parts) >= 2 else []) for s in _close(ev.rank_sentences(part, clauses, asks))]
+        if (announced := listing.announced_by(found, close)) is not None:
             return listing.compose(turn, ev, announced)
     if turn.rewrite.kind == "focus" and (answer := _from_focus(turn, ev)) is not None:
         return answer
@@ -149,6 +156,11 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
         n = cites.add(s.clause, s.sentence.text)
         lines.append(f"- {s.sentence.text}{ev.past_target_note(s.sentence.text)} [{n}]")
     return cites.answer(lines)
+
+
+def _close(ranked: list[Scored]) -> list[Scored]:
+    """The best three sentences that score nearly as well as the best one."""
+    return [s for s in ranked[:3] if s.score >= SUPPORTING_SHARE * ranked[0].score]
 
 
 def _penalties_for_duties(ranked: list[Scored]) -> list[Scored]:
@@ -306,7 +318,7 @@ def _supporting(ranked: list[Scored], skip: int, exclude: set[tuple[str, int]] =
     top = order[0][0].score
     out = []
     for ss in order[:MAX_FACT_CLAUSES]:
-        if ss[0].score < 0.7 * top:
+        if ss[0].score < SUPPORTING_SHARE * top:
             break
         cid = ss[0].clause.clause_id
         shown = {i for c, i in exclude if c == cid}  # in the 答： line already
