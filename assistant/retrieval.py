@@ -163,19 +163,24 @@ class HybridSearcher:
         d_rank = {cid: r for r, cid in enumerate(dense_order)}
         b_rank = {cid: r for r, cid in enumerate(bm25_order)}
         fused: dict[str, float] = {}
-        beyond: dict[str, float] = {}  # how deep past the fusion window (score fusion only; orders the tail)
+        beyond: dict[str, float] = {}  # the weighted sum past the fusion window (score fusion only; orders the tail)
         if self.fusion == "score":
             # Scaled within each ranker's first ``self.candidates`` (the window a top-10 request fuses), the
             # same whatever k is asked: the top ten do not move when more are asked for. Deeper candidates
-            # add nothing to the fused score; they are ordered among themselves by how far below it they fell.
+            # add nothing to the fused score; they are ordered among themselves by the same weighted sum,
+            # unclipped (STARD folds at 20k articles: R@100 0.818 → 0.820, against the larger of the two).
             d_norm = _scaled(dense_order, dense, self.candidates)
             b_norm = _scaled(bm25_order, bm25_scores, self.candidates)
+            # A clause one ranker did not return counts as its last candidate.
+            d_floor = min(d_norm.values(), default=0.0)
+            b_floor = min(b_norm.values(), default=0.0)
         for cid in {*d_rank, *b_rank}:
             s = 0.0
             if self.fusion == "score":
                 d, b = d_norm.get(cid), b_norm.get(cid)
                 s = (1 - self.bm25_share) * max(d or 0.0, 0.0) + self.bm25_share * max(b or 0.0, 0.0)
-                beyond[cid] = max(v for v in (d, b) if v is not None)
+                beyond[cid] = (1 - self.bm25_share) * (d if d is not None else d_floor) + self.bm25_share * (
+                    b if b is not None else b_floor)
             else:
                 if cid in d_rank:
                     s += 1.0 / (self.rrf_k + d_rank[cid] + 1)
