@@ -3,8 +3,8 @@ questions written by someone who never read the code must not fall back. The tes
 measured by ``python -m assistant eval-splits`` and never guarded here: a floor on it would invite fitting to it.
 
 Measured 2026-12-07 (eval/splits.md), both sets' documents held together: eval/dev (100 items) key facts
-0.772, false refusals 0.114, refusal of unanswerable 0.476 (21 unanswerable); eval/dev2 (120 items) 0.717,
-0.109, 0.643 (28 unanswerable); no quote outside its clause. Floors sit a few items under.
+0.785, false refusals 0.101, refusal of unanswerable 0.429 (21 unanswerable); eval/dev2 (120 items) 0.728,
+0.098, 0.571 (28 unanswerable); no quote outside its clause. Floors sit a few items under.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.slow
 
 # corpus → (items, floors, false refusal ceiling)
 FLOORS = {
-    "dev": (100, {"must_include": 0.72, "refusal_acc": 0.42}, 0.15),
-    "dev2": (120, {"must_include": 0.66, "refusal_acc": 0.57}, 0.16),
+    "dev": (100, {"must_include": 0.74, "refusal_acc": 0.33}, 0.15),
+    "dev2": (120, {"must_include": 0.68, "refusal_acc": 0.50}, 0.15),
 }
 
 
