@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .answering.chain import DECIDED_ROUTES
+from .answering.context import excluded_clause
 from .answering.decision import FEATURES, WEIGHTS_FILE
 from .config import Config
 from .evaluation import missing_groups, satisfied_gold
@@ -65,7 +66,7 @@ def _sample(bot, item: dict, group: str, source: str, exclude: Sequence[str] = (
     cited = [c.clause_id for c in ans.citations]
     keys = item.get("must_include") or []
     if drop:
-        if any(c == d or c.startswith(d + ".") for c in cited for d in drop) or not missing_groups(ans.answer, keys):
+        if any(excluded_clause(c, tuple(drop)) for c in cited) or not missing_groups(ans.answer, keys):
             return None
         label = 0
     elif exclude or not item.get("answerable", True):

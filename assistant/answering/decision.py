@@ -145,8 +145,7 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
         x["lex_value"] = x["lex_best"]
     wanted = turn.route.asks & ANSWER_KINDS - {"duty"}  # any sentence with 应当 is a duty: it settles nothing
     x["lex_kind"] = max((s.lex for s in ranked if not wanted or wanted & s.sentence.offers), default=0.0)
-    subject = [t for t in ev.specific_terms(q)
-               if (ev.in_corpus(t) if text is corpus.text else ev.found(t, text))][:1]
+    subject = [t for t in ev.specific_terms(q) if _held(ev, t, text)][:1]
     if subject:
         where = "".join(c.text + "".join(corpus.context_headings(c)) for c in clauses)
         x["subject_missing"] = 0.0 if ev.found(subject[0], where) else 1.0
@@ -169,10 +168,16 @@ def held_text(corpus: Corpus, excluded: frozenset[str], dropped: tuple[str, ...]
     return _HELD_TEXT[key]
 
 
+def _held(ev: Evidence, token: str, text: str) -> bool:
+    """Is the word in ``text`` (``held_text``)? The whole corpus is asked through its keyword vocabulary
+    first (``Evidence.in_corpus``); a text with documents or clauses left out is scanned."""
+    return ev.in_corpus(token) if text is ev.ctx.corpus.text else ev.found(token, text)
+
+
 def _used(token: str, text: str, ev: Evidence) -> bool:
     """Does any document use the word, itself, a synonym, its parts, or (for a long word) any two
     characters of it in a row — a word people coin for something the law names otherwise?"""
-    if ev.in_corpus(token) if text is ev.ctx.corpus.text else ev.found(token, text):
+    if _held(ev, token, text):
         return True
     return len(token) >= 3 and not token.isascii() and any(token[i:i + 2] in text for i in range(len(token) - 1))
 

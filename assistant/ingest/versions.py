@@ -79,14 +79,16 @@ def link_versions(documents: Mapping[str, Document]) -> dict[str, Version]:
             continue
         dated = sorted(editions)
         newest = editions[dated[-1]][0].doc_id
+        # An edition's key is (its date, its printed effective date): read once, not again per document.
         for older_key, newer_key in zip(dated, dated[1:], strict=False):
+            older_date, (newer_date, newer_effective) = older_key[0], newer_key
             newer = editions[newer_key][0]
+            replaced_effective = newer_effective if newer_effective > older_date else ""
             for older in editions[older_key]:
-                out[older.doc_id] = Version(older.doc_id, version_date(older), newest, newer.doc_id,
-                                            version_date(newer),
-                                            newer.effective if newer.effective > version_date(older) else "")
+                out[older.doc_id] = Version(older.doc_id, older_date, newest, newer.doc_id, newer_date,
+                                            replaced_effective)
         for doc in editions[dated[-1]]:
-            out[doc.doc_id] = Version(doc.doc_id, version_date(doc), newest)
+            out[doc.doc_id] = Version(doc.doc_id, dated[-1][0], newest)
     return out
 
 
