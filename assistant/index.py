@@ -29,7 +29,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
@@ -190,12 +190,35 @@ class VectorIndex:
     bm25: BM25 | None = None  # None only for indexes built without a segmenter (then built on load)
     sentence_vectors: np.ndarray | None = None  # row per sentence_keys(clauses); None when not built
     sentence_rows: dict[tuple[str, int], int] | None = None
+    _clause_rows: dict[str, list[int]] | None = field(default=None, repr=False, compare=False)
 
     def sentence_vector(self, clause_id: str, index: int) -> np.ndarray | None:
         if self.sentence_vectors is None or self.sentence_rows is None:
             return None
         row = self.sentence_rows.get((clause_id, index))
         return None if row is None else self.sentence_vectors[row]
+
+    def clause_vectors(self, clause_id: str) -> np.ndarray | None:
+        """The vectors of a clause's passages (rows × dim); None when the FAISS index cannot give them back."""
+        rows = self._rows().get(clause_id)
+        if not rows:
+            return None
+        try:
+            return np.stack([self.faiss_index.reconstruct(r) for r in rows])
+        except RuntimeError:  # an IVF index without a direct map: make one, once
+            try:
+                faiss.extract_index_ivf(self.faiss_index).make_direct_map()
+                return np.stack([self.faiss_index.reconstruct(r) for r in rows])
+            except RuntimeError:
+                return None
+
+    def _rows(self) -> dict[str, list[int]]:
+        if self._clause_rows is None:
+            rows: dict[str, list[int]] = {}
+            for i, p in enumerate(self.passages):
+                rows.setdefault(p.clause_id, []).append(i)
+            self._clause_rows = rows
+        return self._clause_rows
 
     def search(self, query_vec: np.ndarray, n: int) -> list[tuple[int, float]]:
         n = min(n, len(self.passages))

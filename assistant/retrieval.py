@@ -78,10 +78,15 @@ class HybridSearcher:
         bridge_weight: float = 0.5,
         fusion: str = "score",
         bm25_share: float = 0.5,
+        embed_retrieval_query: Callable[[str], np.ndarray] | None = None,
     ) -> None:
         self.corpus = corpus
         self.vectors = vectors
         self.embed_query = embed_query
+        # Questions may be embedded for the dense search by an encoder tuned to find passages
+        # (query_tuning); the cosines hits report stay those of ``embed_query``, which evidence and the
+        # answer-or-refuse decision read.
+        self.embed_retrieval_query = embed_retrieval_query
         self.segmenter = segmenter
         self.candidates = candidates
         self.rrf_k = rrf_k
@@ -143,7 +148,7 @@ class HybridSearcher:
         dense: dict[str, float] = {}
         dense_order: list[str] = []
         if mode in ("hybrid", "dense"):
-            qv = self.embed_query(question)
+            qv = (self.embed_retrieval_query or self.embed_query)(question)
             # Several passages can belong to one clause: look deeper than the clauses wanted.
             depth = min(candidates * 4, len(self.vectors.passages))
             for cid, score in search_passages(self.store, qv, depth, allowed):
@@ -188,6 +193,8 @@ class HybridSearcher:
                     s += 1.0 / (self.rrf_k + b_rank[cid] + 1)
             fused[cid] = s / 2 if self.replaced and cid.split("#", 1)[0] in self.replaced else s
         ranked = sorted(fused, key=lambda cid: (-fused[cid], -beyond.get(cid, 0.0), self.position[cid]))
+        if self.embed_retrieval_query is not None and dense:
+            dense = self._plain_cosines(question, [cid for cid in ranked[:k] if cid in dense], dense)
         return [
             Hit(
                 clause_id=cid,
@@ -199,6 +206,17 @@ class HybridSearcher:
             )
             for cid in ranked[:k]
         ]
+
+    def _plain_cosines(self, question: str, clause_ids: list[str], tuned: dict[str, float]) -> dict[str, float]:
+        """Best passage cosine of each clause to the question as ``embed_query`` embeds it (the tuned cosine
+        where the index cannot give its vectors back)."""
+        qv = np.asarray(self.embed_query(question), dtype=np.float32)
+        out = dict(tuned)
+        for cid in clause_ids:
+            vecs = self.vectors.clause_vectors(cid)
+            if vecs is not None:
+                out[cid] = float((vecs @ qv).max())
+        return out
 
 
 def _scaled(order: list[str], scores: dict[str, float], window: int) -> dict[str, float]:
