@@ -165,8 +165,9 @@ def cross_validate(
     bot, folds: int, settings: Settings, log: Callable[[str], None] = print, shares: Sequence[float] = (),
 ) -> dict:
     """K-fold held-out retrieval figures with and without the adapter (the bridge mined on the same training
-    folds in both), folds as in ``libbench.stard_folds``; with ``shares``, the tuned hybrid also at each of
-    these keyword shares of the score fusion."""
+    folds in both), folds as in ``libbench.stard_folds``, the question vectors weighed as
+    ``Config.query_tuning_weight``; with ``shares``, the tuned hybrid also at each of these keyword shares of
+    the score fusion."""
     from .bridge import mine
     from .libbench import _retrieval_figures
 
@@ -188,7 +189,13 @@ def cross_validate(
 
             st = _load_sentence_transformer(st_dir)
         vectors = _encode_with(st, tuning, [questions[i] for i in held])
-        table = {bot.check_question(questions[i]): vectors[j] for j, i in enumerate(held)}
+        # As the app searches: the tuned and the plain question vectors, weighed as configured.
+        w = bot.config.query_tuning_weight
+        table = {}
+        for j, i in enumerate(held):
+            q = bot.check_question(questions[i])
+            mixed = w * vectors[j] + (1 - w) * bot.searcher.embed_query(q)
+            table[q] = mixed / np.linalg.norm(mixed)
         test = [items[i] for i in held]
         bot.searcher.bridge = mine([(items[i][0], items[i][2]) for i in train], bot.segmenter.tokens)
         bot.searcher.embed_retrieval_query = None
