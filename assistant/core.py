@@ -233,15 +233,13 @@ class Assistant:
 
     def _embed_retrieval_query(self, text: str):
         """The question for the dense search: the tuned and the plain question vectors, weighed
-        ``config.query_tuning_weight`` to the tuned one (one vector: its inner products are the weighed sum
-        of the two cosines, up to the norm)."""
+        ``config.query_tuning_weight`` to the tuned one (``query_adapter.mix``)."""
+        from .query_adapter import mix
+
         w = self.config.query_tuning_weight
         with self._embed_lock:
             tuned = self.query_embedder.embed_queries([text])[0]
-            if w >= 1:
-                return tuned
-        mixed = w * tuned + (1 - w) * self._embed_query(text)
-        return mixed / max(float(np.linalg.norm(mixed)), 1e-12)
+        return mix(tuned, self._embed_query(text) if w < 1 else tuned, w)
 
     def check_question(self, question: object) -> str:
         return check_question(question, self.config.max_question_chars)

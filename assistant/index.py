@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -191,6 +192,8 @@ class VectorIndex:
     sentence_vectors: np.ndarray | None = None  # row per sentence_keys(clauses); None when not built
     sentence_rows: dict[tuple[str, int], int] | None = None
     _clause_rows: dict[str, list[int]] | None = field(default=None, repr=False, compare=False)
+    # Making an IVF index's direct map changes the index: one thread at a time.
+    _direct_map_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def sentence_vector(self, clause_id: str, index: int) -> np.ndarray | None:
         if self.sentence_vectors is None or self.sentence_rows is None:
@@ -207,7 +210,10 @@ class VectorIndex:
             return np.stack([self.faiss_index.reconstruct(r) for r in rows])
         except RuntimeError:  # an IVF index without a direct map: make one, once
             try:
-                faiss.extract_index_ivf(self.faiss_index).make_direct_map()
+                with self._direct_map_lock:
+                    ivf = faiss.extract_index_ivf(self.faiss_index)
+                    if ivf.direct_map.type == faiss.DirectMap.NoMap:
+                        ivf.make_direct_map()
                 return np.stack([self.faiss_index.reconstruct(r) for r in rows])
             except RuntimeError:
                 return None

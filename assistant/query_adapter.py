@@ -79,6 +79,21 @@ def load(path: Path) -> Tuning:
         raise ValueError(f"{path}: not a query-tuning file ({e})") from e
 
 
+def deltas(tuning: Tuning) -> dict[str, np.ndarray]:
+    """What the adapter adds to each weight it touches: alpha/r · B·A, by weight name (``…weight``)."""
+    scale = tuning.settings.alpha / tuning.settings.rank
+    return {f"{name}.weight": scale * (b @ a) for name, (a, b) in tuning.factors.items()}
+
+
+def mix(tuned: np.ndarray, plain: np.ndarray, weight: float) -> np.ndarray:
+    """The question vector the dense search uses: ``weight`` of the tuned one, the rest the plain one, unit
+    length (its inner products are the weighed sum of the two cosines, up to the norm)."""
+    if weight >= 1:
+        return tuned
+    mixed = weight * np.asarray(tuned, dtype=np.float32) + (1 - weight) * np.asarray(plain, dtype=np.float32)
+    return mixed / max(float(np.linalg.norm(mixed)), 1e-12)
+
+
 def merge(st_dir: Path, tuning: Tuning, out_dir: Path) -> None:
     """Write into ``out_dir`` (an empty directory) the sentence-transformers model of ``st_dir`` with the
     adapter added to its weights: W + alpha/r · B·A."""
@@ -92,10 +107,8 @@ def merge(st_dir: Path, tuning: Tuning, out_dir: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(f, target)
     weights = load_file(str(st_dir / "model.safetensors"))
-    scale = tuning.settings.alpha / tuning.settings.rank
-    for name, (a, b) in tuning.factors.items():
-        key = f"{name}.weight"
-        if key not in weights or weights[key].shape != (b.shape[0], a.shape[1]):
+    for key, delta in deltas(tuning).items():
+        if key not in weights or weights[key].shape != delta.shape:
             raise ValueError(f"query tuning does not fit this model: {key}")
-        weights[key] = (weights[key] + scale * (b @ a)).astype(weights[key].dtype)
+        weights[key] = (weights[key] + delta).astype(weights[key].dtype)
     save_file(weights, str(out_dir / "model.safetensors"))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .query_adapter import SHIPPED, Settings, Tuning, save
+from .query_adapter import SHIPPED, Settings, Tuning, deltas, mix, save
 
 # Linear layers of a BERT block the adapter touches (peft matches these name endings).
 TARGETS = ("query", "key", "value", "dense")
@@ -57,13 +57,14 @@ def fit(
 ) -> Tuning:
     """Fit the adapter so that each question's gold articles (indices into the articles that
     ``passage_article`` numbers) outscore every other article of the library."""
+    import copy
+
     import torch
     from peft import LoraConfig, inject_adapter_in_model
 
-    settings = settings or Settings()
-
     from .embedder import _load_sentence_transformer
 
+    settings = settings or Settings()
     torch.manual_seed(settings.seed)
     st = _load_sentence_transformer(st_dir)
     bert = st[0].auto_model
@@ -75,8 +76,6 @@ def fit(
     with torch.no_grad():  # the frozen layers run once
         hidden = bert(**enc, output_hidden_states=True).hidden_states[first]
     additive = (1.0 - enc["attention_mask"][:, None, None, :].float()) * torch.finfo(torch.float32).min
-    import copy
-
     top = copy.deepcopy(bert.encoder.layer[first:])
     config = LoraConfig(r=settings.rank, lora_alpha=settings.alpha, lora_dropout=0.05, target_modules=list(TARGETS))
     top = inject_adapter_in_model(config, top)
@@ -138,9 +137,9 @@ def _library(bot) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     return P, np.array([article[a] for a in names], dtype=np.int64), article
 
 
-def _questions(bot) -> tuple[list[str], list[list[int]], list]:
+def _questions(bot, article: dict[str, int]) -> tuple[list[str], list[list[int]], list]:
     """STARD train questions the library answers, without those about a document of the evaluation's test
-    split (as for the bridge): (questions, gold article indices, libbench items)."""
+    split (as for the bridge): (questions, gold article indices into ``article``, libbench items)."""
     from .fit_decision import test_sources
     from .libbench import STARD, stard_items
 
@@ -148,7 +147,6 @@ def _questions(bot) -> tuple[list[str], list[list[int]], list]:
     rows = (json.loads(line) for line in STARD.open(encoding="utf-8") if line.strip())
     skip = {r["question"] for r in rows if any(f in avoid for g in r["gold"] for f in g.get("files", ()))}
     items = [it for it in stard_items(bot) if it[0] not in skip]
-    _, _, article = _library(bot)
     gold = [[article[g.split(".")[0]] for g in gs] for _, gs, _ in items]
     return [q for q, _, _ in items], gold, items
 
@@ -172,8 +170,8 @@ def cross_validate(
     from .libbench import _retrieval_figures
 
     st_dir, h = _st_dir(bot, log)
-    P, owner, _ = _library(bot)
-    questions, gold, items = _questions(bot)
+    P, owner, article = _library(bot)
+    questions, gold, items = _questions(bot, article)
     st = None
     order = np.random.default_rng(0).permutation(len(items))
     out: dict = {"questions": len(items), "articles": int(owner.max()) + 1, "folds": []}
@@ -190,12 +188,10 @@ def cross_validate(
             st = _load_sentence_transformer(st_dir)
         vectors = _encode_with(st, tuning, [questions[i] for i in held])
         # As the app searches: the tuned and the plain question vectors, weighed as configured.
-        w = bot.config.query_tuning_weight
         table = {}
         for j, i in enumerate(held):
             q = bot.check_question(questions[i])
-            mixed = w * vectors[j] + (1 - w) * bot.searcher.embed_query(q)
-            table[q] = mixed / np.linalg.norm(mixed)
+            table[q] = mix(vectors[j], bot.searcher.embed_query(q), bot.config.query_tuning_weight)
         test = [items[i] for i in held]
         bot.searcher.bridge = mine([(items[i][0], items[i][2]) for i in train], bot.segmenter.tokens)
         bot.searcher.embed_retrieval_query = None
@@ -222,22 +218,19 @@ def _encode_with(st, tuning: Tuning, questions: Sequence[str]) -> np.ndarray:
     cross-validation, where exporting each fold's model would cost more than the fit)."""
     import torch
 
-    bert = st[0].auto_model
-    scale = tuning.settings.alpha / tuning.settings.rank
-    params = dict(bert.named_parameters())
+    params = dict(st[0].auto_model.named_parameters())
     saved = {}
     with torch.no_grad():
-        for name, (a, b) in tuning.factors.items():
-            w = params[f"{name}.weight"]
-            saved[name] = w.detach().clone()
-            w += torch.from_numpy(scale * (b @ a))
+        for key, delta in deltas(tuning).items():
+            saved[key] = params[key].detach().clone()
+            params[key] += torch.from_numpy(delta)
         try:
             prompt = (getattr(st, "prompts", None) or {}).get("query", "query: ")
             return st.encode([prompt + q for q in questions], batch_size=64, normalize_embeddings=True,
                              convert_to_numpy=True)
         finally:
-            for name, w in saved.items():
-                params[f"{name}.weight"].copy_(w)
+            for key, w in saved.items():
+                params[key].copy_(w)
 
 
 def cmd_tune_queries(args) -> None:
@@ -257,8 +250,8 @@ def cmd_tune_queries(args) -> None:
         return
     out = Path(args.out)
     st_dir, h = _st_dir(bot, log)
-    P, owner, _ = _library(bot)
-    questions, gold, _ = _questions(bot)
+    P, owner, article = _library(bot)
+    questions, gold, _ = _questions(bot, article)
     log(f"fitting on {len(questions)} questions over {int(owner.max()) + 1} articles")
     tuning = fit(st_dir, questions, gold, P, owner, settings, h, log)
     provenance = {
