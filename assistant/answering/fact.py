@@ -36,6 +36,9 @@ from .refusal import refuse, refuse_absent
 MAX_FACT_CLAUSES = 3
 # A clause quoted beside the best must score at least this share of it.
 SUPPORTING_SHARE = 0.7
+# Evidence "nearly as good as the best" that can make its list the answer. Tighter than a supporting quote's
+# share: closeness in meaning adds up to DENSE_WEIGHT to every sentence, so shares of the best run high.
+CLOSE_SHARE = 0.75
 MAX_FOCUS_SENTENCES = 10
 _ASKED = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|为|有|要|大概|一共|总共|控制在)?(?:多少|几)")
 # Below this share of the question in its best sentence, the documents that apply may simply not
@@ -160,7 +163,7 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
 
 def _close(ranked: list[Scored]) -> list[Scored]:
     """The best three sentences that score nearly as well as the best one."""
-    return [s for s in ranked[:3] if s.score >= SUPPORTING_SHARE * ranked[0].score]
+    return [s for s in ranked[:3] if s.score >= CLOSE_SHARE * ranked[0].score]
 
 
 def _penalties_for_duties(ranked: list[Scored]) -> list[Scored]:
