@@ -195,11 +195,36 @@ def render(reports: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(reports: dict[str, dict]) -> str:
+def render_decision(data: dict) -> list[str]:
+    """The answer-or-refuse decision as fitted (assistant/data/decision.json): its weights and its held-out
+    precision and recall of "answer" and "refuse" per threshold, the shipped threshold in bold."""
+    if not data.get("curve"):
+        return []
+    pool = data.get("pool") or {}
+    out = ["## The answer-or-refuse decision", "",
+           f"Held out on its pool ({pool.get('n', '?')} rows, 5 folds grouped by document; "
+           "`python -m assistant fit-decision`), threshold **" + f"{data['threshold']:.2f}" + "**. Weights on the "
+           "raw features: " + ", ".join(f"{f} {w:+.2f}" for f, w in zip(data["features"], data["weights"], strict=True))
+           + f", bias {data['bias']:+.2f}.", "",
+           "| threshold | answer precision | answer recall | refuse precision | refuse recall | false refusals |",
+           "|---|---|---|---|---|---|"]
+    for pt in data["curve"]:
+        t = pt["threshold"]
+        if round(t * 100) % 5 and t != data["threshold"]:
+            continue
+        cells = [_fmt("", pt[k]) for k in ("answer_precision", "answer_recall", "refuse_precision", "refuse_recall",
+                                           "false_refusal")]
+        label = f"**{t:.2f}**" if t == data["threshold"] else f"{t:.2f}"
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+def render_markdown(reports: dict[str, dict], decision: dict | None = None) -> str:
     out = ["# Dev and test, side by side", "",
            "`python -m assistant eval-splits` (assistant/evalsplits.py). dev = seed items, the team's law items "
            "and eval/dev, eval/dev2 (questions written without reading the code); test = eval/test, frozen before its "
            "first run, never tuned on.", "", render(reports), ""]
+    out += render_decision(decision or {})
     for name, rep in reports.items():
         if not rep.get("failures"):
             continue
@@ -227,7 +252,13 @@ def cmd_eval_splits(args) -> None:
         raise CLIError(str(e)) from None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "splits.md").write_text(render_markdown(reports), encoding="utf-8")
+    from .answering.decision import WEIGHTS_FILE
+
+    try:
+        decision = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        decision = {}
+    (out / "splits.md").write_text(render_markdown(reports, decision), encoding="utf-8")
     payload = {name: {"summary": r.get("summary"), "failures": r.get("failures")} for name, r in reports.items()}
     (out / "splits.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     print(render(reports))

@@ -100,3 +100,17 @@ def test_fitting_can_ask_without_the_decision_enforced(fake_assistant, monkeypat
 def test_leaving_a_document_out_answers_as_if_it_were_not_held(fake_assistant):
     r = fake_assistant.ask("济南对天使投资有什么奖励？", exclude_docs=["jinan-platform-economy-2020"], decide=False)
     assert all(not c.clause_id.startswith("jinan-platform-economy-2020#") for c in r.citations)
+
+
+def test_the_evaluation_report_shows_the_held_out_curve_with_the_shipped_threshold():
+    from assistant.evalsplits import render_decision
+
+    rows = [_row(1, f"g{i % 5}", lex_best=0.6 + 0.01 * i) for i in range(20)]
+    rows += [_row(0, f"g{i % 5}", lex_best=0.3 - 0.01 * i) for i in range(20)]
+    data = fit(rows)
+    text = "\n".join(render_decision(data))
+    assert f"| **{data['threshold']:.2f}** |" in text
+    assert "| 0.50 |" in text or data["threshold"] == 0.5
+    assert "| 0.51 |" not in text  # every 0.05, not every step of the curve
+    assert "lex_best" in text and "bias" in text
+    assert render_decision({}) == []
