@@ -8,7 +8,7 @@ from collections import Counter
 
 from ..answer_types import Answer
 from ..corpus import covering_regions, documents_for_region
-from ..regions import NATIONAL
+from ..regions import NATIONAL, gazetteer
 from ..retrieval import Hit
 from ..routing import Route
 from ..values import parse_values
@@ -30,6 +30,10 @@ def profile_of(question: str, route: Route, given: dict, region: str | None) -> 
     without the words that only ask for support, and the given profile's industry), its stage (given, or
     named in the question), its qualifications."""
     about = _INTENT.sub(" ", f"{question} {given.get('industry') or ''}")
+    # A name that several places bear ("朝阳区") is the one the question places ("北京朝阳区"): named with its parent.
+    place = next((p for p in gazetteer().find(question) if p.name == region), None)
+    if region and place is not None and gazetteer().resolve(region) is None and place.parent:
+        region = place.parent + region
     return Profile(region=region or "", industry=" ".join(about.split()), size=given.get("stage") or route.stage or "",
                    qualifications=tuple(q for q in given.get("qualifications") or () if q))
 
