@@ -22,7 +22,8 @@ _INTENT = re.compile(r"扶持|支持|优惠|政策|方向|说法|帮扶|帮助")
 # A page of the answer: the first rows of the table in force, and apart the first of expired documents.
 PAGE_IN_FORCE = 10
 PAGE_APART = 5
-MAX_QUOTES = 4  # sentences quoted per measure
+MAX_QUOTES = 4  # grant sentences quoted per measure
+MAX_EXTRA = 2  # and other sentences of its clause
 
 
 def profile_of(question: str, route: Route, given: dict, region: str | None) -> Profile:
@@ -92,14 +93,15 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
 def _lines(ev: Evidence, row: Row, about: str, cites, full: bool) -> list[str]:
     """A measure: its benefit kind, amount and unit, then its own sentences as printed, cited to its clause."""
     clause = ev.ctx.corpus.clause(row.clause_id)
-    said = list(row.sentences[:MAX_QUOTES])
-    # ... and the clause's sentence that holds most of what the firm describes, when its grant sentences hold
-    # less of it ("积极开展小微企业转贷方式创新试点" beside "对处于种子期和初创期的平台企业给予支持").
-    lex = {s.sentence.text: s.lex for s in ev.rank_sentences(about, [clause])
+    lex = {s.sentence.text: s.score for s in ev.rank_sentences(about, [clause])
            if not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text)}
-    best = max(lex, key=lambda t: lex[t], default="")
-    if best and lex[best] > max((lex.get(t, 0.0) for t in said), default=0.0):
-        said = sorted({*said, best}, key=clause.text.find)
+    # Its grant sentences that hold most of what the firm describes (in the clause's order when none does),
+    # and the clause's other sentences that hold more of it than these ("积极开展小微企业转贷方式创新试点"
+    # beside "对处于种子期和初创期的平台企业给予支持").
+    said = sorted(row.sentences, key=lambda t: -lex.get(t, 0.0))[:MAX_QUOTES]
+    bar = max((lex.get(t, 0.0) for t in said), default=0.0)
+    said += sorted((t for t in lex if t not in said and lex[t] > bar), key=lambda t: -lex[t])[:MAX_EXTRA]
+    said = sorted(said, key=clause.text.find)
     said = [clause.text] if full else said
     n = cites.add(clause, said[0])
     unit = "、".join(row.units[:3]) + ("等" if len(row.units) > 3 else "") + "负责" if row.units else ""
