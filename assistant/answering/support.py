@@ -95,10 +95,13 @@ def _lines(ev: Evidence, row: Row, about: str, cites, full: bool) -> list[str]:
     clause = ev.ctx.corpus.clause(row.clause_id)
     lex = {s.sentence.text: s.score for s in ev.rank_sentences(about, [clause])
            if not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text)}
-    # Its grant sentences that hold most of what the firm describes (in the clause's order when none does),
-    # and the clause's other sentences that hold more of it than these ("积极开展小微企业转贷方式创新试点"
-    # beside "对处于种子期和初创期的平台企业给予支持").
-    said = sorted(row.sentences, key=lambda t: -lex.get(t, 0.0))[:MAX_QUOTES]
+    # Its grant sentences that print an amount (what a firm can get in money is never left out), those that
+    # hold most of what the firm describes (in the clause's order when none does), and the clause's other
+    # sentences that hold more of it than these ("积极开展小微企业转贷方式创新试点" beside "对处于种子期和初创期
+    # 的平台企业给予支持").
+    sums = [t for t in row.sentences if any(a["text"] in t for a in row.amounts)]
+    said = [*sums, *sorted((t for t in row.sentences if t not in sums), key=lambda t: -lex.get(t, 0.0))]
+    said = said[:max(MAX_QUOTES, len(sums))]
     bar = max((lex.get(t, 0.0) for t in said), default=0.0)
     said += sorted((t for t in lex if t not in said and lex[t] > bar), key=lambda t: -lex[t])[:MAX_EXTRA]
     said = sorted(said, key=clause.text.find)
