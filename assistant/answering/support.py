@@ -86,7 +86,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         # "江苏对平台企业上市有什么奖励？": the documents support it but grant no 奖励 — said first, citing the
         # measure that fits the firm best.
         best = max((*rows, *apart), key=lambda r: r.score)
-        lines.insert(at, f"现有文件对此表示支持，但没有规定{missing}；相关条款如下。 [{cites.numbers[best.clause_id]}]")
+        said = next(s.sentence.text for s in ev.rank_sentences(profile.industry, [ctx.corpus.clause(best.clause_id)])
+                    if not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text))
+        lines.insert(at, f"现有文件对此表示支持，但没有规定{missing}：“{said}” [{cites.numbers[best.clause_id]}]")
     return cites.answer(lines)
 
 
