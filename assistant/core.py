@@ -16,7 +16,7 @@ from . import index as index_mod
 from .answer_types import Answer
 from .answer_types import Citation as Citation  # re-exported: `from assistant.core import Citation`
 from .answering import AnswerChain, Context
-from .answering.matching import MatchError, MatchResult, Profile, match
+from .answering.matching import MatchError, MatchResult, Profile, clause_search, match
 from .bridge import load_bridge
 from .clauses import Clause
 from .config import Config
@@ -258,7 +258,7 @@ class Assistant:
 
     def ranked_clauses(self, query: str, k: int, doc_ids: Sequence[str]) -> list[str]:
         """Clause ids for a query within these documents, best first (no question checks: for matching)."""
-        return [h.clause_id for h in self.searcher.search(query, k, Filters.of(doc_ids, None))]
+        return clause_search(self.searcher)(query, k, doc_ids)
 
     def retrieve(self, question: str, k: int = 10, **filters) -> list[tuple[str, float]]:
         """Best clauses for a question: [(clause_id, score)], best first."""

@@ -10,6 +10,9 @@ eval/laws (added as a user would), and scored:
 - amounts right: of the matched gold measures that state an amount, the share whose row holds it;
 - departments right: of the matched gold measures that name a department, the share whose row names it.
 
+Each split is also scored as asked in chat ("dev (chat)"): the profile's question, with the rows a support
+answer shows for it (``chat_rows``: ``match`` on the profile the question describes, one page).
+
 Dev and test are reported side by side; only dev may be looked at to change matching.
 
 ``--fit`` fits the include decision (``answering.matching``) on the dev profiles only: every candidate
@@ -172,11 +175,33 @@ def run(split: str = "all", workdir: Path | None = None, log=print) -> dict:
                                prof.get("qualifications", ()))
             predictions[p["id"]] = [r.to_json() for r in (*result.rows, *result.not_in_force)]
         out[name] = score(chosen, predictions)
-        s = out[name]
-        log(f"{name}: {s['profiles']} profiles, {s['gold']} gold measures, {s['rows']} rows; precision "
-            f"{s['precision']}, recall {s['recall']}, amounts right {s['amounts_right']} (n={s['amounts_n']}), "
-            f"departments right {s['units_right']} (n={s['units_n']})")
+        # The same profiles asked in chat: the rows a support question shows (answering.support).
+        asked = [p for p in chosen if p.get("question")]
+        out[f"{name} (chat)"] = score(asked, {p["id"]: [r.to_json() for r in chat_rows(bot, p["question"])]
+                                              for p in asked})
+        for key in (name, f"{name} (chat)"):
+            s = out[key]
+            log(f"{key}: {s['profiles']} profiles, {s['gold']} gold measures, {s['rows']} rows; precision "
+                f"{s['precision']}, recall {s['recall']}, amounts right {s['amounts_right']} (n={s['amounts_n']}), "
+                f"departments right {s['units_right']} (n={s['units_n']})")
     return out
+
+
+def chat_rows(bot, question: str) -> list:
+    """The rows a support question shows in chat: ``match`` on the profile the question describes
+    (``answering.support.profile_of``), a page of those in force and of those apart; none when its region
+    is unknown (chat refuses)."""
+    from .answering import support
+    from .core import InputError
+    from .routing import classify
+
+    route = classify(question, doc_regions={d.region for d in bot.documents.values()})
+    p = support.profile_of(question, route, {}, route.regions[0] if route.regions else None)
+    try:
+        result = bot.match(p.region, p.industry, p.size, p.qualifications)
+    except InputError:
+        return []
+    return [*result.rows[:support.PAGE_IN_FORCE], *result.not_in_force[:support.PAGE_APART]]
 
 
 def render(result: dict) -> str:

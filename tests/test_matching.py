@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
 
 from assistant import cli, server
+from assistant.answering import support
 from assistant.answering.measures import DIRECTION, measure_of
 from assistant.clauses import Clause
 from assistant.core import InputError
+from assistant.routing import classify
 
 
 def _clause(text: str, cid: str = "d#1") -> Clause:
@@ -108,3 +111,34 @@ def test_bad_profiles_are_one_line_input_errors(fake_assistant):
     with pytest.raises(InputError, match="industry"):
         fake_assistant.match("武汉", 42)  # type: ignore[arg-type]
     assert fake_assistant.match("武汉", "", "", ["", "  "]).profile.qualifications == ()
+
+
+def _measure_lines(answer) -> list[tuple[str, str]]:
+    """(clause id, line) of each measure line of a support answer, in order: a line that leads with a kind
+    of benefit ("- 资金与奖励（…）：…", "- 方向性支持：…")."""
+    out = []
+    for line in answer.answer.splitlines():
+        m = re.match(r"- ([^（：]+)(?:（[^：]*）)?：.* \[(\d+)\]$", line)
+        if m:
+            out.append((answer.citations[int(m.group(2)) - 1].clause_id, m.group(1)))
+    return out
+
+
+def test_a_support_question_in_chat_lists_the_measures_match_gives_in_the_same_order(fake_assistant):
+    q = "我是武汉一家做农产品电商的小微企业，能享受哪些扶持？"
+    answer = fake_assistant.ask(q)
+    assert answer.route == "support" and not answer.refused
+    route = classify(q, doc_regions={d.region for d in fake_assistant.documents.values()})
+    p = support.profile_of(q, route, {}, route.regions[0])
+    table = fake_assistant.match(p.region, p.industry, p.size, p.qualifications)
+    rows = [*table.rows[:support.PAGE_IN_FORCE], *table.not_in_force[:support.PAGE_APART]]
+    assert rows
+    shown = _measure_lines(answer)
+    assert [cid for cid, _ in shown] == [r.clause_id for r in rows]
+    # each with the benefit kind the table gives it, and its sentences quoted from its own clause
+    assert [kind for _, kind in shown] == [r.benefit for r in rows]
+    for r in rows:
+        n = [c.clause_id for c in answer.citations].index(r.clause_id) + 1
+        quoted = [line for line in answer.answer.splitlines() if line.endswith(f" [{n}]")]
+        clause = fake_assistant.corpus.clause(r.clause_id).text
+        assert all(line[2:-len(f" [{n}]")].split("：", 1)[-1] in clause for line in quoted)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..corpus import STATUS_LABELS, Corpus, documents_for_region, region_chain
 from ..regions import gazetteer
+from ..retrieval import Filters
 from .decision import Model, read_model
 from .measures import DIRECTION, Measure, measure_of
 
@@ -124,6 +125,12 @@ def match(corpus: Corpus, profile: Profile, *, today: date, evidence=None, searc
     if not result.rows:
         result.note = "适用地区的文件中没有找到与该企业相关的扶持措施。"
     return result
+
+
+def clause_search(searcher):
+    """``match``'s ``search`` over a ``HybridSearcher``: clause ids for a query within these documents, best
+    first — the same for the table (``Assistant.match``) and for support questions in chat."""
+    return lambda query, k, doc_ids: [h.clause_id for h in searcher.search(query, k, Filters.of(doc_ids, None))]
 
 
 def candidates(corpus: Corpus, profile: Profile, regions: list[str], measures: list[Measure], evidence=None,

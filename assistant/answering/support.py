@@ -1,4 +1,5 @@
-"""Support questions ("我们能享受哪些扶持？"): clauses of the documents that apply, grouped by kind of support."""
+"""Support questions ("我们能享受哪些扶持？"): the 政策匹配 rows (``matching.match``) for the firm the question
+and the turn's profile describe, in the table's order, one line per measure quoting its own sentences."""
 
 from __future__ import annotations
 
@@ -6,33 +7,42 @@ import re
 from collections import Counter
 
 from ..answer_types import Answer
-from ..clauses import Clause
 from ..corpus import covering_regions, documents_for_region
-from ..regions import NATIONAL
-from ..retrieval import Filters
-from ..routing import SUPPORT_KINDS
-from ..sentences import split as split_sentences
+from ..regions import NATIONAL, gazetteer
+from ..retrieval import Hit
+from ..routing import Route
 from ..values import parse_values
 from .context import Turn
-from .evidence import UNIT_NOTE, Evidence, has_content
+from .evidence import UNIT_NOTE, Evidence
+from .matching import MatchError, Profile, Row, clause_search, match
 from .refusal import NAMED_MAX, name_some, refuse
 
-_GRANTS = re.compile(r"给予|奖励|补贴|补助|资助|减免|贴息")
-MAX_GRANTS = 4
+# "有哪些扶持方向" only says that the firm asks for support; what it does and needs is what it is about.
 _INTENT = re.compile(r"扶持|支持|优惠|政策|方向|说法|帮扶|帮助")
-MAX_SUPPORT_CLAUSES = 6
-MIN_SUPPORT_CLAUSES = 3
+# A page of the answer: the first rows of the table in force, and apart the first of expired documents.
+PAGE_IN_FORCE = 10
+PAGE_APART = 5
+MAX_QUOTES = 4  # grant sentences quoted per measure
+MAX_EXTRA = 2  # and other sentences of its clause
+
+
+def profile_of(question: str, route: Route, given: dict, region: str | None) -> Profile:
+    """The profile a support question describes: its region, what the firm does and needs (the question,
+    without the words that only ask for support, and the given profile's industry), its stage (given, or
+    named in the question), its qualifications."""
+    about = _INTENT.sub(" ", f"{question} {given.get('industry') or ''}")
+    # A name that several places bear ("朝阳区") is the one the question places ("北京朝阳区"): named with its parent.
+    place = next((p for p in gazetteer().find(question) if p.name == region), None)
+    if region and place is not None and gazetteer().resolve(region) is None and place.parent:
+        region = place.parent + region
+    return Profile(region=region or "", industry=" ".join(about.split()), size=given.get("stage") or route.stage or "",
+                   qualifications=tuple(q for q in given.get("qualifications") or () if q))
 
 
 def compose(turn: Turn, ev: Evidence) -> Answer:
     ctx = ev.ctx
-    q = turn.rewrite.question
-    route = turn.route
-    profile = turn.profile
-    region = profile.get("region") or (route.regions[0] if route.regions else None)
-    docs = documents_for_region(region, ctx.corpus.documents) if region else list(
-        ctx.corpus.documents.values()
-    )
+    region = turn.profile.get("region") or (turn.route.regions[0] if turn.route.regions else None)
+    docs = documents_for_region(region, ctx.corpus.documents) if region else list(ctx.corpus.documents.values())
     lines: list[str] = []
     if region:
         if len(docs) > NAMED_MAX:  # a large library is counted by region, not listed
@@ -47,80 +57,70 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             lines.append(f"本库没有{'、'.join(missing)}的文件，以下只含{'、'.join(dict.fromkeys(d.region for d in docs))}的文件。")
     if not docs:
         return refuse(ctx, f"本库没有适用于{region}的文件。")
-    # What the firm describes (its business, its need) decides relevance; the support kind only groups.
-    extra = " ".join(w for w in (profile.get("industry"), profile.get("stage")) if w)
-    query = f"{q} {extra}".strip()
-    hits = ctx.searcher.search(query, 20, Filters.of(d.doc_id for d in docs))
-    # Relevance is what the firm does and needs; "有哪些扶持方向" only says that it asks for support.
-    query = _INTENT.sub(" ", query)
-    turn.hits = hits
-    candidates = [c for c in ev.clauses(hits) if c.level > 0 and has_content(c)]
-    candidates = candidates[:12]
-    if not candidates:
+    profile = profile_of(turn.rewrite.question, turn.route, turn.profile, region)
+    try:
+        result = match(ctx.corpus, profile, today=ctx.today(), evidence=ev,
+                       search=clause_search(ctx.searcher))
+    except MatchError as e:
+        return refuse(ctx, f"{e}。")
+    # The same rows as the table, in its order: a page of those in force, and apart those of documents no
+    # longer in force; "还有吗" shows the next page.
+    page = 1 if turn.rewrite.skip else 0
+    rows = result.rows[page * PAGE_IN_FORCE:(page + 1) * PAGE_IN_FORCE]
+    apart = result.not_in_force[page * PAGE_APART:(page + 1) * PAGE_APART]
+    turn.hits = [Hit(r.clause_id, r.score) for r in (*rows, *apart)]
+    if not result.rows and not result.not_in_force:
         return refuse(ctx, "现有文件中没有找到适用于该情况的扶持条款。")
-    # The clauses that hold most of what the firm describes, and retrieval's best two if they hold some of
-    # it; when few do, the best of retrieval (meaning, not words: "跨境电商" finds "互联网出海") fill up to
-    # MIN_SUPPORT_CLAUSES.
-    share = {c.clause_id: ev.overlap(query, c) for c in candidates}
-    best = max(share.values())
-    top = {c.clause_id for c in candidates[:2]}  # retrieval's own best two, when they hold any of it
-    chosen = [c for c in ev.rerank(query, candidates)
-              if share[c.clause_id] >= 0.35 * best > 0 or (c.clause_id in top and share[c.clause_id] > 0)]
-    chosen = chosen[:MAX_SUPPORT_CLAUSES]
-    # Too few clauses hold what the firm describes: retrieval's next best, by meaning, fill up — only those
-    # that offer something themselves (a clause that grants nothing is padding).
-    chosen += [c for c in candidates if c not in chosen and support_kind(c.text)][:max(0, MIN_SUPPORT_CLAUSES - len(chosen))]
-    skip = turn.rewrite.skip
-    chosen = chosen[skip:] if skip else chosen
-    if not chosen:
+    if not rows and not apart:
         return ctx.citations().answer([*lines, "前面的回答已列出全部相关条款，没有更多内容了。"])
-    order = {d.doc_id: i for i, d in enumerate(docs)}
-    grouped: dict[str, list[tuple[Clause, list[str]]]] = {}
-    by_clause: dict[str, list[str]] = {}
-    # "有哪些政策" asks for a list of measures, not for a sentence that enumerates.
-    # The two clauses that fit best say most of what the firm wants to know: three sentences each.
-    room = {c.clause_id: 3 if i < 2 else 2 for i, c in enumerate(chosen)}
-    ranked = ev.rank_sentences(query, chosen, route.asks - {"list"})
-    best_score = ranked[0].score if ranked else 0.0
-    for s in ranked:
-        quotes = by_clause.setdefault(s.clause.clause_id, [])
-        # A line earns its place by its own evidence, against the best one; who is responsible is not what a
-        # firm can use: a unit note is no support line.
-        if (len(quotes) < room[s.clause.clause_id] and not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text)
-                and (not quotes or s.score >= 0.4 * best_score)):
-            quotes.append(s.sentence.text)
-    for c in chosen[:2]:
-        # What a firm can get in money, in the clauses that fit it best, is never left out for want of room
-        # ("二是…对新认定的省级公共海外仓，给予最高不超过200万元的一次性补助" for a 跨境电商 firm).
-        quotes = by_clause.setdefault(c.clause_id, [])
-        quotes += [x.text for x in split_sentences(c.text)
-                   if "money" in x.offers and _GRANTS.search(x.text) and x.text not in quotes][:MAX_GRANTS]
-    for c in chosen:
-        # The clause's best sentences, in the order the clause prints them, each under the kind of support it
-        # grants itself; a sentence that grants nothing is stated as direction, not given a kind it lacks.
-        quotes = sorted(by_clause.get(c.clause_id, []), key=c.text.find)
-        kinds: dict[str, list[str]] = {}
-        for quote in quotes:
-            kinds.setdefault(support_kind(quote) or "方向性支持", []).append(quote)
-        for kind, said in kinds.items():
-            grouped.setdefault(kind, []).append((c, said))
     cites = ctx.citations()
-    # The kind whose best clause fits the firm best comes first; within a kind, by document.
-    rank = {c.clause_id: i for i, c in enumerate(chosen)}
-    kinds = sorted(grouped, key=lambda k: min(rank[c.clause_id] for c, _ in grouped[k]))
-    quoted = [q_ for said in grouped.values() for _, quotes in said for q_ in quotes]
-    missing = _benefit_not_granted(q, quoted)
     at = len(lines)
-    for kind in kinds:
-        items = sorted(grouped[kind], key=lambda cq: order[cq[0].doc_id])
-        lines.append(f"【{kind}】")
-        for c, quotes in items:
-            lines.extend(ev.bullets(c, quotes, cites, turn.full_clauses, query))
-    if missing and cites.items:
+    for r in rows:
+        lines += _lines(ev, r, profile.industry, cites, turn.full_clauses)
+    if apart:
+        lines.append("以下措施出自已不在有效期内的文件，仅供参考：")
+        for r in apart:
+            lines += _lines(ev, r, profile.industry, cites, turn.full_clauses)
+    missing = _benefit_not_granted(turn.rewrite.question, [s for r in (*rows, *apart) for s in r.sentences])
+    if missing:
         # "江苏对平台企业上市有什么奖励？": the documents support it but grant no 奖励 — said first, citing the
-        # best clause that supports it.
-        lines.insert(at, f"现有文件对此表示支持，但没有规定{missing}；相关条款如下。 [1]")
+        # measure that fits the firm best.
+        best = max((*rows, *apart), key=lambda r: r.score)
+        said = next(s.sentence.text for s in ev.rank_sentences(profile.industry, [ctx.corpus.clause(best.clause_id)])
+                    if not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text))
+        lines.insert(at, f"现有文件对此表示支持，但没有规定{missing}：“{said}” [{cites.numbers[best.clause_id]}]")
     return cites.answer(lines)
+
+
+def _lines(ev: Evidence, row: Row, about: str, cites, full: bool) -> list[str]:
+    """A measure: its benefit kind, amount and unit, then its own sentences as printed, cited to its clause."""
+    clause = ev.ctx.corpus.clause(row.clause_id)
+    lex = {s.sentence.text: s.score for s in ev.rank_sentences(about, [clause])
+           if not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text)}
+    # Its grant sentences that print an amount (what a firm can get in money is never left out), those that
+    # hold most of what the firm describes (in the clause's order when none does), and the clause's other
+    # sentences that hold more of it than these ("积极开展小微企业转贷方式创新试点" beside "对处于种子期和初创期
+    # 的平台企业给予支持").
+    sums = [t for t in row.sentences if any(a["text"] in t for a in row.amounts)]
+    said = [*sums, *sorted((t for t in row.sentences if t not in sums), key=lambda t: -lex.get(t, 0.0))]
+    said = said[:max(MAX_QUOTES, len(sums))]
+    bar = max((lex.get(t, 0.0) for t in said), default=0.0)
+    said += sorted((t for t in lex if t not in said and lex[t] > bar), key=lambda t: -lex[t])[:MAX_EXTRA]
+    said = sorted(said, key=clause.text.find)
+    said = [clause.text] if full else said
+    n = cites.add(clause, said[0])
+    unit = "、".join(row.units[:3]) + ("等" if len(row.units) > 3 else "") + "负责" if row.units else ""
+    notes = "；".join(x for x in (row.amount, unit) if x)
+    lead = f"- {row.benefit}" + (f"（{notes}）" if notes else "") + "："
+    # Sentences the clause prints one after another are one quote; the others follow on lines of their own.
+    runs: list[str] = []
+    for s in said:
+        if runs and runs[-1] + s in clause.text:
+            runs[-1] += s
+        else:
+            runs.append(s)
+    return [f"{lead}{runs[0]}{ev.past_target_note(runs[0])} [{n}]",
+            *(f"- {s}{ev.past_target_note(s)} [{n}]" for s in runs[1:])]
 
 
 # The benefits a question can ask for by name; a quoted sentence grants one when it names it or a sum.
@@ -135,12 +135,3 @@ def _benefit_not_granted(question: str, quoted: list[str]) -> str:
     granted = any(a in s for a in asked for s in quoted) or any(
         v.kind == "money" for s in quoted for v in parse_values(s))
     return "" if granted else asked[0]
-
-
-def support_kind(text: str) -> str | None:
-    """The kind of support a passage grants, by the first matching keyword group."""
-    if not re.search(r"支持|给予|鼓励|奖励|补贴|享受|优惠|扶持|资助|减免|贴息|倾斜", text):
-        return None
-    scores = {kind: sum(1 for k in keys if k in text) for kind, keys in SUPPORT_KINDS.items()}
-    kind, score = max(scores.items(), key=lambda kv: kv[1])
-    return kind if score else None
