@@ -370,3 +370,20 @@ def test_a_weaker_sentence_that_is_an_item_of_some_list_does_not_make_that_list_
     # The best sentence names the 商圈; an item of the 目标 list two places below it is no reason to list 目标.
     a = real_assistant.ask("武汉先把哪些商业街区改造成智慧商圈？")
     assert not a.refused and "wuhan-internet-plus-circulation-2016#2.4.2" in cited(a) and "航空路商圈" in a.answer
+
+
+def test_closeness_in_meaning_of_a_clause_is_scaled_like_a_sentences(fake_assistant):
+    # A list is scored by its lead-in's meaning as sentences are: its best sentence's cosine, 0 at the median
+    # of the candidates' sentences and DENSE_WEIGHT at their best.
+    from assistant.answering.evidence import DENSE_WEIGHT, Evidence
+    from assistant.sentences import split
+
+    bot = fake_assistant
+    ev = Evidence(bot._chain.ctx)
+    clauses = [c for c in bot.corpus.clauses if c.level > 0 and len(split(c.text)) >= 2][:12]
+    question = split(clauses[3].text)[0].text
+    close = ev.meaning(question, clauses, clauses)
+    assert set(close) == {c.clause_id for c in clauses}
+    assert close[clauses[3].clause_id] == pytest.approx(DENSE_WEIGHT)
+    assert all(0.0 <= v <= DENSE_WEIGHT + 1e-9 for v in close.values())
+    assert sorted(close.values())[-2] < DENSE_WEIGHT  # only the clause that says it is closest

@@ -275,6 +275,26 @@ class Evidence:
         return [replace(s, score=s.score + DENSE_WEIGHT * max(0.0, (float(c) - low) / (high - low)))
                 for s, c in zip(scored, cos, strict=True)]
 
+    def meaning(self, question: str, clauses: list[Clause], among: list[Clause]) -> dict[str, float]:
+        """How close each clause's best sentence is in meaning to the question, scaled as sentences are
+        (``_with_meaning``) against the sentences of ``among``: 0 at their median, DENSE_WEIGHT at their best.
+        Empty when the index holds no sentence vectors for them."""
+        vectors = self.ctx.searcher.vectors
+        qv = np.asarray(self.query_vector(question), dtype=np.float32)
+
+        def cosines(c: Clause) -> list[float]:
+            rows = [vectors.sentence_vector(c.clause_id, s.index) for s in split_sentences(c.text)]
+            return [float(np.asarray(r, dtype=np.float32) @ qv) for r in rows if r is not None]
+
+        reference = [x for c in among for x in cosines(c)]
+        if not reference:
+            return {}
+        low, high = float(np.median(reference)), max(reference)
+        if high - low < 1e-6:
+            return {}
+        best = {c.clause_id: max(cosines(c), default=low) for c in clauses}
+        return {cid: DENSE_WEIGHT * max(0.0, (x - low) / (high - low)) for cid, x in best.items()}
+
 
 _LIST_NOUN = re.compile(r"(?:哪(?:些|几)|几)(?:个|类|种|项|方面|家)?[“\"]?([\u4e00-\u9fff]{1,4})")
 

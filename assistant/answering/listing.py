@@ -72,8 +72,9 @@ def enumerations(ev: Evidence, question: str, clauses: list[Clause]) -> list[Enu
         # The question naming the list's own heading ("有哪些重点行动" → 二、重点行动) is the surest sign.
         heading = parent.heading.rstrip("。：:")
         named = 0.3 if len(heading) >= 2 and heading in question else 0.0
-        # Its own words only: an item inherits its parent's heading as context, the list does not.
-        return ev.overlap(question, parent, context=False) + named + 0.15 / (1 + rank)
+        # Its own words only: an item inherits its parent's heading as context, the list does not. And its
+        # meaning, as for sentences: "不能聘用哪些人" is the list "不得聘用有下列情形之一的人员：".
+        return ev.overlap(question, parent, context=False) + named + 0.15 / (1 + rank) + close.get(parent.clause_id, 0.0)
 
     # A list is often asked of a heading that retrieval ranks below its items ("有哪些重点行动" → 二、重点行动):
     # every candidate's ancestors are candidates too, at its rank.
@@ -81,6 +82,7 @@ def enumerations(ev: Evidence, question: str, clauses: list[Clause]) -> list[Enu
     for rank, c in enumerate(clauses):
         for x in (c, *corpus.breadcrumb(c)):
             seen.setdefault(x.clause_id, (rank, x))
+    close = ev.meaning(question, [x for _, x in seen.values()], clauses)
     for rank, c in seen.values():
         kids = _children(ev, c)
         if len(kids) >= MIN_ITEMS:
