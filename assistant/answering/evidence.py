@@ -269,11 +269,10 @@ class Evidence:
         if not scored or any(r is None for r in rows):
             return scored
         cos = np.asarray(rows, dtype=np.float32) @ np.asarray(self.query_vector(question), dtype=np.float32)
-        low, high = float(np.median(cos)), float(cos.max())
-        if high - low < 1e-6:
+        added = _meaning_added(cos, cos)
+        if added is None:
             return scored
-        return [replace(s, score=s.score + DENSE_WEIGHT * max(0.0, (float(c) - low) / (high - low)))
-                for s, c in zip(scored, cos, strict=True)]
+        return [replace(s, score=s.score + float(w)) for s, w in zip(scored, added, strict=True)]
 
     def meaning(self, question: str, clauses: list[Clause], among: list[Clause]) -> dict[str, float]:
         """How close each clause's best sentence is in meaning to the question, scaled as sentences are
@@ -281,19 +280,27 @@ class Evidence:
         Empty when the index holds no sentence vectors for them."""
         vectors = self.ctx.searcher.vectors
         qv = np.asarray(self.query_vector(question), dtype=np.float32)
-
-        def cosines(c: Clause) -> list[float]:
-            rows = [vectors.sentence_vector(c.clause_id, s.index) for s in split_sentences(c.text)]
-            return [float(np.asarray(r, dtype=np.float32) @ qv) for r in rows if r is not None]
-
-        reference = [x for c in among for x in cosines(c)]
+        cosines: dict[str, list[float]] = {}  # per clause, each computed once for both uses
+        for c in (*among, *clauses):
+            if c.clause_id not in cosines:
+                rows = [vectors.sentence_vector(c.clause_id, s.index) for s in split_sentences(c.text)]
+                cosines[c.clause_id] = [float(np.asarray(r, dtype=np.float32) @ qv) for r in rows if r is not None]
+        reference = [x for c in among for x in cosines[c.clause_id]]
         if not reference:
             return {}
-        low, high = float(np.median(reference)), max(reference)
-        if high - low < 1e-6:
-            return {}
-        best = {c.clause_id: max(cosines(c), default=low) for c in clauses}
-        return {cid: DENSE_WEIGHT * max(0.0, (x - low) / (high - low)) for cid, x in best.items()}
+        # A clause without sentence vectors counts as the median: no closeness added.
+        best = [max(cosines[c.clause_id], default=float(np.median(reference))) for c in clauses]
+        added = _meaning_added(np.asarray(best), reference)
+        return {} if added is None else {c.clause_id: float(w) for c, w in zip(clauses, added, strict=True)}
+
+
+def _meaning_added(cos: np.ndarray, reference) -> np.ndarray | None:
+    """What closeness in meaning adds: DENSE_WEIGHT at the best cosine of ``reference``, 0 at its median and
+    below, in proportion between; None when the reference's cosines do not differ."""
+    low, high = float(np.median(reference)), float(np.max(reference))
+    if high - low < 1e-6:
+        return None
+    return DENSE_WEIGHT * np.maximum(0.0, (np.asarray(cos, dtype=np.float64) - low) / (high - low))
 
 
 _LIST_NOUN = re.compile(r"(?:哪(?:些|几)|几)(?:个|类|种|项|方面|家)?[“\"]?([\u4e00-\u9fff]{1,4})")
