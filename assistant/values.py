@@ -463,7 +463,10 @@ def value_kinds(text: str) -> frozenset[str]:
 # plus the few words that ask for a kind without naming a unit.
 _ASK_UNIT = re.compile(rf"(?<![第哪])(?:多少|几)\s*(?P<unit>(?:{_UNIT_RX}){_NOT_UNIT})")
 _ASK_PERCENT = re.compile(r"百分之几|百分之多少|几成|比例|占比|百分比|比率|费率|税率|多少%|百分点")
-_ASK_DATE = re.compile(r"哪一?天|哪一?日|哪一?年|什么时候|什么时间|何时|何日|日期|几月几[日号]|哪个月|什么日子")
+_ASK_DATE = re.compile(r"哪一?天|哪一?日|哪一?年|何日|日期|几月几[日号]|哪个月|什么日子")
+# "When" without a calendar word: a law answers it with a date or with a time limit from an event
+# ("应当在患者死亡后48小时内").
+_ASK_WHEN = re.compile(r"什么时候|什么时间|何时")
 _ASK_DURATION = re.compile(r"多久|多长|多少时间|期限|时限|时长|有效期|保存期|保质期|多少年限")
 _ASK_AMOUNT = re.compile(r"多少|几|多高|多大|上限|下限|最高|最多|最低|金额|数额|标准")
 _MONEY_WORDS = re.compile(r"钱|元|金额|数额|罚|补贴|补助|奖|资助|赔|费|资金|价|薪|工资")
@@ -474,7 +477,8 @@ _NOT_ASKING = re.compile(r"哪几|哪些|几乎|第几|几何")
 
 
 def asked_value_kind(question: str) -> str | None:
-    """The kind of value ``question`` asks for: money, duration, count, percent, date, multiple, age,
+    """The kind of value ``question`` asks for: money, duration, count, percent, date, when (a date or a time
+    limit), multiple, age,
     area, …, "number" for a bare 多少 ("注册资本最低多少？"); None when it asks for no value."""
     if not isinstance(question, str) or not question:
         return None
@@ -487,6 +491,8 @@ def asked_value_kind(question: str) -> str | None:
         return "age"
     if _ASK_DATE.search(q):
         return "date"
+    if _ASK_WHEN.search(q):
+        return "when"
     for m in _ASK_UNIT.finditer(q):
         if not _NOT_ASKING.search(q[max(0, m.start() - 1):m.end()]):
             return _UNITS[m.group("unit")][0]
@@ -505,6 +511,7 @@ _ANSWERED_BY: dict[str, frozenset[str]] = {
     "duration": frozenset({"duration", "frequency"}),
     "percent": frozenset({"percent", "fraction", "ratio"}),
     "date": frozenset({"date", "year"}),
+    "when": frozenset({"date", "year", "duration"}),
     "count": frozenset({"count"}),
 }
 _NUMERIC = frozenset({"money", "duration", "count", "percent", "fraction", "ratio", "multiple", "number", "area",

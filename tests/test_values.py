@@ -196,7 +196,8 @@ def test_an_impossible_date_keeps_its_text_without_a_point():
     ("企业研发投入的比例是多少？", "percent"),
     ("补贴几成？", "percent"),
     ("税率是百分之几？", "percent"),
-    ("这部条例什么时候施行？", "date"),
+    ("这部条例什么时候施行？", "when"),
+    ("申报截止时间是哪天？", "date"),
     ("哪天开始生效？", "date"),
     ("生效日期是哪一天？", "date"),
     ("罚款金额是多少？", "money"),
@@ -217,6 +218,10 @@ def test_satisfies_matches_what_is_asked_with_what_a_sentence_holds():
     assert not satisfies(asked_value_kind("罚款最多罚多少？"), value_kinds(law))
     assert satisfies("duration", {"frequency"})  # 每年 answers "多久检测一次"
     assert satisfies("date", {"year"})
+    # "When" is answered by a date or by a time limit from an event ("应当在患者死亡后48小时内进行尸检");
+    # a calendar question ("哪天") only by a date.
+    assert satisfies(asked_value_kind("尸检最晚什么时候要做？"), value_kinds("应当在患者死亡后48小时内进行尸检"))
+    assert not satisfies(asked_value_kind("申报截止时间是哪天？"), value_kinds("应当在受理后30日内作出决定"))
     assert satisfies("number", {"money"}) and not satisfies("number", set())
     assert satisfies(None, set())
 
