@@ -80,8 +80,11 @@ def is_heading(piece: str) -> bool:
     return 0 < len(body) <= 16 and not re.search(r"[，,、；;：:（(]", body) and not _NUMBER.search(body)
 
 
-def split(text: str) -> list[Sentence]:
-    """The clause text as sentences and list items, in order; every piece verbatim from ``text``."""
+def split(text: str, headings: bool = True) -> list[Sentence]:
+    """The clause text as sentences and list items, in order; every piece verbatim from ``text``.
+
+    ``headings`` False: nothing in it is a heading — an article of a law opens with what it says
+    ("本法所称的著作权即版权。"), never with a title for the text below."""
     out: list[Sentence] = []
     for m in _PIECE.finditer(text):
         piece = m.group(0)
@@ -94,7 +97,7 @@ def split(text: str) -> list[Sentence]:
             # Only a clause's opening piece or a bulleted item can be a heading ("加大政策扶持。",
             # "——市场主导。"); a short sentence inside the text is content ("鼓励各单位设立首席数据官。").
             out.append(Sentence(text=part, index=len(out), item=item,
-                                heading=is_heading(part) and (not out or item)))
+                                heading=headings and is_heading(part) and (not out or item)))
     return out
 
 

@@ -364,6 +364,9 @@ def test_a_short_article_is_evidence_and_a_bare_heading_is_not():
     article = Clause("d", "2", 1, "第二条", "本条例所称医疗纠纷", "本条例所称医疗纠纷，是指医患双方因诊疗活动引发的争议。")
     heading = Clause("d", "2", 1, "二、", "重点行动", "重点行动")
     assert has_content(article) and not has_content(heading)
+    # An article opens with what it says, even in a few words without a comma.
+    short = Clause("d", "62", 1, "第六十二条", "本法所称的著作权即版权", "本法所称的著作权即版权。")
+    assert has_content(short)
 
 
 def test_a_weaker_sentence_that_is_an_item_of_some_list_does_not_make_that_list_the_answer(real_assistant):

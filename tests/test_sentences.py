@@ -68,3 +68,8 @@ def test_a_lead_in_announces_and_holds_nothing():
 
 def test_an_order_to_correct_within_a_time_limit_is_a_penalty():
     assert "penalty" in offers("由县级以上市场监督管理部门责令限期改正；")
+
+
+def test_without_headings_a_short_opening_sentence_is_content():
+    assert split("加大政策扶持。对…给予补贴。")[0].heading
+    assert not split("本法所称的著作权即版权。", headings=False)[0].heading

@@ -50,10 +50,15 @@ class Scored:
     rank: int  # the clause's place among the candidates (retrieval order)
 
 
+def clause_sentences(c: Clause) -> list:
+    """A clause's sentences (``sentences.split``); an article of a law has no heading sentence."""
+    return split_sentences(c.text, headings=not c.label.startswith("第"))
+
+
 def has_content(c: Clause) -> bool:
     """False for bare level-1 headings ("二、重点行动"): they hold no facts of their own. A short article
-    ("本条例所称医疗纠纷，是指医患双方因诊疗活动引发的争议。") is a sentence, not a heading."""
-    return not (c.level == 1 and len(c.text) < 30 and all(s.heading for s in split_sentences(c.text)))
+    ("本法所称的著作权即版权。") is a sentence, not a heading."""
+    return not (c.level == 1 and len(c.text) < 30 and all(s.heading for s in clause_sentences(c)))
 
 
 class Evidence:
@@ -238,7 +243,7 @@ class Evidence:
         out: list[Scored] = []
         for rank, c in enumerate(clauses):
             doc = corpus.documents[c.doc_id]
-            sents = split_sentences(c.text)
+            sents = clause_sentences(c)
             # The clause's own heading ("建立健全工作协调推进机制。") frames every sentence under it, like its parents'.
             own = "".join(s.text for s in sents if s.heading)
             around_text = "".join(corpus.context_headings(c)) + own + doc.short_title
