@@ -176,6 +176,16 @@ def test_the_words_that_name_a_document_are_not_what_the_question_asks(laws_assi
     assert answer.answer.startswith("答：网络运营者，是指") and "cybersecurity-law-2016#76.3" in cited(answer)
 
 
+def test_the_pieces_of_a_how_long_phrase_are_not_what_the_question_asks(laws_assistant):
+    # Search-mode segmentation cuts 多长时间 into 长时间 too: a word no article prints, which would make the
+    # sentence that answers ("留存相关的网络日志不少于六个月") look as if it held little of the question.
+    evidence = laws_assistant._chain.evidence
+    assert "长时间" not in evidence.content_tokens("网络日志最少要保存多长时间？")
+    assert "长时间" in evidence.content_tokens("长时间不用的账户要注销吗？")
+    answer = laws_assistant.ask("网络日志最少要保存多长时间？")
+    assert not answer.refused and "不少于六个月" in answer.answer
+
+
 def test_a_definition_asked_for_in_list_words_is_the_definition(laws_assistant):
     answer = laws_assistant.ask("网络安全法里的“个人信息”指的是哪些信息？")
     assert answer.answer.startswith("答：个人信息，是指") and "cybersecurity-law-2016#76.5" in cited(answer)

@@ -121,6 +121,10 @@ class Evidence:
             if at > 0 and (country := re.search(r"(?:国务院|国家|全国|中央)的?$", plain[:at])):
                 name, at = plain[country.start():at] + name, country.start()
             drop.update(t for t in toks if _overlaps(plain, t, at, at + len(name)))
+        # ... and the pieces search-mode segmentation cuts from a framing word ("多长时间" → 长时间), where the
+        # question has them only inside it.
+        framing = [(m.start(), m.end()) for g in generic for m in re.finditer(re.escape(g), plain)]
+        drop.update(t for t in toks if t not in generic and _only_within(plain, t, framing))
         kept = [t for t in toks if t not in drop and t not in generic and len(t) > 1 and not _QUESTION_WORD.match(t)]
         # Search-mode segmentation also yields the parts of a compound (智慧城市 → 智慧, 城市): count the
         # compound once, or its parts outweigh the question's other words; its parts still find it in a
@@ -328,6 +332,18 @@ def _overlaps(text: str, token: str, start: int, end: int) -> bool:
             return True
         at = text.find(token, at + 1)
     return False
+
+
+def _only_within(text: str, token: str, spans: list[tuple[int, int]]) -> bool:
+    """Does ``token`` occur in ``text``, and only inside the spans?"""
+    at = text.find(token)
+    if at < 0 or not spans:
+        return False
+    while at >= 0:
+        if not any(a <= at and at + len(token) <= b for a, b in spans):
+            return False
+        at = text.find(token, at + 1)
+    return True
 
 
 def _idf_of(df: int, n: int) -> float:
