@@ -1,10 +1,12 @@
-"""CI guard on the dev documents nobody here wrote questions for (eval/dev, eval/dev2): the answers to
+"""CI guard on the dev documents nobody here wrote questions for (eval/dev, eval/dev2, eval/dev3): the answers to
 questions written by someone who never read the code must not fall back. The test split (eval/test) is
 measured by ``python -m assistant eval-splits`` and never guarded here: a floor on it would invite fitting to it.
 
 Measured 2026-12-07 (eval/splits.md), both sets' documents held together: eval/dev (100 items) key facts
 0.785, false refusals 0.101, refusal of unanswerable 0.429 (21 unanswerable); eval/dev2 (120 items) 0.728,
 0.098, 0.571 (28 unanswerable); no quote outside its clause. Floors sit a few items under.
+eval/dev3 (120 items, 6 more documents, added 2026-12-07 evening), on its first run: key facts 0.677, false
+refusals 0.062, refusal of unanswerable 0.292 (24 unanswerable), retrieval R@5 0.740.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.slow
 FLOORS = {
     "dev": (100, {"must_include": 0.74, "refusal_acc": 0.33}, 0.15),
     "dev2": (120, {"must_include": 0.68, "refusal_acc": 0.50}, 0.15),
+    "dev3": (120, {"must_include": 0.64, "refusal_acc": 0.20}, 0.15),
 }
 
 
