@@ -46,7 +46,8 @@ _ARTICLE = re.compile(r"第([零〇一二三四五六七八九十百千两\d]{1,
 # kind ("规定"/"意见" are everyday words too), followed by where a name ends.
 _NAME = re.compile(r"《([^《》]{2,40})》|([\u4e00-\u9fff+]{2,30}?(?:法|条例|办法|细则|管理规定|指南|指引))"
                    r"(?=第|和|与|及|、|里|中|对|的|是|有|怎么|如何|规定|要求|关于|什么时候|何时|哪|现在|目前|还|仍|是否|从|自|已|，|,|。|？|\?|\s|$)")
-_QUESTION_START = re.compile(r"^(?:请问|那个|这个|哪个|那么?|按照?|根据|依据|依照|我们|我|有什么|有没有|什么|哪些|该|以前|之前|原来|原先|过去|老的|旧的)+")
+_QUESTION_START = re.compile(r"^(?:请问|那个|这个|哪个|那么?|按照?|根据|依据|依照|我们|我|有什么|有没有|什么|哪些|该|以前|之前|原来|原先|过去|老的|旧的|"
+                             r"现在|目前|现行|如今)+")
 # A run of words that cannot be a title: it asks or says something ("有什么说法", "在…管理办法上").
 _NOT_A_NAME = re.compile(r"什么|哪|怎么|如何|吗|呢|有没有|是否|说法|做法|看法|想法|(?<!管理|实施|暂行|试行|细则)办法$|方法|"
                          r"(?:算|违|合|非)法$")
@@ -354,9 +355,34 @@ def unknown_names(question: str, documents: Iterable[Document], corpus_text: str
         if len(name) < 3 or (m.group(2) and (phrase or _NOT_A_NAME.search(name))) or _place_and_kind(name):
             continue  # 这部法, 用算法, 不合法; 在…办法上
         # Cited by title (《…》) is not held; used in running text (依照网络安全法…) is.
-        if name not in _outside_titles(corpus_text):
+        if name not in _outside_titles(corpus_text) and not _tail_held(name, documents):
             out.append(name)
     return out
+
+
+def _tail_held(name: str, documents: Iterable[Document]) -> bool:
+    """Do the name's last words, half of what it says or more, fit a held title of its kind ("驾照记分管理办法":
+    记分管理 of 道路交通安全违法行为记分管理办法)? People put their own word for the subject before the title's
+    last words; such a name may mean that document, so it is not reported as one the corpus lacks."""
+    parts = _TITLE.match(name)
+    if not parts or not parts["core"]:
+        return False
+    titles = {(region, t) for by in _index(tuple((d.short_title, d.region) for d in documents))
+              .get(parts["kind"], {}).values() for _, region, t in by}
+    words = [w for w, _ in _tagged(parts["core"])]
+    own = len(_FILLER.sub("", parts["core"]))
+    for k in range(1, len(words)):
+        tail, before = "".join(words[k:]), "".join(words[:k])
+        # At least half of what the name says beside the words every title uses (保护 alone is no clue) …
+        if 2 * len(_FILLER.sub("", tail)) < max(own, 4):
+            break
+        if not _no_word(words[k - 1] + tail[:2]):
+            continue  # never inside a word: 国家安全法 is not 国家 + 网络安全法's 安全
+        # … and a place named before it is the title's own (浙江省电动自行车管理条例 is not 郑州's).
+        places = {p.name for _, p in gazetteer().mentions(before)}
+        if any(_fit(tail, t, False) is not None and places <= {region, *t.places} for region, t in titles):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=1)

@@ -197,3 +197,15 @@ def test_the_benchmark_asks_every_form_of_every_title(tmp_path):
 def test_the_words_that_name_a_document_are_reported_with_its_title():
     assert document_mentions("国家网安法里“网络运营者”指什么？", DOCS) == [("网安法", "中华人民共和国网络安全法")]
     assert document_mentions("网络运营者指什么？", DOCS) == []
+
+
+SCORING = Document(doc_id="sc", file="", issuer="", region="全国", level="national", title="道路交通安全违法行为记分管理办法")
+ZHENGZHOU_BIKES = Document(doc_id="zz", file="", issuer="", region="郑州市", level="city", title="郑州市电动自行车管理条例")
+
+
+def test_a_name_ending_in_the_last_words_of_a_held_title_is_not_reported_as_missing():
+    # People put their own word for the subject before the title's last words: 驾照 + 记分管理办法.
+    assert unknown_names("现在这个驾照记分管理办法是什么时候开始实施的？", [SCORING], "") == []
+    # ... but a few common words (保护) are no clue, and another place's document of that name is not this one.
+    assert unknown_names("个人信息保护法对人脸识别有什么规定？", [SCORING, CYBER], "") == ["个人信息保护法"]
+    assert unknown_names("浙江省电动自行车管理条例怎么规定上牌？", [ZHENGZHOU_BIKES], "") == ["浙江省电动自行车管理条例"]
