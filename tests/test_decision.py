@@ -114,3 +114,22 @@ def test_the_evaluation_report_shows_the_held_out_curve_with_the_shipped_thresho
     assert "| 0.51 |" not in text  # every 0.05, not every step of the curve
     assert "lex_best" in text and "bias" in text
     assert render_decision({}) == []
+
+
+def test_an_item_holds_the_figure_its_lead_in_announces():
+    # "驾驶机动车有拨打、接听手持电话…的；" is answered "一次记3分" by the lead-in above it: the figure asked for
+    # is in the answer, and the quoted item is where the question's words are.
+    from types import SimpleNamespace
+
+    from assistant.answering.decision import _with_lead_in
+    from assistant.answering.fact import _item_context
+    from assistant.clauses import Clause
+    from assistant.sentences import split
+
+    parent = Clause("r", "11", 1, "第十一条", "", "机动车驾驶人有下列交通违法行为之一，一次记3分：")
+    item = Clause("r", "11.6", 2, "第十一条（六）", "", "（六）驾驶机动车有拨打、接听手持电话等妨碍安全驾驶的行为的；",
+                  parents=("11",))
+    corpus = SimpleNamespace(breadcrumb=lambda c: [parent] if c is item else [])
+    scored = SimpleNamespace(clause=item, sentence=split(item.text)[0])
+    assert "3分" in _with_lead_in(corpus, scored)
+    assert _item_context(corpus, item)[0] == [(parent, parent.text)]

@@ -139,7 +139,8 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
         x["value_missing"] = 0.0 if satisfies(kind, (v.kind for v in parse_values(blob))) else 1.0
         # A figure answers only when its own sentence speaks of what was asked: "5万元" for a postdoc station
         # is no answer to a rent subsidy's rate.
-        x["lex_value"] = max((s.lex for s in ranked if satisfies(kind, (v.kind for v in parse_values(s.sentence.text)))),
+        x["lex_value"] = max((s.lex for s in ranked
+                              if satisfies(kind, (v.kind for v in parse_values(_with_lead_in(corpus, s))))),
                              default=0.0)
     else:
         x["lex_value"] = x["lex_best"]
@@ -150,6 +151,16 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
         where = "".join(c.text + "".join(corpus.context_headings(c)) for c in clauses)
         x["subject_missing"] = 0.0 if ev.found(subject[0], where) else 1.0
     return x
+
+
+def _with_lead_in(corpus: Corpus, s) -> str:
+    """A sentence's text, and for an item of a list the lead-in that announces it: "一次记3分：" holds the
+    figure for "驾驶机动车有拨打、接听手持电话…的；"."""
+    if "." not in s.clause.path or not s.clause.path.rsplit(".", 1)[-1].isdigit():
+        return s.sentence.text
+    chain = corpus.breadcrumb(s.clause)
+    lead = next((x.text for x in split_sentences(chain[-1].text) if x.lead_in), "") if chain else ""
+    return lead + s.sentence.text
 
 
 _HELD_TEXT: dict[tuple, str] = {}

@@ -356,9 +356,9 @@ def _item_context(corpus, clause: Clause) -> tuple[list[tuple[Clause, str]], lis
         return [], []
     head = parent.text[:parent.text.find(piece) + len(piece)]
     lead = re.split(r"(?<=[。\n])", head)[-1].strip()
-    # Only a lead-in that states what its items bring about (a penalty, a duty, a sum, a period); "本法下列
-    # 用语的含义：" adds nothing to the definition it announces.
-    if not offers(lead) & _CONSEQUENCE:
+    # Only a lead-in that states what its items bring about (a penalty, a duty, a sum, a period, any figure:
+    # "一次记3分："); "本法下列用语的含义：" adds nothing to the definition it announces.
+    if not offers(lead) & _CONSEQUENCE and not parse_values(lead):
         return [], []
     number = int(clause.path.rsplit(".", 1)[-1])
     named = [(parent, s.text) for s in sents if not s.lead_in and number in _items_named(s.text)]
