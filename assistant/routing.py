@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from .corpus import region_chain
 from .regions import gazetteer
+from .values import asked_value_kind
 
 _VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期|施行|生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
                        r"仍然?(适用|有效)|还(管用|能用|适用|执行)|(现在|目前|如今|今年)还能(申请|享受|用)|(?<!实)现行|文号|发文|印发|"
@@ -148,7 +149,10 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     elif len(apart(regions)) >= 2 or (_COMPARISON.search(question) and ("各地" in question or "两地" in question)):
         kind = "comparison"
     elif _SUPPORT.search(question) and (
-        _SELF.search(question) or (wants != "figure" and (industry or stage or "企业" in question))
+        # Without the asker's own situation, a question asking for a value ("多久报告一次") or a date is a
+        # question of fact about support, not "what can we get".
+        _SELF.search(question) or (wants is None and asked_value_kind(question) is None
+                                   and (industry or stage or "企业" in question))
     ):
         kind = "support"
     else:

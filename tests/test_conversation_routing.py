@@ -81,6 +81,14 @@ def test_support_question_extracts_industry_and_stage():
     assert (route.regions, route.industry, route.stage) == (["武汉市"], "跨境电商", "初创")
 
 
+def test_a_question_of_fact_about_support_is_not_a_what_can_we_get_question():
+    # Asking how often, or by when, about support is a fact of the documents; a firm asking for itself is matched.
+    assert classify("北京市政府多久要向人大常委会报告一次扶持中小企业的政策？").kind == "fact"
+    assert classify("济南首版次软件资助的申报截止时间是哪天？").kind == "fact"
+    assert classify("中小企业有哪些扶持政策？").kind == "support"
+    assert classify("我是一家小微企业，能拿到多少补贴？").kind == "support"
+
+
 def test_a_question_pointing_back_is_about_the_previous_topic():
     rw = rewrite("这个政策由哪些部门牵头落实？", HISTORY)
     assert (rw.kind, rw.question) == ("focus", "武汉对跨境电商有什么支持，这个政策由哪些部门牵头落实？")
