@@ -189,3 +189,9 @@ def test_the_pieces_of_a_how_long_phrase_are_not_what_the_question_asks(laws_ass
 def test_a_definition_asked_for_in_list_words_is_the_definition(laws_assistant):
     answer = laws_assistant.ask("网络安全法里的“个人信息”指的是哪些信息？")
     assert answer.answer.startswith("答：个人信息，是指") and "cybersecurity-law-2016#76.5" in cited(answer)
+
+
+def test_the_penalty_for_a_duty_is_an_article_that_cites_it_and_punishes(laws_assistant):
+    # 第五十九条 punishes breaking 第二十一条; 第三十四条 cites it too ("除本法第二十一条的规定外…") but only adds duties.
+    refs = laws_assistant._chain._references_to(["cybersecurity-law-2016#21"])
+    assert "cybersecurity-law-2016#59" in refs and "cybersecurity-law-2016#34" not in refs

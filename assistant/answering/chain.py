@@ -203,15 +203,18 @@ class AnswerChain:
 
     def _references_to(self, clause_ids: list[str]) -> list[str]:
         """Clauses of the same document that cite these clauses' articles ("违反本法第二十一条…", "第四十一条至
-        第四十三条"): where a law puts the penalty for breaking a duty."""
+        第四十三条") and set a penalty, themselves or in the lead-in above them: where a law puts the penalty
+        for breaking a duty (not "符合本条例第九条" among the conditions of a registration)."""
+        corpus = self.ctx.corpus
         out = []
         for cid in clause_ids:
             doc_id, _, path = cid.partition("#")
             number = path.split(".")[0]
             if not number.isdigit():
                 continue
-            out += [c.clause_id for c in self.ctx.corpus.clauses_of(doc_id)
-                    if c.path.split(".")[0] != number and int(number) in cited_articles(c.text)]
+            out += [c.clause_id for c in corpus.clauses_of(doc_id)
+                    if c.path.split(".")[0] != number and int(number) in cited_articles(c.text)
+                    and any("penalty" in offers(x.text) for x in (c, *corpus.breadcrumb(c)))]
         return list(dict.fromkeys(out))
 
     def _with_status_notes(self, answer: Answer) -> Answer:
