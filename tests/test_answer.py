@@ -390,3 +390,22 @@ def test_closeness_in_meaning_of_a_clause_is_scaled_like_a_sentences(fake_assist
     assert close[clauses[3].clause_id] == pytest.approx(DENSE_WEIGHT)
     assert all(0.0 <= v <= DENSE_WEIGHT + 1e-9 for v in close.values())
     assert sorted(close.values())[-2] < DENSE_WEIGHT  # only the clause that says it is closest
+
+
+def test_an_item_is_quoted_with_the_lead_in_that_says_what_the_list_is():
+    # "在工作时间和工作岗位，突发疾病死亡…的；" means nothing without "职工有下列情形之一的，视同工伤："; a
+    # definition item ("网络安全，是指…") says all it means itself.
+    from types import SimpleNamespace
+
+    from assistant.answering.fact import _item_context
+    from assistant.clauses import Clause
+
+    parent = Clause("w", "15", 1, "第十五条", "", "职工有下列情形之一的，视同工伤：")
+    item = Clause("w", "15.1", 2, "第十五条（一）", "", "（一）在工作时间和工作岗位，突发疾病死亡或者在48小时之内经抢救无效死亡的；",
+                  parents=("15",))
+    terms = Clause("c", "76", 1, "第七十六条", "", "本法下列用语的含义：")
+    term = Clause("c", "76.2", 2, "第七十六条（二）", "", "（二）网络安全，是指通过采取必要措施，防范对网络的攻击。",
+                  parents=("76",))
+    corpus = SimpleNamespace(breadcrumb=lambda c: [parent] if c is item else [terms] if c is term else [])
+    assert _item_context(corpus, item)[0] == [(parent, parent.text)]
+    assert _item_context(corpus, term) == ([], [])

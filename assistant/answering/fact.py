@@ -339,15 +339,14 @@ def _supporting(ranked: list[Scored], skip: int, exclude: set[tuple[str, int]] =
     return out
 
 
-_CONSEQUENCE = frozenset({"penalty", "duty", "money", "duration", "date"})
-
-
 def _item_context(corpus, clause: Clause) -> tuple[list[tuple[Clause, str]], list[tuple[Clause, str]]]:
-    """For an item of a list: its parent's lead-in sentence, whole ("经营者有下列情形之一…；…处…罚款："), and
+    """For an item of a list: its parent's lead-in sentence, whole ("经营者有下列情形之一…；…处…罚款：",
+    "职工有下列情形之一的，视同工伤：" — what the list is, and what its items bring about), and
     the parent's sentences that name the item by number ("有前款第二项、第四项情形之一的，可以并处吊销…"), each
     as (parent, sentence)."""
     chain = corpus.breadcrumb(clause)
-    if not chain or not clause.path.rsplit(".", 1)[-1].isdigit():
+    # A definition ("网络安全，是指…") says all it means itself; "本法下列用语的含义：" adds nothing to it.
+    if not chain or not clause.path.rsplit(".", 1)[-1].isdigit() or "definition" in offers(clause.text):
         return [], []
     parent = chain[-1]
     sents = split_sentences(parent.text)
@@ -356,10 +355,6 @@ def _item_context(corpus, clause: Clause) -> tuple[list[tuple[Clause, str]], lis
         return [], []
     head = parent.text[:parent.text.find(piece) + len(piece)]
     lead = re.split(r"(?<=[。\n])", head)[-1].strip()
-    # Only a lead-in that states what its items bring about (a penalty, a duty, a sum, a period, any figure:
-    # "一次记3分："); "本法下列用语的含义：" adds nothing to the definition it announces.
-    if not offers(lead) & _CONSEQUENCE and not parse_values(lead):
-        return [], []
     number = int(clause.path.rsplit(".", 1)[-1])
     named = [(parent, s.text) for s in sents if not s.lead_in and number in _items_named(s.text)]
     return [(parent, lead)], named
