@@ -133,3 +133,12 @@ def test_an_item_holds_the_figure_its_lead_in_announces():
     scored = SimpleNamespace(clause=item, sentence=split(item.text)[0])
     assert "3分" in _with_lead_in(corpus, scored)
     assert _item_context(corpus, item)[0] == [(parent, parent.text)]
+
+
+def test_a_fine_is_not_the_sum_a_fee_or_subsidy_question_asks_for():
+    from assistant.answering.evidence import holds_value
+
+    fine = "伪造养犬证的，由城市管理行政执法部门处以二千元罚款。"
+    assert not holds_value("money", fine, penalty_asked=False)  # "办养犬证要交多少钱？"
+    assert holds_value("money", fine, penalty_asked=True)  # "伪造养犬证罚多少？"
+    assert holds_value("money", "对首版次软件给予资助，最高资助100万元。", penalty_asked=False)

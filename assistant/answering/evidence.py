@@ -16,8 +16,9 @@ from ..docrefs import document_mentions, title_variants
 from ..lexicon import variants
 from ..regions import gazetteer
 from ..retrieval import Hit
-from ..sentences import Sentence
+from ..sentences import Sentence, offers
 from ..sentences import split as split_sentences
+from ..values import parse_values, satisfies
 from .context import Context
 
 # What a sentence can hold that a question asks for (routing.asks ∩ sentences.offers).
@@ -53,6 +54,15 @@ class Scored:
 def clause_sentences(c: Clause) -> list:
     """A clause's sentences (``sentences.split``); an article of a law has no heading sentence."""
     return split_sentences(c.text, headings=not c.label.startswith("第"))
+
+
+def holds_value(asked: str | None, text: str, penalty_asked: bool) -> bool:
+    """Does ``text`` hold a value of the kind asked? A fine ("处以二千元罚款") is the sum only a question
+    about a penalty asks for: not a fee, a subsidy or a payment."""
+    values = parse_values(text)
+    if not penalty_asked and "penalty" in offers(text):
+        values = [v for v in values if v.kind != "money"]
+    return satisfies(asked, (v.kind for v in values))
 
 
 def has_content(c: Clause) -> bool:

@@ -27,10 +27,10 @@ from ..retrieval import Filters
 from ..routing import PUNISH
 from ..sentences import offers
 from ..sentences import split as split_sentences
-from ..values import asked_value_kind, parse_values, satisfies
+from ..values import asked_value_kind
 from . import listing
 from .context import Turn
-from .evidence import ANSWER_KINDS, Evidence, Scored, has_content
+from .evidence import ANSWER_KINDS, Evidence, Scored, has_content, holds_value
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
@@ -244,8 +244,8 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
         if s.score < 0.5 * best or s.sentence.heading:
             break
         text = _whole_sentence(s)[0]
-        if not (wanted & offers(text)) or (asked and not satisfies(asked, (v.kind for v in parse_values(text)))):
-            continue  # "要满多少岁" is not answered by a speed limit, nor "多少钱" by a year
+        if not (wanted & offers(text)) or (asked and not holds_value(asked, text, "penalty" in asks)):
+            continue  # "要满多少岁" is not answered by a speed limit, "多少钱" by a year, nor a fee by a fine
         if s.lex < 0.3 or (noun and noun not in s.sentence.text):
             continue  # holds a figure, but not about what was asked
         if articles and "penalty" in wanted | asks and not _about_articles(s, articles):
