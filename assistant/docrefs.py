@@ -360,6 +360,11 @@ def unknown_names(question: str, documents: Iterable[Document], corpus_text: str
     return out
 
 
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
 def _tail_held(name: str, documents: Iterable[Document]) -> bool:
     """Do the name's last words, half of what it says or more, fit a held title of its kind ("驾照记分管理办法":
     记分管理 of 道路交通安全违法行为记分管理办法)? People put their own word for the subject before the title's
@@ -369,6 +374,15 @@ def _tail_held(name: str, documents: Iterable[Document]) -> bool:
         return False
     titles = {(region, t) for by in _index(tuple((d.short_title, d.region) for d in documents))
               .get(parts["kind"], {}).values() for _, region, t in by}
+    # A place's document named in the asker's words ("浙江那个电动车条例"): what the name says beside the place
+    # is the core of a title of that kind held for that place with characters left out (电动|自行|车).
+    if places := gazetteer().mentions(parts["core"]):
+        surface, place = places[-1]
+        rest = parts["core"][parts["core"].find(surface) + len(surface):]
+        said = _FILLER.sub("", re.sub(r"^的?(?:这|那)[部份个项]?", "", rest))
+        if len(said) >= 2 and any(place.name in (region, *t.places) and _subsequence(said, t.core)
+                                  for region, t in titles):
+            return True
     words = [w for w, _ in _tagged(parts["core"])]
     own = len(_FILLER.sub("", parts["core"]))
     for k in range(1, len(words)):

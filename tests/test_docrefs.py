@@ -209,3 +209,13 @@ def test_a_name_ending_in_the_last_words_of_a_held_title_is_not_reported_as_miss
     # ... but a few common words (保护) are no clue, and another place's document of that name is not this one.
     assert unknown_names("个人信息保护法对人脸识别有什么规定？", [SCORING, CYBER], "") == ["个人信息保护法"]
     assert unknown_names("浙江省电动自行车管理条例怎么规定上牌？", [ZHENGZHOU_BIKES], "") == ["浙江省电动自行车管理条例"]
+
+
+ZHEJIANG_BIKES = Document(doc_id="zj", file="", issuer="", region="浙江省", level="province", title="浙江省电动自行车管理条例")
+
+
+def test_a_places_document_named_with_characters_left_out_is_not_reported_as_missing():
+    # 电动车 is 电动|自行|车 with characters left out; 水污染防治 is not 大气污染防治.
+    assert unknown_names("浙江那个电动车条例里说的“电动自行车”指什么？", [ZHEJIANG_BIKES], "") == []
+    air = Document(doc_id="air", file="", issuer="", region="浙江省", level="province", title="浙江省大气污染防治条例")
+    assert unknown_names("浙江省水污染防治条例怎么规定？", [air], "") == ["浙江省水污染防治条例"]
