@@ -42,6 +42,9 @@ class Config:
     # within its candidates, weighed bm25_share to the keyword half).
     fusion: str = "score"
     bm25_share: float = 0.5
+    # BM25 speaks only for the question's words its index knows: the keyword share shrinks by this much of the
+    # share of the question's words it does not know ("老公欠钱跑了" → few). 0 keeps bm25_share for every question.
+    unknown_discount: float = 0.5
     # The keyword half also scores the article words a question's lay words are bridged to
     # (assistant/bridge.py, data/bridge.json), at this weight relative to its own words; 0 turns it off.
     bridge_weight: float = 0.5

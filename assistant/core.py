@@ -160,6 +160,7 @@ class Assistant:
             store=open_store(config, vectors, embedder), today=self.today(),
             bridge=load_bridge() if config.bridge_weight > 0 else None, bridge_weight=config.bridge_weight,
             fusion=config.fusion, bm25_share=config.bm25_share,
+            unknown_discount=config.unknown_discount,
             embed_retrieval_query=self._embed_retrieval_query if query_embedder is not None else None,
         )
         self._chain = AnswerChain(
