@@ -14,11 +14,20 @@ import re
 from dataclasses import dataclass
 
 from ..clauses import Clause
-from ..routing import SUPPORT_KINDS
 from ..sentences import split as split_sentences
 from ..values import parse_values
 
 DIRECTION = "方向性支持"
+# The kinds of benefit, each named by the words a sentence granting it uses.
+SUPPORT_KINDS = {
+    "资金与奖励": ("资金", "奖励", "补贴", "补助", "资助", "专项", "以奖代补", "给予支持", "一次性"),
+    "税收": ("税", "所得税"),
+    "融资": ("融资", "贷款", "基金", "投资", "担保", "上市", "债", "信贷", "贴息"),
+    "人才": ("人才", "职称", "培训", "引进"),
+    "场地与租金": ("租金", "房租", "场地", "载体", "园区", "办公用房", "用地"),
+    "认定与荣誉": ("认定", "示范", "评选", "品牌", "名单"),
+    "准入与便利": ("登记", "审批", "许可", "经营场所", "简化"),
+}
 # A sentence offers something when it gives or eases (给予, 补贴, 放宽 …); one that only supports or
 # encourages (支持…发展, 鼓励…) points a direction. What kind of benefit it gives comes from its own words.
 _GIVES = re.compile(r"给予|奖励|奖补|补贴|补助|资助|贴息|减免|减按|免征|免收|减征|优惠|享受|以奖代补|予以|倾斜|放宽|简化|"
