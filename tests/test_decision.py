@@ -133,6 +133,14 @@ def test_an_item_holds_the_figure_its_lead_in_announces():
     scored = SimpleNamespace(clause=item, sentence=split(item.text)[0])
     assert "3分" in _with_lead_in(corpus, scored)
     assert _item_context(corpus, item)[0] == [(parent, parent.text)]
+    # The lead-in is the whole sentence, not its last piece: the fine is before the "；" that ends the list's
+    # announcement ("…处以五十万元以下的罚款；情节严重的，责令停业整顿、吊销营业执照:").
+    parent = Clause("c", "56", 1, "第五十六条", "", "经营者有下列情形之一的，处以违法所得一倍以上十倍以下的罚款，"
+                    "没有违法所得的，处以五十万元以下的罚款；情节严重的，责令停业整顿、吊销营业执照:")
+    item = Clause("c", "56.6", 2, "第五十六条（六）", "", "（六）对商品或者服务作虚假或者引人误解的宣传的；", parents=("56",))
+    corpus = SimpleNamespace(breadcrumb=lambda c: [parent] if c is item else [])
+    scored = SimpleNamespace(clause=item, sentence=split(item.text)[0])
+    assert "五十万元以下" in _with_lead_in(corpus, scored)
 
 
 def test_a_fine_is_not_the_sum_a_fee_or_subsidy_question_asks_for():

@@ -29,7 +29,7 @@ from ..corpus import Corpus
 from ..sentences import split as split_sentences
 from ..values import asked_value_kind
 from .context import Turn, excluded_clause
-from .evidence import ANSWER_KINDS, Evidence, has_content, holds_value
+from .evidence import ANSWER_KINDS, Evidence, has_content, holds_value, lead_in
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "decision.json"
 
@@ -159,8 +159,7 @@ def _with_lead_in(corpus: Corpus, s) -> str:
     if "." not in s.clause.path or not s.clause.path.rsplit(".", 1)[-1].isdigit():
         return s.sentence.text
     chain = corpus.breadcrumb(s.clause)
-    lead = next((x.text for x in split_sentences(chain[-1].text) if x.lead_in), "") if chain else ""
-    return lead + s.sentence.text
+    return (lead_in(chain[-1]) if chain else "") + s.sentence.text
 
 
 _HELD_TEXT: dict[tuple, str] = {}

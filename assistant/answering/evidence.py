@@ -65,6 +65,16 @@ def holds_value(asked: str | None, text: str, penalty_asked: bool) -> bool:
     return satisfies(asked, (v.kind for v in values))
 
 
+def lead_in(parent: Clause) -> str:
+    """The whole sentence that announces a clause's list ("经营者有下列情形之一…；…处…罚款；情节严重的，…:"),
+    from the last full stop before the piece that ends in a colon; "" when the clause announces none."""
+    piece = next((s.text for s in split_sentences(parent.text) if s.lead_in), "")
+    if not piece:
+        return ""
+    head = parent.text[:parent.text.find(piece) + len(piece)]
+    return re.split(r"(?<=[。\n])", head)[-1].strip()
+
+
 def has_content(c: Clause) -> bool:
     """False for bare level-1 headings ("二、重点行动"): they hold no facts of their own. A short article
     ("本法所称的著作权即版权。") is a sentence, not a heading."""

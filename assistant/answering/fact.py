@@ -30,7 +30,7 @@ from ..sentences import split as split_sentences
 from ..values import asked_value_kind
 from . import listing
 from .context import Turn
-from .evidence import ANSWER_KINDS, Evidence, Scored, has_content, holds_value
+from .evidence import ANSWER_KINDS, Evidence, Scored, has_content, holds_value, lead_in
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
@@ -349,12 +349,10 @@ def _item_context(corpus, clause: Clause) -> tuple[list[tuple[Clause, str]], lis
     if not chain or not clause.path.rsplit(".", 1)[-1].isdigit() or "definition" in offers(clause.text):
         return [], []
     parent = chain[-1]
-    sents = split_sentences(parent.text)
-    piece = next((s.text for s in sents if s.lead_in), "")
-    if not piece:
+    lead = lead_in(parent)
+    if not lead:
         return [], []
-    head = parent.text[:parent.text.find(piece) + len(piece)]
-    lead = re.split(r"(?<=[。\n])", head)[-1].strip()
+    sents = split_sentences(parent.text)
     number = int(clause.path.rsplit(".", 1)[-1])
     named = [(parent, s.text) for s in sents if not s.lead_in and number in _items_named(s.text)]
     return [(parent, lead)], named
