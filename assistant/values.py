@@ -54,7 +54,7 @@ from functools import lru_cache
 
 import cn2an
 
-__all__ = ["Value", "asked_value_kind", "parse_values", "satisfies", "value_kinds"]
+__all__ = ["Value", "asked_measure", "asked_value_kind", "holds_measure", "parse_values", "satisfies", "value_kinds"]
 
 
 @dataclass(frozen=True)
@@ -504,6 +504,25 @@ def asked_value_kind(question: str) -> str | None:
     if re.search(r"多少|(?<![第哪])几", _NOT_ASKING.sub("", q)):
         return "number"
     return None
+
+
+# "扣多少分", "多少道题", "分几级": a bare count asked in a measure word the unit table does not know.
+_ASK_MEASURE = re.compile(r"(?<![第哪])(?:多少|几)(?P<m>[\u4e00-\u9fff])")
+_NUMBER_BEFORE = r"[\d０-９零〇一二两三四五六七八九十百千万]+"
+
+
+def asked_measure(question: str) -> str | None:
+    """The measure word a question asks a bare number in ("扣多少分" → 分), when the question asks for a bare
+    number (``asked_value_kind`` "number"); None otherwise."""
+    if asked_value_kind(question) != "number":
+        return None
+    m = _ASK_MEASURE.search(_fold(question))
+    return m.group("m") if m and m.group("m") not in "个些种类项条样么" else None
+
+
+def holds_measure(text: str, measure: str) -> bool:
+    """Does the text print a number in that measure word ("一次记12分", "分为四级")?"""
+    return re.search(_NUMBER_BEFORE + re.escape(measure), text) is not None
 
 
 # Which kinds of value answer a question asking for each kind ("多久" is answered by 每年 too).

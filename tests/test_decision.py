@@ -150,3 +150,11 @@ def test_a_fine_is_not_the_sum_a_fee_or_subsidy_question_asks_for():
     assert not holds_value("money", fine, penalty_asked=False)  # "办养犬证要交多少钱？"
     assert holds_value("money", fine, penalty_asked=True)  # "伪造养犬证罚多少？"
     assert holds_value("money", "对首版次软件给予资助，最高资助100万元。", penalty_asked=False)
+
+
+def test_a_number_in_another_measure_is_no_answer_to_a_count_asked_in_one():
+    from assistant.answering.evidence import holds_value
+
+    # "居民区夜里噪音不能超过多少分贝？" is not answered by "处二百元以上一千元以下的罚款".
+    assert not holds_value("number", "处二百元以上一千元以下的罚款。", penalty_asked=False, measure="贝")
+    assert holds_value("number", "一次记12分。", penalty_asked=False, measure="分")

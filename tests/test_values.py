@@ -265,3 +265,12 @@ def test_whole_law_texts_parse_as_one_string():
         text = path.read_text(encoding="utf-8")
         vs = parse_values(text)
         assert vs and all(text[v.start:v.end] == v.text for v in vs)
+
+
+def test_a_bare_count_is_asked_in_its_measure_word():
+    from assistant.values import asked_measure, holds_measure
+
+    assert asked_measure("驾照扣多少分？") == "分" and asked_measure("考试一共多少道题？") == "道"
+    assert asked_measure("罚款多少钱？") is None and asked_measure("有几个部门？") is None
+    assert holds_measure("机动车驾驶人有下列交通违法行为之一，一次记12分：", "分")
+    assert not holds_measure("处暂扣六个月机动车驾驶证，并处一千元以上二千元以下罚款。", "分")

@@ -27,7 +27,7 @@ from ..answer_types import Answer
 from ..clauses import Clause
 from ..corpus import Corpus
 from ..sentences import split as split_sentences
-from ..values import asked_value_kind
+from ..values import asked_measure, asked_value_kind
 from .context import Turn, excluded_clause
 from .evidence import ANSWER_KINDS, Evidence, has_content, holds_value, lead_in
 
@@ -136,11 +136,11 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
     x["cos_best"] = _closest(ev, q, clauses, x["dense_top"])
     x["dense_top"] = x["dense_top"] or x["cos_best"]
     if kind:
-        fine = "penalty" in turn.route.asks
-        x["value_missing"] = 0.0 if any(holds_value(kind, s.text, fine) for s in split_sentences(blob)) else 1.0
+        fine, measure = "penalty" in turn.route.asks, asked_measure(q)
+        x["value_missing"] = 0.0 if any(holds_value(kind, s.text, fine, measure) for s in split_sentences(blob)) else 1.0
         # A figure answers only when its own sentence speaks of what was asked: "5万元" for a postdoc station
         # is no answer to a rent subsidy's rate.
-        x["lex_value"] = max((s.lex for s in ranked if holds_value(kind, _with_lead_in(corpus, s), fine)),
+        x["lex_value"] = max((s.lex for s in ranked if holds_value(kind, _with_lead_in(corpus, s), fine, measure)),
                              default=0.0)
     else:
         x["lex_value"] = x["lex_best"]

@@ -18,7 +18,7 @@ from ..regions import gazetteer
 from ..retrieval import Hit
 from ..sentences import Sentence, offers
 from ..sentences import split as split_sentences
-from ..values import parse_values, satisfies
+from ..values import holds_measure, parse_values, satisfies
 from .context import Context
 
 # What a sentence can hold that a question asks for (routing.asks ∩ sentences.offers).
@@ -56,9 +56,12 @@ def clause_sentences(c: Clause) -> list:
     return split_sentences(c.text, headings=not c.label.startswith("第"))
 
 
-def holds_value(asked: str | None, text: str, penalty_asked: bool) -> bool:
-    """Does ``text`` hold a value of the kind asked? A fine ("处以二千元罚款") is the sum only a question
-    about a penalty asks for: not a fee, a subsidy or a payment."""
+def holds_value(asked: str | None, text: str, penalty_asked: bool, measure: str | None = None) -> bool:
+    """Does ``text`` hold a value of the kind asked (a number in the ``measure`` word asked: "扣多少分" → 12分)?
+    A fine ("处以二千元罚款") is the sum only a question about a penalty asks for: not a fee, a subsidy or a
+    payment."""
+    if measure:
+        return holds_measure(text, measure)
     values = parse_values(text)
     if not penalty_asked and "penalty" in offers(text):
         values = [v for v in values if v.kind != "money"]

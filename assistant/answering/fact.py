@@ -27,7 +27,7 @@ from ..retrieval import Filters
 from ..routing import PUNISH
 from ..sentences import offers
 from ..sentences import split as split_sentences
-from ..values import asked_value_kind
+from ..values import asked_measure, asked_value_kind
 from . import listing
 from .context import Turn
 from .evidence import ANSWER_KINDS, Evidence, Scored, has_content, holds_value, lead_in
@@ -239,12 +239,12 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
     if not wanted:
         return None
     best = ranked[0].score
-    asked = asked_value_kind(q)
+    asked, measure = asked_value_kind(q), asked_measure(q)
     for s in ranked:
         if s.score < 0.5 * best or s.sentence.heading:
             break
         text = _whole_sentence(s)[0]
-        if not (wanted & offers(text)) or (asked and not holds_value(asked, text, "penalty" in asks)):
+        if not (wanted & offers(text)) or (asked and not holds_value(asked, text, "penalty" in asks, measure)):
             continue  # "要满多少岁" is not answered by a speed limit, "多少钱" by a year, nor a fee by a fine
         if s.lex < 0.3 or (noun and noun not in s.sentence.text):
             continue  # holds a figure, but not about what was asked
