@@ -195,3 +195,13 @@ def test_the_penalty_for_a_duty_is_an_article_that_cites_it_and_punishes(laws_as
     # 第五十九条 punishes breaking 第二十一条; 第三十四条 cites it too ("除本法第二十一条的规定外…") but only adds duties.
     refs = laws_assistant._chain._references_to(["cybersecurity-law-2016#21"])
     assert "cybersecurity-law-2016#59" in refs and "cybersecurity-law-2016#34" not in refs
+
+
+def test_the_duties_a_penalty_is_looked_up_for_are_the_best_hits_without_one(laws_assistant):
+    # "那要是遛狗不拴绳被查到了，怎么罚？" after a question whose answer cited another article: when the article the
+    # follow-up points at is cited by no penalty, the best hits that set duties without one are tried next.
+    from assistant.retrieval import Hit
+
+    hits = [Hit("cybersecurity-law-2016#59", 1.0), Hit("cybersecurity-law-2016#21", 0.9), Hit("cybersecurity-law-2016#47", 0.8)]
+    duties = laws_assistant._chain._duty_without_penalty(hits)
+    assert duties[0] == "cybersecurity-law-2016#21" and "cybersecurity-law-2016#59" not in duties

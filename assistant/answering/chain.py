@@ -147,8 +147,11 @@ class AnswerChain:
             # 规定的，…处…罚款"): the duty asked about is the one a follow-up points at, an article the question
             # names, or the best hit when it holds no penalty itself. When the duty's own text has none, the
             # citing articles are what a follow-up points at.
-            duties = turn.focus or self._article_hits(turn) or self._duty_without_penalty(hits)
-            refs = self._references_to(duties[:1]) or self._references_to(duties)
+            refs: list[str] = []
+            for duties in (turn.focus, self._article_hits(turn), self._duty_without_penalty(hits)):
+                refs = self._references_to(duties[:1]) or self._references_to(duties)
+                if refs:
+                    break
             if turn.focus and refs and not any("penalty" in offers(c.text) for c in turn.focus_clauses(corpus)):
                 turn.focus = refs[:2]
             first = [*refs, *first]
@@ -195,11 +198,9 @@ class AnswerChain:
         return out[:2]
 
     def _duty_without_penalty(self, hits: list[Hit]) -> list[str]:
-        """The best hit, when it is an article that sets a duty without a penalty of its own."""
-        top = self.ctx.corpus.clause(hits[0].clause_id) if hits else None
-        if top is None or not top.path.split(".")[0].isdigit() or "penalty" in offers(top.text):
-            return []
-        return [top.clause_id]
+        """The best hits (three) that are articles setting a duty without a penalty of their own."""
+        tops = [c for h in hits[:3] if (c := self.ctx.corpus.clause(h.clause_id)) is not None]
+        return [c.clause_id for c in tops if c.path.split(".")[0].isdigit() and "penalty" not in offers(c.text)]
 
     def _references_to(self, clause_ids: list[str]) -> list[str]:
         """Clauses of the same document that cite these clauses' articles ("违反本法第二十一条…", "第四十一条至
