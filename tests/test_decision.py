@@ -154,7 +154,6 @@ def test_a_fine_is_not_the_sum_a_fee_or_subsidy_question_asks_for():
 
 def test_a_number_in_another_measure_is_no_answer_to_a_count_asked_in_one():
     from assistant.answering.evidence import holds_value
-
     from assistant.values import asked_measure
 
     # "居民区夜里噪音不能超过多少分贝？" is not answered by "处二百元以上一千元以下的罚款".
