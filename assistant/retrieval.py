@@ -78,7 +78,7 @@ class HybridSearcher:
         bridge_weight: float = 0.5,
         fusion: str = "score",
         bm25_share: float = 0.5,
-        unknown_discount: float = 0.0,
+        unknown_discount: float = 0.5,
         embed_retrieval_query: Callable[[str], np.ndarray] | None = None,
     ) -> None:
         self.corpus = corpus

@@ -93,10 +93,10 @@ def test_the_keyword_half_counts_less_for_words_its_index_does_not_know(fake_ass
     from assistant.retrieval import HybridSearcher
 
     bot = fake_assistant
-    searcher = HybridSearcher(bot.corpus, bot.vectors, bot._embed_query, bot.segmenter, unknown_discount=0.5)
+    searcher = HybridSearcher(bot.corpus, bot.vectors, bot._embed_query, bot.segmenter)
     assert searcher._known_share("跨境电子商务发展") == 1.0
     assert searcher._known_share("跨境电子商务 呜啦啦嘎嘎") < 1.0
     # With every word known the fusion is the configured one: the same ranking as without the discount.
-    plain = HybridSearcher(bot.corpus, bot.vectors, bot._embed_query, bot.segmenter)
+    plain = HybridSearcher(bot.corpus, bot.vectors, bot._embed_query, bot.segmenter, unknown_discount=0.0)
     q = "跨境电子商务发展"
     assert [h.clause_id for h in searcher.search(q, 10)] == [h.clause_id for h in plain.search(q, 10)]

@@ -88,7 +88,8 @@ def test_evaluation_retrieval_on_milvus_lite_matches_faiss_flat(fake_assistant, 
     on_milvus = HybridSearcher(bot.corpus, bot.vectors, bot._embed_query, bot.segmenter,
                                bot.config.candidates, bot.config.rrf_k, store=milvus_store,
                                bridge=bot.searcher.bridge, bridge_weight=bot.searcher.bridge_weight,
-                               fusion=bot.searcher.fusion, bm25_share=bot.searcher.bm25_share)
+                               fusion=bot.searcher.fusion, bm25_share=bot.searcher.bm25_share,
+                               unknown_discount=bot.searcher.unknown_discount)
     questions = [retrieval_question(it) for it in load_dataset(DEFAULT_DATASET)]
     assert len(questions) > 100
     for q in questions:
