@@ -142,3 +142,14 @@ def test_a_support_question_in_chat_lists_the_measures_match_gives_in_the_same_o
         quoted = [line for line in answer.answer.splitlines() if line.endswith(f" [{n}]")]
         clause = fake_assistant.corpus.clause(r.clause_id).text
         assert all(line[2:-len(f" [{n}]")].split("：", 1)[-1] in clause for line in quoted)
+
+
+def test_support_is_said_to_name_no_benefit_only_when_none_is_granted():
+    from assistant.answering.support import _benefit_not_granted
+
+    listing = ["支持创新型、成长型平台企业以多种途径上市融资。"]
+    assert _benefit_not_granted("江苏对平台企业上市有什么奖励？", listing) == "奖励"
+    assert _benefit_not_granted("上市有什么优惠？", listing) == "优惠"
+    # 优惠 is preferential treatment of any kind: a tax deduction one may enjoy is one.
+    deduction = ["中小企业开发新技术、新产品、新工艺发生的研发费用，符合国家有关规定的，可以享受税前加计扣除政策。"]
+    assert _benefit_not_granted("研发费用在税上有什么优惠？", deduction) == ""

@@ -15,6 +15,7 @@ from ..values import parse_values
 from .context import Turn
 from .evidence import UNIT_NOTE, Evidence
 from .matching import MatchError, Profile, Row, clause_search, match
+from .measures import DIRECTION, benefit_kind
 from .refusal import NAMED_MAX, name_some, refuse
 
 # "有哪些扶持方向" only says that the firm asks for support; what it does and needs is what it is about.
@@ -128,10 +129,13 @@ _NAMED_BENEFIT = re.compile(r"奖励|补贴|补助|资助|奖补|贴息|减免|�
 
 
 def _benefit_not_granted(question: str, quoted: list[str]) -> str:
-    """The benefit the question names ("有什么奖励") when no quoted sentence grants it or any sum of money."""
+    """The benefit the question names ("有什么奖励") when no quoted sentence grants it or any sum of money;
+    优惠 (preferential treatment of any kind) is granted by any sentence that gives something ("可以享受税前
+    加计扣除政策"), not only points a direction."""
     asked = _NAMED_BENEFIT.findall(question)
     if not asked or not quoted:
         return ""
     granted = any(a in s for a in asked for s in quoted) or any(
-        v.kind == "money" for s in quoted for v in parse_values(s))
+        v.kind == "money" for s in quoted for v in parse_values(s)) or (
+        set(asked) == {"优惠"} and any(benefit_kind(s) not in (None, DIRECTION) for s in quoted))
     return "" if granted else asked[0]
