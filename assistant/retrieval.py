@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -89,6 +90,8 @@ class HybridSearcher:
         # answer-or-refuse decision read.
         self.embed_retrieval_query = embed_retrieval_query
         self.segmenter = segmenter
+        # The keyword half and the share it is given both read the question's words: segmented once.
+        self._tokens = lru_cache(maxsize=256)(lambda question: tuple(segmenter.tokens(question)))
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.bridge = bridge
@@ -122,7 +125,7 @@ class HybridSearcher:
     def _bm25_top(self, question: str, allowed: set[str] | None, want: int) -> list[tuple[int, float]]:
         """Best clauses by BM25 among the allowed documents: (position, score), best first,
         ties in corpus order; only the top few are sorted, which keeps 10^6 clauses fast."""
-        tokens = self.segmenter.tokens(question)
+        tokens = list(self._tokens(question))
         scores = self.bm25.scores(tokens)
         if self.bridge is not None and self.bridge_weight > 0 and len(scores):
             # Article words the question's lay words are bridged to count as a weaker part of the question.
@@ -216,7 +219,7 @@ class HybridSearcher:
 
     def _known_share(self, question: str) -> float:
         """The share of the question's words the keyword index knows: what BM25 can speak for."""
-        tokens = [t for t in dict.fromkeys(self.segmenter.tokens(question)) if len(t) > 1]
+        tokens = [t for t in dict.fromkeys(self._tokens(question)) if len(t) > 1]
         if not tokens:
             return 1.0
         vocab = self.bm25.idf
