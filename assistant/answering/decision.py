@@ -29,7 +29,7 @@ from ..corpus import Corpus
 from ..sentences import split as split_sentences
 from ..values import asked_measure, asked_value_kind
 from .context import Turn, excluded_clause
-from .evidence import ANSWER_KINDS, Evidence, has_content, holds_value, lead_in
+from .evidence import ANSWER_KINDS, Evidence, has_content, holds_value, item_lead_in
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "decision.json"
 
@@ -156,10 +156,8 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
 def _with_lead_in(corpus: Corpus, s) -> str:
     """A sentence's text, and for an item of a list the lead-in that announces it: "一次记3分：" holds the
     figure for "驾驶机动车有拨打、接听手持电话…的；"."""
-    if "." not in s.clause.path or not s.clause.path.rsplit(".", 1)[-1].isdigit():
-        return s.sentence.text
-    chain = corpus.breadcrumb(s.clause)
-    return (lead_in(chain[-1]) if chain else "") + s.sentence.text
+    found = item_lead_in(corpus, s.clause)
+    return (found[1] if found else "") + s.sentence.text
 
 
 _HELD_TEXT: dict[tuple, str] = {}

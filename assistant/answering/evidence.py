@@ -78,6 +78,16 @@ def lead_in(parent: Clause) -> str:
     return re.split(r"(?<=[。\n])", head)[-1].strip()
 
 
+def item_lead_in(corpus, clause: Clause) -> tuple[Clause, str] | None:
+    """For an item of a list (a clause numbered under a parent), the parent and the lead-in that announces
+    it ("机动车驾驶人有下列交通违法行为之一，一次记3分："); None for any other clause."""
+    chain = corpus.breadcrumb(clause)
+    if not chain or not clause.path.rsplit(".", 1)[-1].isdigit():
+        return None
+    lead = lead_in(chain[-1])
+    return (chain[-1], lead) if lead else None
+
+
 def has_content(c: Clause) -> bool:
     """False for bare level-1 headings ("二、重点行动"): they hold no facts of their own. A short article
     ("本法所称的著作权即版权。") is a sentence, not a heading."""

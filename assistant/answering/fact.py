@@ -30,7 +30,7 @@ from ..sentences import split as split_sentences
 from ..values import asked_measure, asked_value_kind
 from . import listing
 from .context import Turn
-from .evidence import ANSWER_KINDS, Evidence, Scored, has_content, holds_value, lead_in
+from .evidence import ANSWER_KINDS, Evidence, Scored, has_content, holds_value, item_lead_in
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
@@ -344,14 +344,11 @@ def _item_context(corpus, clause: Clause) -> tuple[list[tuple[Clause, str]], lis
     "职工有下列情形之一的，视同工伤：" — what the list is, and what its items bring about), and
     the parent's sentences that name the item by number ("有前款第二项、第四项情形之一的，可以并处吊销…"), each
     as (parent, sentence)."""
-    chain = corpus.breadcrumb(clause)
     # A definition ("网络安全，是指…") says all it means itself; "本法下列用语的含义：" adds nothing to it.
-    if not chain or not clause.path.rsplit(".", 1)[-1].isdigit() or "definition" in offers(clause.text):
+    found = None if "definition" in offers(clause.text) else item_lead_in(corpus, clause)
+    if found is None:
         return [], []
-    parent = chain[-1]
-    lead = lead_in(parent)
-    if not lead:
-        return [], []
+    parent, lead = found
     sents = split_sentences(parent.text)
     number = int(clause.path.rsplit(".", 1)[-1])
     named = [(parent, s.text) for s in sents if not s.lead_in and number in _items_named(s.text)]
