@@ -123,6 +123,14 @@ def test_a_penalty_question_about_a_duty_is_answered_by_the_article_citing_it(la
     assert "一万元以上十万元以下罚款" in a.answer
 
 
+def test_a_penalty_that_names_the_duty_by_number_is_quoted_with_that_duty(laws_assistant):
+    # 第六十六条 punishes "违反本法第三十七条规定" — which says nothing to a reader without 第三十七条 itself.
+    a = laws_assistant.ask("关键信息基础设施的运营者把个人信息存到境外服务器，会受什么处罚？")
+    assert cited(a)[0] == "cybersecurity-law-2016#66"
+    assert "cybersecurity-law-2016#37" in cited(a)
+    assert "应当在境内存储" in a.answer
+
+
 @GAP
 def test_a_fine_for_an_article_no_article_punishes_is_refused(laws_assistant):
     # No article of 网络安全法 cites 第十条 (a general duty), so no fine is set for breaking it.

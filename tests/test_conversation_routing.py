@@ -89,6 +89,13 @@ def test_a_question_of_fact_about_support_is_not_a_what_can_we_get_question():
     assert classify("我是一家小微企业，能拿到多少补贴？").kind == "support"
 
 
+def test_expired_goods_are_no_question_of_a_documents_validity():
+    # 过期 said of a thing ("过期食品") describes it; said of a document ("过期了吗") asks whether it is in force.
+    assert classify("我举报了一家卖过期食品的超市，他们有没有义务保密？").kind == "fact"
+    assert classify("这个意见是不是已经过期了？").kind == "validity"
+    assert classify("这份文件过期没有？").kind == "validity"
+
+
 def test_a_question_pointing_back_is_about_the_previous_topic():
     rw = rewrite("这个政策由哪些部门牵头落实？", HISTORY)
     assert (rw.kind, rw.question) == ("focus", "武汉对跨境电商有什么支持，这个政策由哪些部门牵头落实？")

@@ -60,8 +60,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     ranked = ev.rank_sentences(q, clauses, asks)
     if not ranked:
         return refuse(ctx, "")
+    duty_of: dict[str, Scored] = {}
     if "penalty" in asks and PUNISH.search(q):
-        ranked = _penalties_for_duties(ranked)
+        ranked, duty_of = _penalties_for_duties(ranked)
     # "“噪声敏感建筑物”指的是哪些房子？" asks for a definition in list words: the definition found answers it.
     defined = "definition" in asks and "definition" in ranked[0].sentence.offers
     if "list" in asks and not skip and not defined:
@@ -102,7 +103,12 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     body = _supporting(ranked, skip, exclude=used, parts=_part_answers(ev, q, clauses, asks) if not skip else [])
     if not body and not lines:
         return ctx.citations().answer(["前面的回答已列出全部相关条款，没有更多内容了。"])
-    if body:
+    # A penalty that says only "违反本法第三十五条规定的" is read with the duty it cites, quoted under it.
+    main = direct.clause if direct is not None else body[0][0] if body else None
+    duty = duty_of.get(main.clause_id) if main is not None else None
+    if duty is not None and any(c is duty.clause for c, _, _ in body):
+        duty = None
+    if body or duty is not None:
         lines.append("依据：" if lines else "根据现有文件：")
         shown: set[str] = set()
         for clause, quotes, best in body:
@@ -122,6 +128,11 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
                 if said not in shown:
                     shown.add(said)
                     lines.append(f"- {said} [{cites.add(parent, said)}]")
+            if duty is not None:
+                lines.append(f"- {duty.clause.label}：{duty.sentence.text} [{cites.add(duty.clause, duty.sentence.text)}]")
+                duty = None
+    if duty is not None:
+        lines.append(f"- {duty.clause.label}：{duty.sentence.text} [{cites.add(duty.clause, duty.sentence.text)}]")
     return cites.answer(lines)
 
 
@@ -166,17 +177,19 @@ def _close(ranked: list[Scored]) -> list[Scored]:
     return [s for s in ranked[:3] if s.score >= CLOSE_SHARE * ranked[0].score]
 
 
-def _penalties_for_duties(ranked: list[Scored]) -> list[Scored]:
+def _penalties_for_duties(ranked: list[Scored]) -> tuple[list[Scored], dict[str, Scored]]:
     """"没有保存直播内容会怎么罚？": the question's words are in the duty (第十条 …应当保存…), the penalty is in
     the article that cites it (第二十五条 违反本办法第八条、第十条规定的，…罚款). A sentence that cites the
-    article of a better-matching duty inherits that duty's match."""
+    article of a better-matching duty inherits that duty's match. Returned with, per penalty clause, the
+    best sentence of the duty it cites (the best-matching one when it cites several)."""
     best: dict[int, Scored] = {}
     for s in ranked:
         number = s.clause.path.split(".")[0]
         if number.isdigit() and "penalty" not in s.sentence.offers:
             best.setdefault(int(number), s)
+    duty_of: dict[str, Scored] = {}
     if not best:
-        return ranked
+        return ranked, duty_of
     out = []
     for s in ranked:
         items = cited_items(s.sentence.text)
@@ -184,10 +197,12 @@ def _penalties_for_duties(ranked: list[Scored]) -> list[Scored]:
                   if n in best and best[n].clause.doc_id == s.clause.doc_id and _same_item(best[n].clause, n, items)]
         if "penalty" in s.sentence.offers and duties:
             duty = max(duties, key=lambda d: d.lex)
+            if duty.lex > getattr(duty_of.get(s.clause.clause_id), "lex", -1.0):
+                duty_of[s.clause.clause_id] = duty
             if duty.lex > s.lex:
                 s = replace(s, score=s.score + (duty.lex - s.lex), lex=duty.lex)
         out.append(s)
-    return sorted(out, key=lambda x: (-x.score, x.rank, x.sentence.index))
+    return sorted(out, key=lambda x: (-x.score, x.rank, x.sentence.index)), duty_of
 
 
 def _same_item(duty: Clause, number: int, items: set[tuple[int, int]]) -> bool:
