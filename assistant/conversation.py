@@ -18,6 +18,10 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(项|条|点|个)")
 # A question that opens by pointing back ("这个政策…", "该条款…") is about the previous topic.
 _DEICTIC = re.compile(r"^(这个|这项|这条|这些|这一|这件|这方面|这块|这部分|该|此|上述|上面|刚才|它|其|那这|那么这)")
+# "他们多久要派人来？", "这种情况找谁？": a person or a situation named earlier, referred to by a pronoun.
+_ANAPHORA = re.compile(r"他们|她们|对方|这种|这样|那种|那样|此种|这时|此时|(?<!其)他(?!人)|她")
+# Follow-ups that refer back are usually short; one that says more has its own topic.
+FOLLOW_UP_CHARS = 20
 # "如果是公司干的呢？", "要是不做了呢？": the same matter under another condition.
 _CONDITIONAL = re.compile(r"^(?:那|那么)?(?:如果|要是|假如|假设|若是?|万一|换成|换作|改成|对于)|的话")
 # "那X呢？" with a new topic X: keep the previous question's frame (region, what was asked).
@@ -70,14 +74,14 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
     if not prev:
         return Rewrite(q)
     ordinal = _ORDINAL.search(q)
-    if ordinal and len(q) <= 20:
+    if ordinal and len(q) <= FOLLOW_UP_CHARS:
         raw = ordinal.group(1)
         n = int(raw) if raw.isdigit() else cn_to_int(raw)
         return Rewrite(f"{prev.rstrip('？?。')}，{q}", "ordinal", item=n, previous=prev)
     if _CONTINUE.match(q):
         shown = len(set(_MARKER.findall(_last(history, "assistant"))))
         return Rewrite(prev, "continue", skip=shown)
-    if len(q) <= 20:
+    if len(q) <= FOLLOW_UP_CHARS:
         new_regions = _regions_in(q)
         rest = q
         for r in new_regions:
@@ -105,4 +109,6 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
             tail = _ASK_TAIL.search(prev)
             ask = tail.group(0) if tail else "有什么规定？"
             return Rewrite(f"{''.join(_regions_in(prev)[:1])}{swap.group('topic')}{ask}", "topic_swap")
+        if _ANAPHORA.search(q):
+            return Rewrite(f"{prev.rstrip('？?。')}，{q}", "focus")
     return Rewrite(q)

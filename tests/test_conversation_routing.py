@@ -40,6 +40,15 @@ def test_a_question_with_its_own_topic_is_left_alone():
     assert rewrite("湖北省商务厅负责什么？", HISTORY).kind == "none"
 
 
+def test_a_short_follow_up_with_a_pronoun_is_read_with_what_came_before():
+    said = [{"role": "user", "content": "半夜家里暖气管爆了在漏水，我已经打了供热公司的电话。"}]
+    rw = rewrite("那他们最晚多久必须到现场？", said)
+    assert rw.kind == "focus" and rw.question.startswith("半夜家里暖气管爆了")
+    assert rewrite("这种情况能找谁核对？", said).kind == "focus"
+    # 他人 (others) is no pronoun for someone just named.
+    assert rewrite("拿他人的作品来用要付钱吗？", said).kind == "none"
+
+
 def test_no_history_means_no_rewrite():
     assert rewrite("那济南呢？", []).question == "那济南呢？"
 
