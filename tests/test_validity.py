@@ -253,6 +253,24 @@ def test_a_document_repealed_by_a_corpus_document_cites_the_repealing_sentence(t
     assert "wuhan-ec-regulation#2" in cited(a)
 
 
+def test_a_document_not_held_but_repealed_by_a_held_one_is_answered_from_the_repeal(tmp_path):
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    cfg = Config(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", today="2026-11-22")
+    Assistant.load(cfg, embedder=HashEmbedder(), log=quiet)
+    new = tmp_path / "new.txt"
+    new.write_text("武汉市电子商务促进条例\n第一条 为了促进电子商务发展，制定本条例。\n"
+                   "第二条 本条例自2024年1月1日起施行。2010年公布的《武汉市电子商务促进办法》同时废止。\n", encoding="utf-8")
+    add_document(cfg, new, doc_id="wuhan-ec-regulation", embedder=HashEmbedder(), log=quiet)
+    bot = Assistant.load(cfg, embedder=HashEmbedder(), log=quiet)
+    # Still in force? The corpus lacks its text but says it was repealed, and since when the new one applies.
+    a = bot.ask("以前的《武汉市电子商务促进办法》现在还管用吗？")
+    assert not a.refused and cited(a) == ["wuhan-ec-regulation#2"]
+    assert "本库没有《武汉市电子商务促进办法》的原文" in a.answer and "本条例自2024年1月1日起施行" in a.answer
+    # What its articles said, the corpus cannot tell: refused, with the repeal.
+    a = bot.ask("《武汉市电子商务促进办法》第三条怎么规定的？")
+    assert a.refused and "同时废止" in a.answer
+
+
 def test_a_kind_named_narrows_a_region_to_its_documents_of_that_kind(law_bot):
     a = law_bot.ask("江苏那份指导意见什么时候印发的？")
     assert cited(a) == ["jiangsu-platform-economy-2015#0"]

@@ -279,8 +279,13 @@ class AnswerChain:
         """Refuse, answer the item a follow-up points at, or hand over to the route's composer."""
         ev = self.evidence
         unheld = refusal.unheld(turn, ev)
-        reason = refusal.reason_to_refuse(turn, ev, unheld)
-        if reason:
+        # A document the corpus lacks but a held one repeals or replaces: that is what the corpus can tell of it.
+        repealed = {name: found for name in unheld if (found := refusal.repealed_by(self.ctx.corpus, name))}
+        reason = None if repealed and len(repealed) == len(unheld) else refusal.reason_to_refuse(turn, ev, unheld)
+        if repealed and len(repealed) == len(unheld) and not turn.doc_ids:
+            answer = refusal.repeal_notice(self.ctx, repealed, refused=turn.route.kind != "validity")
+            unheld = []
+        elif reason:
             answer = refusal.refuse(self.ctx, reason)
         elif turn.rewrite.kind == "ordinal" and (clause := item.ordinal_clause(turn, ev)) is not None:
             answer = item.compose(turn, ev, clause)

@@ -105,6 +105,50 @@ def reason_to_refuse(turn: Turn, ev: Evidence, unknown: Sequence[str] = ()) -> s
     return None
 
 
+_REPEAL = re.compile(r"废止|失效|停止执行|不再执行|代替|取代")
+
+
+def repealed_by(corpus: Corpus, name: str) -> list[tuple[Clause, str]]:
+    """Held clauses that repeal or replace a document the corpus does not hold ("…《工商行政管理部门处理消费者
+    投诉办法》同时废止"), each with its sentences from the one that names it to the one that repeals it."""
+    title = f"《{name}》"
+    if title not in corpus.text:
+        return []
+    out = []
+    for c in corpus.clauses:
+        if title not in c.text:
+            continue
+        pieces = [s.text for s in split_sentences(c.text)]
+        for i, piece in enumerate(pieces):
+            if title in piece:
+                run = next((pieces[i:j + 1] for j in range(i, min(i + 2, len(pieces))) if _REPEAL.search(pieces[j])), None)
+                if run:
+                    out.append((c, "".join(run)))
+                    break
+    return out
+
+
+# A repealing clause up to this long is quoted whole: it is usually the closing article that also says when
+# the document replacing the old one took effect ("本办法自2020年1月1日起施行。…同时废止。").
+WHOLE_CLAUSE = 300
+
+
+def repeal_notice(ctx: Context, repealed: dict[str, list[tuple[Clause, str]]], refused: bool) -> Answer:
+    """What the corpus says of documents it does not hold but whose repeal a held document states: the answer
+    to whether they still apply, and (``refused``) a refusal of anything else asked about their text."""
+    cites = ctx.citations()
+    lines = []
+    for name, found in repealed.items():
+        lines.append(f"本库没有《{name}》的原文；本库收录的文件规定了它的废止或替代：")
+        for c, said in found:
+            doc = ctx.corpus.documents[c.doc_id]
+            said = c.text if len(c.text) <= WHOLE_CLAUSE else said
+            lines.append(f"- 《{doc.short_title}》{c.label}：{said} [{cites.add(c, said)}]")
+    if refused:
+        lines.append("本库无法回答关于其条文内容的问题。")
+    return cites.answer(lines, refused=refused)
+
+
 def unheld(turn: Turn, ev: Evidence) -> list[str]:
     """Documents the question names that the corpus does not hold ("以前那个…条例还有效吗")."""
     corpus = ev.ctx.corpus
