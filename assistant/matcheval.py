@@ -13,6 +13,11 @@ eval/laws (added as a user would), and scored:
 Each split is also scored as asked in chat ("dev (chat)"): the profile's question, with the rows a support
 answer shows for it (``chat_rows``: ``match`` on the profile the question describes, one page).
 
+``--library`` scores the same profiles over a larger library: the dev split's corpus (the seeds, the laws and
+the two dozen lawrefbook documents of eval/dev…dev4), as users who load a national library have it. Their
+measures are none of the profiles' gold (the gold was written from the seeds and the laws alone), so what
+this adds is distractors: 工伤保险条例's 伤残补助金 is money, but for no enterprise.
+
 Dev and test are reported side by side; only dev may be looked at to change matching.
 
 ``--fit`` fits the include decision (``answering.matching``) on the dev profiles only: every candidate
@@ -88,12 +93,17 @@ def score(items: Sequence[dict], predictions: dict[str, list[dict]]) -> dict:
     }
 
 
-def _bot(workdir: Path | None):
+def _bot(workdir: Path | None, library: bool = False):
     from .core import Assistant
     from .evaluation import load_extra_corpus, stage_corpus
 
     config = Config.from_env()
     work = Path(workdir or tempfile.mkdtemp(prefix="policyqa-match-"))
+    if library:
+        from .evalsplits import SPLITS, staged_config
+
+        staged, _ = staged_config(config, SPLITS["dev"], work / "library", log=lambda m: None)
+        return Assistant.load(staged, log=lambda m: None)
     if (work / "corpus").is_dir():  # staged by an earlier run: reused as it is
         from dataclasses import replace
 
@@ -103,8 +113,10 @@ def _bot(workdir: Path | None):
     return Assistant.load(staged, log=lambda m: None)
 
 
-def fit(workdir: Path | None = None, log=print) -> dict:
-    """Fit the include decision on the dev profiles; returns what was written to the weights file."""
+def fit(workdir: Path | None = None, log=print, library: bool = False) -> dict:
+    """Fit the include decision on the dev profiles; returns what was written to the weights file. With
+    ``library`` the candidates of the larger library (``_bot(library=True)``) are rows too: there, most
+    measures are distractors, and a decision fitted on the small corpus alone lets them through."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
@@ -112,20 +124,22 @@ def fit(workdir: Path | None = None, log=print) -> dict:
 
     from .answering import matching
 
-    bot = _bot(workdir)
-    corpus = bot.corpus
+    work = Path(workdir or tempfile.mkdtemp(prefix="policyqa-match-"))
     rows, labels, groups = [], [], []
-    for item in (p for p in load_profiles() if p["split"] == "dev"):
-        prof = item["profile"]
-        profile = matching.Profile(prof.get("region", ""), prof.get("industry", ""), prof.get("size", ""),
-                                   tuple(prof.get("qualifications", ())))
-        region, chain = matching.resolve_region(corpus, profile.region)
-        gold = [m["clause_id"] for m in item["measures"]]
-        measures = matching.covering_measures(corpus, region, profile, bot.ranked_clauses)
-        for m, x in matching.candidates(corpus, profile, chain, measures, bot._chain.evidence, bot.ranked_clauses):
-            rows.append([x[f] for f in matching.FEATURES])
-            labels.append(int(any(_covers(m.clause_id, g) for g in gold)))
-            groups.append(item["id"])
+    for bot in (_bot(work), *([_bot(work, library=True)] if library else [])):
+        corpus = bot.corpus
+        for item in (p for p in load_profiles() if p["split"] == "dev"):
+            prof = item["profile"]
+            profile = matching.Profile(prof.get("region", ""), prof.get("industry", ""), prof.get("size", ""),
+                                       tuple(prof.get("qualifications", ())))
+            region, chain = matching.resolve_region(corpus, profile.region)
+            gold = [m["clause_id"] for m in item["measures"]]
+            measures = matching.covering_measures(corpus, region, profile, bot.ranked_clauses)
+            for m, x in matching.candidates(corpus, profile, chain, measures, bot._chain.evidence,
+                                            bot.ranked_clauses):
+                rows.append([x[f] for f in matching.FEATURES])
+                labels.append(int(any(_covers(m.clause_id, g) for g in gold)))
+                groups.append(item["id"])  # a profile's rows in both corpora fall in the same fold
     X, y = np.asarray(rows, dtype=float), np.asarray(labels)
     scaler = StandardScaler().fit(X)
     Z = scaler.transform(X)
@@ -144,10 +158,10 @@ def fit(workdir: Path | None = None, log=print) -> dict:
         "features": list(matching.FEATURES), "weights": [round(float(w), 6) for w in weights],
         "bias": round(bias, 6), "threshold": round(float(best[0]), 2),
         "fitted_on": f"eval/match/profiles.jsonl dev split: {len(set(groups))} profiles, {len(y)} candidate "
-                     f"measures, {int(y.sum())} gold",
+                     f"measures, {int(y.sum())} gold" + (", over the small corpus and the library" if library else ""),
         "held_out": {"f1": round(best[1], 3), "precision": round(tp / max(int(chosen.sum()), 1), 3),
                      "recall": round(tp / max(int(y.sum()), 1), 3), "folds": "GroupKFold(5) by profile"},
-        "command": "python -m assistant eval-match --fit",
+        "command": "python -m assistant eval-match --fit" + (" --library" if library else ""),
     }
     matching.WEIGHTS_FILE.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     matching.load_model.cache_clear()
@@ -162,10 +176,11 @@ def _f1(chosen, y) -> float:
     return 2 * tp / (float(np.sum(chosen)) + float(np.sum(y))) if tp else 0.0
 
 
-def run(split: str = "all", workdir: Path | None = None, log=print) -> dict:
+def run(split: str = "all", workdir: Path | None = None, log=print, library: bool = False) -> dict:
     items = [p for p in load_profiles() if split == "all" or p["split"] == split]
-    bot = _bot(workdir)
+    bot = _bot(workdir, library)
     out: dict = {}
+    suffix = " (library)" if library else ""
     for name in ("dev", "test") if split == "all" else (split,):
         chosen = [p for p in items if p["split"] == name]
         predictions = {}
@@ -174,12 +189,12 @@ def run(split: str = "all", workdir: Path | None = None, log=print) -> dict:
             result = bot.match(prof.get("region", ""), prof.get("industry", ""), prof.get("size", ""),
                                prof.get("qualifications", ()))
             predictions[p["id"]] = [r.to_json() for r in (*result.rows, *result.not_in_force)]
-        out[name] = score(chosen, predictions)
+        table, chat = f"{name}{suffix}", f"{name} (chat{', library' if library else ''})"
+        out[table] = score(chosen, predictions)
         # The same profiles asked in chat: the rows a support question shows (answering.support).
         asked = [p for p in chosen if p.get("question")]
-        out[f"{name} (chat)"] = score(asked, {p["id"]: [r.to_json() for r in chat_rows(bot, p["question"])]
-                                              for p in asked})
-        for key in (name, f"{name} (chat)"):
+        out[chat] = score(asked, {p["id"]: [r.to_json() for r in chat_rows(bot, p["question"])] for p in asked})
+        for key in (table, chat):
             s = out[key]
             log(f"{key}: {s['profiles']} profiles, {s['gold']} gold measures, {s['rows']} rows; precision "
                 f"{s['precision']}, recall {s['recall']}, amounts right {s['amounts_right']} (n={s['amounts_n']}), "
@@ -209,7 +224,9 @@ def render(result: dict) -> str:
     from .answering import matching
 
     lines = ["# 政策匹配: measured on the enterprise profiles", "",
-             "`python -m assistant eval-match --report` (profiles: eval/match/profiles.jsonl, see its README).", "",
+             "`python -m assistant eval-match --library --report` (profiles: eval/match/profiles.jsonl, see its README). "
+             "Rows marked library: the same profiles over the dev split's whole corpus (the seeds, the laws and the "
+             "lawrefbook documents of eval/dev…dev4), whose other measures are distractors, as in a national library.", "",
              "| split | profiles | gold measures | rows | precision | recall | amounts right (n) | departments right (n) |",
              "|---|---|---|---|---|---|---|---|"]
     for name, s in result.items():
@@ -232,13 +249,18 @@ def register_cli(sub) -> None:
     p.add_argument("--json", help="同时写出 JSON 结果（含每个画像的漏检与多检）")
     p.add_argument("--report", action="store_true", help="写出 eval/match/report.md（dev 与 test 并列）")
     p.add_argument("--fit", action="store_true", help="先在 dev 画像上拟合匹配判定（写入 assistant/data/match.json）")
+    p.add_argument("--library", action="store_true",
+                   help="另在更大的文库上评测（dev 划分的全部文档作干扰项，如同用户载入全国文库）")
     p.set_defaults(func=_cmd)
 
 
 def _cmd(args) -> None:
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="policyqa-match-"))
     if args.fit:
-        fit(Path(args.workdir) if args.workdir else None)
-    result = run(args.split, Path(args.workdir) if args.workdir else None, log=lambda m: print(m, file=sys.stdout))
+        fit(workdir, library=args.library)
+    result = run(args.split, workdir, log=lambda m: print(m, file=sys.stdout))
+    if args.library:
+        result.update(run(args.split, workdir, log=lambda m: print(m, file=sys.stdout), library=True))
     if args.report:
         REPORT.write_text(render(result), encoding="utf-8")
     if args.json:
