@@ -28,7 +28,7 @@ _DUTY = re.compile(r"应当|必须|不得|禁止|严禁|有义务|负责")
 _DEFINITION = re.compile(r"是指|所称|的含义|本法下列用语|以下简称")
 _PENALTY = re.compile(r"罚款|处罚|警告|吊销|没收|拘留|责令(?:限期)?(?:改正|停止|暂停|关闭)|停业整顿|追究|处分|法律责任")
 _TARGET_YEAR = re.compile(r"(?:到|至|力争到|争取到|在)(20\d\d)年")
-_CONTACT = re.compile(r"\d{3,4}[-－]\d{7,8}|(?<!\d)1\d{10}(?!\d)|(?:电话|热线|传真|邮箱|地址|网址)[:：]|@[\w.-]+\.\w+|https?://|www\.")
+_CONTACT = re.compile(r"\d{3,4}[-－]\d{7,8}|(?<!\d)1\d{10}(?!\d)|(?<![\d.,])\d{5,6}(?=[^\d，。；]{0,4}(?:电话|热线|专线|号码|平台))|(?:电话|热线|传真|邮箱|地址|网址)[:：]|@[\w.-]+\.\w+|https?://|www\.")
 # What a sentence can answer, by the words it holds; the values it holds come from values.parse_values.
 _OFFERS = {
     "duty": _DUTY, "definition": _DEFINITION, "penalty": _PENALTY, "target": _TARGET_YEAR, "contact": _CONTACT,

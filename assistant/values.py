@@ -474,15 +474,19 @@ _ASK_MULTIPLE = re.compile(r"几倍|多少倍")
 _ASK_AGE = re.compile(r"几岁|多少岁|多大年龄|年龄")
 # "哪几项", "哪些", "几乎", "第几条": they ask for items, an article or nothing — not for a value.
 _NOT_ASKING = re.compile(r"哪几|哪些|几乎|第几|几何")
+# "投诉电话是多少": a telephone number, a web address … is asked, not a quantity.
+_ASK_CONTACT = re.compile(r"(?:电话|热线|号码|网址|邮箱|传真)(?:号码)?[是为]?(?:多少|什么|啥)")
 
 
 def asked_value_kind(question: str) -> str | None:
     """The kind of value ``question`` asks for: money, duration, count, percent, date, when (a date or a time
-    limit), multiple, age,
+    limit), multiple, age, contact (a telephone number or an address: ``sentences.offers`` tells it),
     area, …, "number" for a bare 多少 ("注册资本最低多少？"); None when it asks for no value."""
     if not isinstance(question, str) or not question:
         return None
     q = _fold(question)
+    if _ASK_CONTACT.search(q):
+        return "contact"
     if _ASK_PERCENT.search(q):
         return "percent"
     if _ASK_MULTIPLE.search(q):

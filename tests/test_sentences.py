@@ -59,6 +59,10 @@ def test_a_contact_detail_is_offered_only_by_a_number_or_address():
     assert "contact" in offers("咨询电话：027-87654321。")
     assert "contact" in offers("详见 https://example.gov.cn 。")
     assert "contact" not in offers("发展集电子商务、电话订购和城市配送于一体的购物网络。")
+    # A short service number is one when it names a line or platform; a sum or a distance is not.
+    assert "contact" in offers("应当畅通全国12315平台、12315专用电话等投诉举报接收渠道。")
+    assert "contact" not in offers("三包有效期不得低于2年或者行驶里程50,000公里。")
+    assert "contact" not in offers("处10000元以上50000元以下罚款。")
 
 
 def test_a_lead_in_announces_and_holds_nothing():

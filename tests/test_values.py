@@ -203,6 +203,8 @@ def test_an_impossible_date_keeps_its_text_without_a_point():
     ("罚款金额是多少？", "money"),
     ("最高罚违法所得的几倍？", "multiple"),
     ("注册资本最低要多少？", "number"),
+    ("全国统一的投诉电话是多少？", "contact"),  # a number to call, not a quantity
+    ("备案系统的网址是什么？", "contact"),
     ("有哪几项义务？", None),  # asks for items, not for a count
     ("第几条规定了个人信息保护？", None),  # asks for an article
     ("网络运营者有哪些安全保护义务？", None),

@@ -62,6 +62,8 @@ def holds_value(asked: str | None, text: str, penalty_asked: bool, measure: str 
     payment."""
     if measure:
         return holds_measure(text, measure)
+    if asked == "contact":
+        return "contact" in offers(text)
     values = parse_values(text)
     if not penalty_asked and "penalty" in offers(text):
         values = [v for v in values if v.kind != "money"]
