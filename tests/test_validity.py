@@ -125,6 +125,13 @@ def test_the_effect_sentence_of_the_last_article_wins_over_a_dated_line_at_the_t
     assert (found.clause.clause_id, found.text) == ("x#2", "本规定自2022年3月1日起施行。")
 
 
+def test_a_judicial_interpretation_takes_effect_by_its_own_last_article():
+    corpus, doc = _corpus_of("最高人民法院关于适用某法的解释\n2021年1月1日施行\n第一条 为正确审理案件，制定本解释。\n"
+                             "第二条 本解释自2021年1月1日起施行。\n")
+    found = effect(corpus, doc)
+    assert (found.clause.clause_id, found.text) == ("x#2", "本解释自2021年1月1日起施行。")
+
+
 def test_a_dated_effect_line_at_the_top_is_used_when_no_article_says_so():
     corpus, doc = _corpus_of("某某管理规定\n2022年3月1日施行\n第一条 为了规范管理，制定本规定。\n"
                              "第二条 本市自2023年起组织实施年度评估。\n")
