@@ -44,7 +44,9 @@ DATE = re.compile(r"什么时候|何时|哪一?年|日期|时间")
 
 # What a question asks for, matched against what a sentence offers (sentences.offers).
 _ASKS = {
-    "list": re.compile(r"哪些|哪几|包括(什么|哪些)|有几(个|项|类|种|方面|条|点)|几个方面|列举|都有什么|都有啥|有什么(措施|任务|行动|内容|要求|义务)"),
+    # "什么情况下不予受理" asks for the situations, which a law enumerates (有下列情形之一的).
+    "list": re.compile(r"哪些|哪几|包括(什么|哪些)|有几(个|项|类|种|方面|条|点)|几个方面|列举|都有什么|都有啥|有什么(措施|任务|行动|内容|要求|义务)|"
+                       r"(什么|哪种|哪类|何种)(情况|情形)"),
     "money": re.compile(r"多少钱|多少万|多少亿|多少元|金额|补多少|奖多少|(奖励|补贴|资助|补助|罚款|罚)(是)?多少|标准是多少|比例|几成|百分之|罚多少|罚款.*(范围|多少|区间|幅度)"),
     "date": re.compile(r"什么时候|何时|哪天|哪一天|日期|几月几日|哪年哪月"),
     "duration": re.compile(r"多久|多长时间|期限|几天|几日|几个月|多少天|多少日|多少年|保存多长|提前几|至少.*(多久|几)"),

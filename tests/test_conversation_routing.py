@@ -135,6 +135,13 @@ def test_a_conditional_follow_up_points_back():
     assert rewrite("做不到的话会怎样？", history).kind == "focus"
 
 
+def test_asking_in_what_situations_asks_for_the_list_of_them():
+    # A law enumerates the situations (有下列情形之一的，不予受理：); "什么情况下" asks for them all.
+    assert "list" in asks("什么情况下市场监管局会不受理我的投诉？")
+    assert "list" in asks("哪种情形可以解除合同？")
+    assert "list" not in asks("现在是什么状况？")
+
+
 def test_a_contact_detail_is_asked_for_as_such():
     assert "contact" in asks("省商务厅电子商务处的联系电话是多少？")
     assert "contact" not in asks("电子商务交易额是多少？")

@@ -123,7 +123,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
                     shown.add(said)
                     lines.append(f"- {said} [{cites.add(parent, said)}]")
             n = cites.add(clause, best)
-            lines.extend(f"- {s}{ev.past_target_note(s)} [{n}]" for s in quotes)
+            # A lead-in already shown above an item is not quoted again as its own clause's sentence.
+            lines.extend(f"- {s}{ev.past_target_note(s)} [{n}]" for s in quotes if s not in shown)
+            shown.update(quotes)
             for parent, said in named:
                 if said not in shown:
                     shown.add(said)
