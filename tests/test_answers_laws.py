@@ -123,6 +123,13 @@ def test_a_penalty_question_about_a_duty_is_answered_by_the_article_citing_it(la
     assert "一万元以上十万元以下罚款" in a.answer
 
 
+def test_a_quoted_lead_in_is_followed_by_the_items_it_announces(laws_assistant):
+    # "…履行下列安全保护义务…:" alone says nothing; its items (第二十一条（一）…（五）) are what it announces.
+    a = laws_assistant.ask("网络运营者按等级保护制度要做什么？")
+    assert "履行下列安全保护义务" in a.answer
+    assert "cybersecurity-law-2016#21.3" in cited(a) and "留存相关的网络日志不少于六个月" in a.answer
+
+
 def test_a_penalty_that_names_the_duty_by_number_is_quoted_with_that_duty(laws_assistant):
     # 第六十六条 punishes "违反本法第三十七条规定" — which says nothing to a reader without 第三十七条 itself.
     a = laws_assistant.ask("关键信息基础设施的运营者把个人信息存到境外服务器，会受什么处罚？")

@@ -40,6 +40,7 @@ SUPPORTING_SHARE = 0.7
 # share: closeness in meaning adds up to DENSE_WEIGHT to every sentence, so shares of the best run high.
 CLOSE_SHARE = 0.75
 MAX_FOCUS_SENTENCES = 10
+MAX_ITEMS = 8  # items of a quoted lead-in shown in full; of a longer list, the best half of that
 _ASKED = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|为|有|要|大概|一共|总共|控制在)?(?:多少|几)")
 # Below this share of the question in its best sentence, the documents that apply may simply not
 # speak of the question's subject (then refuse_absent says so, and where else it is spoken of).
@@ -126,6 +127,12 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             # A lead-in already shown above an item is not quoted again as its own clause's sentence.
             lines.extend(f"- {s}{ev.past_target_note(s)} [{n}]" for s in quotes if s not in shown)
             shown.update(quotes)
+            # A quoted lead-in ("如果查明属于以下情形，人民法院应当予以支持：") says nothing without what it announces.
+            if quotes and quotes[-1].rstrip().endswith(("：", ":")):
+                for item, said in _announced_items(ev, q, clause):
+                    if said not in shown:
+                        shown.add(said)
+                        lines.append(f"- {said} [{cites.add(item, said)}]")
             for parent, said in named:
                 if said not in shown:
                     shown.add(said)
@@ -172,6 +179,16 @@ def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
         n = cites.add(s.clause, s.sentence.text)
         lines.append(f"- {s.sentence.text}{ev.past_target_note(s.sentence.text)} [{n}]")
     return cites.answer(lines)
+
+
+def _announced_items(ev: Evidence, q: str, clause: Clause) -> list[tuple[Clause, str]]:
+    """The items a clause's lead-in announces, as printed: all of them up to MAX_ITEMS, else those that hold
+    most of the question, in document order."""
+    items = [c for c in ev.ctx.corpus.children(clause) if c.path.count(".") == clause.path.count(".") + 1]
+    if len(items) > MAX_ITEMS:
+        best = {s.clause.clause_id for s in ev.rank_sentences(q, items)[:MAX_ITEMS // 2]}
+        items = [c for c in items if c.clause_id in best]
+    return [(c, c.text) for c in items if c.text]
 
 
 def _close(ranked: list[Scored]) -> list[Scored]:
