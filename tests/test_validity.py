@@ -132,6 +132,12 @@ def test_a_judicial_interpretation_takes_effect_by_its_own_last_article():
     assert (found.clause.clause_id, found.text) == ("x#2", "本解释自2021年1月1日起施行。")
 
 
+def test_the_effect_sentence_carries_the_repeal_printed_after_it():
+    corpus, doc = _corpus_of("某某管理规定\n第一条 为了规范管理，制定本规定。\n"
+                             "第二条 本规定自2022年1月1日起施行。2012年公布的《某某旧规定》同时废止。\n")
+    assert effect(corpus, doc).text == "本规定自2022年1月1日起施行。2012年公布的《某某旧规定》同时废止。"
+
+
 def test_a_dated_effect_line_at_the_top_is_used_when_no_article_says_so():
     corpus, doc = _corpus_of("某某管理规定\n2022年3月1日施行\n第一条 为了规范管理，制定本规定。\n"
                              "第二条 本市自2023年起组织实施年度评估。\n")

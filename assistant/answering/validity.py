@@ -42,6 +42,7 @@ _OWN_EFFECT = re.compile(
 _EFFECT_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起?\s*(?:施行|实施|生效)\s*[）)]?$")
 _INLINE_EFFECT = re.compile(r"自\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起?\s*(?:施行|实施|生效)")
 _PERIOD = re.compile(r"有效期")
+_REPLACES = re.compile(r"》[^《》。；]{0,30}?(?:同时)?(?:废止|失效|停止执行)")
 _AMENDMENT = re.compile(r"(?:根据)?\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[^。；\n]*?(?:修正|修订)")
 _BASIS_SENTENCE = re.compile(r"(?:根据|依据|依照|按照|贯彻)[^。]*?(?:制定|提出|结合|精神)")
 
@@ -175,9 +176,12 @@ def effect(corpus: Corpus, doc: Document) -> Printed | None:
     promulgation line ("…国务院令第722号公布 自2020年1月1日起施行")."""
     line = inline = None
     for c in clauses_of(corpus, doc.doc_id):
-        for s in split(c.text):
+        pieces = split(c.text)
+        for i, s in enumerate(pieces):
             if _OWN_EFFECT.search(s.text):
-                return Printed(c, s.text)
+                # "…起施行。《旧规定》同时废止。": what it replaced is part of its status.
+                after = pieces[i + 1].text if i + 1 < len(pieces) else ""
+                return Printed(c, s.text + after if _REPLACES.search(after) else s.text)
             if c.level > 0:
                 continue
             if line is None and _EFFECT_LINE.match(s.text):
