@@ -409,3 +409,13 @@ def test_an_item_is_quoted_with_the_lead_in_that_says_what_the_list_is():
     corpus = SimpleNamespace(breadcrumb=lambda c: [parent] if c is item else [terms] if c is term else [])
     assert _item_context(corpus, item)[0] == [(parent, parent.text)]
     assert _item_context(corpus, term) == ([], [])
+
+
+def test_a_sentence_about_the_other_side_of_before_or_after_does_not_hold_the_word():
+    from assistant.answering.evidence import _other_side
+
+    asked = "结婚前爸妈出钱买的房子算谁的？"
+    assert _other_side("结婚", asked, "当事人结婚后，父母为双方购置房屋出资的，依照约定处理；")
+    assert not _other_side("结婚", asked, "当事人结婚前，父母为双方购置房屋出资的，该出资应当认定为对自己子女个人的赠与。")
+    # A question that places nothing before or after its word matches either.
+    assert not _other_side("结婚", "结婚买的房子算谁的？", "当事人结婚后，父母为双方购置房屋出资的，依照约定处理；")

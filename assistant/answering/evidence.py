@@ -290,7 +290,7 @@ class Evidence:
             # The place asked about: its own documents first, then those of the regions above it.
             prior = 0.2 / (1 + 0.5 * rank) + (0.1 if doc.region in named else 0.05 if doc.region in regions else 0.0)
             for s in sents:
-                inside = {t for t in toks if self.found(t, s.text)}
+                inside = {t for t in toks if self.found(t, s.text) and not _other_side(t, question, s.text)}
                 around = {t for t in toks - inside if self.found(t, around_text)}
                 lex = (sum(self.weight(t) for t in inside) + 0.5 * sum(self.weight(t) for t in around)) / total
                 bonus = min(0.5, 0.25 * len(wanted & s.offers))
@@ -348,6 +348,18 @@ def _meaning_added(cos: np.ndarray, reference) -> np.ndarray | None:
 
 
 _LIST_NOUN = re.compile(r"(?:哪(?:些|几)|几)(?:个|类|种|项|方面|家)?[“\"]?([\u4e00-\u9fff]{1,4})")
+
+
+_SIDES = {"前": "后", "后": "前"}
+
+
+def _other_side(token: str, question: str, text: str) -> bool:
+    """Does the text speak of the other side of what the question places before or after its word ("结婚前"
+    asked, "结婚后" printed and never "结婚前")? Such a sentence is about another case, whatever words it shares."""
+    at = question.find(token)
+    side = question[at + len(token):at + len(token) + 1] if at >= 0 else ""
+    other = _SIDES.get(side)
+    return bool(other) and token + other in text and token + side not in text
 
 
 def _list_head(question: str) -> str:
