@@ -1,4 +1,4 @@
-"""CI guard on the dev documents nobody here wrote questions for (eval/dev, eval/dev2, eval/dev3, eval/dev4): the answers to
+"""CI guard on the dev documents nobody here wrote questions for (eval/dev … eval/dev5): the answers to
 questions written by someone who never read the code must not fall back. The test split (eval/test) is
 measured by ``python -m assistant eval-splits`` and never guarded here: a floor on it would invite fitting to it.
 
@@ -13,6 +13,8 @@ eval/dev4 (120 items, 6 more documents, added 2026-12-07 night), on its first ru
 refusals 0.083, refusal of unanswerable 0.667 (24 unanswerable), retrieval R@5 0.823. With its documents held
 too, the others moved: eval/dev 0.848 / 0.089 / 0.524, eval/dev2 0.804 / 0.054 / 0.571, eval/dev3 0.771 /
 0.031 / 0.458 (dev3's refusal floor lowered to 0.42 for it: a larger library offers more near answers).
+eval/dev5 (120 items, 6 more documents, added 2026-12-07 night), on its first run: key facts 0.583, false
+refusals 0.094, refusal of unanswerable 0.583 (24 unanswerable), retrieval R@5 0.755.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ FLOORS = {
     "dev2": (120, {"must_include": 0.75, "refusal_acc": 0.53}, 0.15),
     "dev3": (120, {"must_include": 0.74, "refusal_acc": 0.42}, 0.15),
     "dev4": (120, {"must_include": 0.62, "refusal_acc": 0.58}, 0.15),
+    "dev5": (120, {"must_include": 0.54, "refusal_acc": 0.50}, 0.15),
 }
 
 
