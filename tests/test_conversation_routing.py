@@ -105,6 +105,10 @@ def test_expired_goods_are_no_question_of_a_documents_validity():
     assert classify("这份文件过期没有？").kind == "validity"
 
 
+def test_when_a_document_began_to_apply_is_a_validity_question():
+    assert classify("上海的生活垃圾管理条例是哪天开始正式实施的？").kind == "validity"
+
+
 def test_a_question_pointing_back_is_about_the_previous_topic():
     rw = rewrite("这个政策由哪些部门牵头落实？", HISTORY)
     assert (rw.kind, rw.question) == ("focus", "武汉对跨境电商有什么支持，这个政策由哪些部门牵头落实？")
