@@ -10,7 +10,7 @@ from .corpus import region_chain
 from .regions import gazetteer
 from .values import asked_value_kind
 
-_VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期(?![的\u4e00-\u9fff])|过期(?=了|吗|没|与否)|施行|生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
+_VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期(?![的\u4e00-\u9fff])|过期(?=了|吗|没|与否)|施行|(?<!判决)(?<!裁决)(?<!裁定)(?<!文书)(?<!合同)(?<!协议)生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
                        r"仍然?(适用|有效)|还(管用|能用|适用|执行)|(现在|目前|如今|今年)还能(申请|享受|用)|(?<!实)现行|文号|发文|印发|"
                        # When and by whom a law or regulation was adopted, promulgated, amended.
                        r"(哪天|哪一天|哪年|哪一年|什么时候|何时|几月几日|哪个机关|什么机关|哪个会议|哪次会议|什么会议)[^，。？]{0,6}(通过|颁布|公布|发布|制定|批准)|"
@@ -28,6 +28,9 @@ _UNIT_TASKS = re.compile(r"任务有哪些|哪些任务|负责|做什么|干什�
 _SUPPORT = re.compile(r"扶持|补贴|奖励|优惠|资助|补助|减免|贴息|资金支持|政策支持|支持政策|享受|可以申请|能申请|有什么支持|哪些支持|"
                       r"有什么政策|哪些政策|什么帮助|帮扶|融资|贷款|税收|人才政策|房租|租金")
 _SELF = re.compile(r"我(们|司)?是|我们(公司|企业)|我(的|家)?公司|本(公司|企业)|一家|我在|我们在|作为一家")
+# 政策匹配 is for firms: one that speaks of itself says what it is ("一家…企业", "我们厂", "做电商的").
+_FIRM = re.compile(r"企业|公司|厂|店|商户|个体|合作社|平台|园区|项目|工作室|门店|商家|经营|我们(?!家)[^，。？]{0,8}做|"
+                   r"做[^，。？]{0,12}(?:生意|业务|行业)")
 _COMPARISON = re.compile(r"比较|对比|相比|区别|不同|异同|差异|分别|各自|哪个(更|多)|谁(更|多)|和.{1,8}(一样|相同)")
 # Target years and stages of a plan ("目标分几个阶段？哪几年？", "到2020年的目标完成了吗？", "目标到期了吗？").
 _TARGET = re.compile(
@@ -143,9 +146,10 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
         kind = "comparison"
     elif _SUPPORT.search(question) and (
         # Without the asker's own situation, a question asking for a value ("多久报告一次") or a date is a
-        # question of fact about support, not "what can we get".
-        _SELF.search(question) or (wants is None and asked_value_kind(question) is None
-                                   and (industry or stage or "企业" in question))
+        # question of fact about support, not "what can we get"; a person or a family asking what they can
+        # apply for ("一家人…能申请什么救助") asks the law, not the firms' 政策匹配.
+        (_SELF.search(question) and (_FIRM.search(question) or industry or stage))
+        or (wants is None and asked_value_kind(question) is None and (industry or stage or "企业" in question))
     ):
         kind = "support"
     else:

@@ -107,6 +107,17 @@ def test_expired_goods_are_no_question_of_a_documents_validity():
 
 def test_when_a_document_began_to_apply_is_a_validity_question():
     assert classify("上海的生活垃圾管理条例是哪天开始正式实施的？").kind == "validity"
+    assert classify("这个条例什么时候生效？").kind == "validity"
+    # A judgment or a contract taking effect is what the question is about, not the document's validity.
+    assert classify("判决生效了，我得在多长时间内申请强制执行？").kind == "fact"
+    assert classify("合同生效以后能反悔吗？").kind == "fact"
+
+
+def test_a_person_asking_what_they_can_apply_for_asks_the_law_not_the_firms_matching():
+    assert classify("邻居一家人房子烧没了，他们能申请什么救助吗？").kind == "fact"
+    assert classify("我在武汉做农产品电商，能享受哪些扶持？").kind == "support"
+    assert classify("我们在常州做本地生活O2O，江苏有哪些扶持方向？").kind == "support"
+    assert classify("我们家两口子都下岗了，能申请什么补助？").kind == "fact"
 
 
 def test_a_question_pointing_back_is_about_the_previous_topic():
