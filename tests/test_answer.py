@@ -419,3 +419,12 @@ def test_a_sentence_about_the_other_side_of_before_or_after_does_not_hold_the_wo
     assert not _other_side("结婚", asked, "当事人结婚前，父母为双方购置房屋出资的，该出资应当认定为对自己子女个人的赠与。")
     # A question that places nothing before or after its word matches either.
     assert not _other_side("结婚", "结婚买的房子算谁的？", "当事人结婚后，父母为双方购置房屋出资的，依照约定处理；")
+
+
+def test_what_follows_when_a_duty_is_not_met_continues_the_sentence_before_it():
+    from assistant.answering.fact import _CONSEQUENCE
+
+    assert _CONSEQUENCE.match("逾期不申请的，人民法院应当裁定解除保全措施。")
+    assert _CONSEQUENCE.match("拒不改正的，处一万元以上十万元以下罚款。")
+    assert not _CONSEQUENCE.match("不得擅自改变用途。")  # a duty of its own, not what follows another
+    assert not _CONSEQUENCE.match("县级人民政府民政部门负责审批。")

@@ -313,15 +313,21 @@ def _by_clause(ranked: list[Scored]) -> dict[str, list[Scored]]:
     return out
 
 
+# What follows when a duty is not met ("逾期不申请的，…", "逾期仍不缴存的，…", "拒不改正的，…"): the rest of it.
+_CONSEQUENCE = re.compile(r"^(?:逾期|到期|期满)?(?:仍|还)?(?:不|未|拒不|没有)[^，。；]{0,12}的，")
+
+
 def _with_continuation(ss: list[Scored], picked: list[Scored]) -> list[Scored]:
     """A piece that ends in "；" is half of one sentence: the piece after it comes with it ("发现…风险时，
-    应当立即采取补救措施；发生数据安全事件时，应当…告知用户…")."""
+    应当立即采取补救措施；发生数据安全事件时，应当…告知用户…"); so does a sentence saying what follows when it
+    is not done ("…生效后三个月内申请强制执行。逾期不申请的，人民法院应当裁定解除保全措施。")."""
     by_index = {x.sentence.index: x for x in ss}
     out = list(picked)
     have = {x.sentence.index for x in out}
     for x in picked:
         i = x.sentence.index
-        while by_index.get(i) and by_index[i].sentence.text.endswith(("；", ";")) and i + 1 in by_index:
+        while i + 1 in by_index and by_index.get(i) and (by_index[i].sentence.text.endswith(("；", ";"))
+                                                          or _CONSEQUENCE.match(by_index[i + 1].sentence.text)):
             i += 1
             if i not in have and not by_index[i].sentence.heading:
                 out.append(by_index[i])
