@@ -120,6 +120,15 @@ def apart(regions: list[str]) -> list[str]:
     return [r for r in regions if not any(r != o and r in chains[o] for o in regions)]
 
 
+def _places_side_by_side(text: str) -> bool:
+    """Are two places named together ("武汉和济南", "江苏、浙江", "济南的政策比江苏")? Places named as circumstances ("公司注册在苏州，
+    我在上海上班") are no request to compare them."""
+    spans = [(m.start(), m.end()) for m in (re.search(re.escape(s), text) for s, _ in gazetteer().mentions(text)) if m]
+    spans.sort()
+    return any(re.fullmatch(r"[省市区县]?(?:和|与|跟|同|及|以及|、|还是|或)|[^，。？]{0,6}比", text[a[1]:b[0]])
+               for a, b in zip(spans, spans[1:]))
+
+
 def _first_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
     for key, words in table.items():
         if key in text or any(w in text for w in words):
@@ -142,7 +151,8 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     ):
         # "哪些单位算“公共机构”？" asks what a term covers, not who is responsible.
         kind, wants = "responsibility", "unit"
-    elif len(apart(regions)) >= 2 or (_COMPARISON.search(question) and ("各地" in question or "两地" in question)):
+    elif (len(apart(regions)) >= 2 and (_COMPARISON.search(question) or _places_side_by_side(question))) or (
+            _COMPARISON.search(question) and ("各地" in question or "两地" in question)):
         kind = "comparison"
     elif _SUPPORT.search(question) and (
         # Without the asker's own situation, a question asking for a value ("多久报告一次") or a date is a

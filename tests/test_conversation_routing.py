@@ -113,6 +113,14 @@ def test_when_a_document_began_to_apply_is_a_validity_question():
     assert classify("合同生效以后能反悔吗？").kind == "fact"
 
 
+def test_two_places_are_compared_only_when_named_together_or_compared():
+    regions = {"全国", "湖北省", "江苏省", "济南市", "武汉市", "上海市"}
+    assert classify("武汉和济南对跨境电商有什么支持？", doc_regions=regions).kind == "comparison"
+    assert classify("济南的政策比江苏的多吗？", doc_regions=regions).kind == "comparison"
+    # Places that are the asker's circumstances: where the firm is registered, where one works.
+    assert classify("公司注册在苏州，我一直在上海的分部上班，劳动官司去哪个法院打？", doc_regions=regions).kind != "comparison"
+
+
 def test_a_person_asking_what_they_can_apply_for_asks_the_law_not_the_firms_matching():
     assert classify("邻居一家人房子烧没了，他们能申请什么救助吗？").kind == "fact"
     assert classify("我在武汉做农产品电商，能享受哪些扶持？").kind == "support"
