@@ -126,7 +126,7 @@ def _places_side_by_side(text: str) -> bool:
     spans = [(m.start(), m.end()) for m in (re.search(re.escape(s), text) for s, _ in gazetteer().mentions(text)) if m]
     spans.sort()
     return any(re.fullmatch(r"[省市区县]?(?:和|与|跟|同|及|以及|、|还是|或)|[^，。？]{0,6}比", text[a[1]:b[0]])
-               for a, b in zip(spans, spans[1:]))
+               for a, b in zip(spans, spans[1:], strict=False))
 
 
 def _first_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
