@@ -14,7 +14,7 @@ Each split is also scored as asked in chat ("dev (chat)"): the profile's questio
 answer shows for it (``chat_rows``: ``match`` on the profile the question describes, one page).
 
 ``--library`` scores the same profiles over a larger library: the dev split's corpus (the seeds, the laws and
-the two dozen lawrefbook documents of eval/dev…dev4), as users who load a national library have it. Their
+the lawrefbook documents of the dev sets, eval/dev, eval/dev2 …), as users who load a national library have it. Their
 measures are none of the profiles' gold (the gold was written from the seeds and the laws alone), so what
 this adds is distractors: 工伤保险条例's 伤残补助金 is money, but for no enterprise.
 
@@ -226,7 +226,7 @@ def render(result: dict) -> str:
     lines = ["# 政策匹配: measured on the enterprise profiles", "",
              "`python -m assistant eval-match --library --report` (profiles: eval/match/profiles.jsonl, see its README). "
              "Rows marked library: the same profiles over the dev split's whole corpus (the seeds, the laws and the "
-             "lawrefbook documents of eval/dev…dev4), whose other measures are distractors, as in a national library.", "",
+             "lawrefbook documents of eval/dev…dev5), whose other measures are distractors, as in a national library.", "",
              "| split | profiles | gold measures | rows | precision | recall | amounts right (n) | departments right (n) |",
              "|---|---|---|---|---|---|---|---|"]
     for name, s in result.items():
