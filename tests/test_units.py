@@ -580,6 +580,11 @@ def test_a_shared_suffix_distributes_over_bare_names_and_generic_bodies_are_drop
     assert find_duties(text)[0] == ["国家网信部门", "国务院电信部门", "公安部门", "市场监管部门"]
 
 
+def test_a_body_put_in_charge_of_a_field_leads():
+    # "主管…工作" is how a law names the body in charge of its whole field.
+    assert find_duties("市卫生健康行政部门主管本市行政区域内的院前医疗急救工作。") == (["市卫生健康行政部门"], [])
+
+
 def test_the_bodies_after_hui_tong_take_part():
     text = law_sentence("beijing-digital-economy-2022.md", "第七条")
     assert find_duties(text) == (["市统计部门"], ["经济和信息化部门"])
