@@ -62,6 +62,15 @@ def test_no_history_means_no_rewrite():
         ("我是武汉的一家跨境电商初创企业，有哪些扶持政策？", "support"),
         ("湖北和济南在人才政策上有什么不同？", "comparison"),
         ("济南对天使投资有什么奖励？", "fact"),
+        # 过期 said of a thing ("过期食品") describes it; said of a document ("过期了吗") asks whether it applies.
+        ("我举报了一家卖过期食品的超市，他们有没有义务保密？", "fact"),
+        ("这个意见是不是已经过期了？", "validity"),
+        ("这份文件过期没有？", "validity"),
+        ("上海的生活垃圾管理条例是哪天开始正式实施的？", "validity"),
+        ("这个条例什么时候生效？", "validity"),
+        # A judgment or a contract taking effect is what the question is about, not a document's validity.
+        ("判决生效了，我得在多长时间内申请强制执行？", "fact"),
+        ("合同生效以后能反悔吗？", "fact"),
         ("哪些单位算“公共机构”？", "fact"),  # what a term covers, not who is responsible
         ("公共机构包括哪些单位？", "fact"),
         ("武汉“互联网+流通”意见的重点任务有哪些？", "fact"),  # a list, not a unit's tasks
@@ -96,21 +105,6 @@ def test_a_question_of_fact_about_support_is_not_a_what_can_we_get_question():
     assert classify("济南首版次软件资助的申报截止时间是哪天？").kind == "fact"
     assert classify("中小企业有哪些扶持政策？").kind == "support"
     assert classify("我是一家小微企业，能拿到多少补贴？").kind == "support"
-
-
-def test_expired_goods_are_no_question_of_a_documents_validity():
-    # 过期 said of a thing ("过期食品") describes it; said of a document ("过期了吗") asks whether it is in force.
-    assert classify("我举报了一家卖过期食品的超市，他们有没有义务保密？").kind == "fact"
-    assert classify("这个意见是不是已经过期了？").kind == "validity"
-    assert classify("这份文件过期没有？").kind == "validity"
-
-
-def test_when_a_document_began_to_apply_is_a_validity_question():
-    assert classify("上海的生活垃圾管理条例是哪天开始正式实施的？").kind == "validity"
-    assert classify("这个条例什么时候生效？").kind == "validity"
-    # A judgment or a contract taking effect is what the question is about, not the document's validity.
-    assert classify("判决生效了，我得在多长时间内申请强制执行？").kind == "fact"
-    assert classify("合同生效以后能反悔吗？").kind == "fact"
 
 
 def test_two_places_are_compared_only_when_named_together_or_compared():

@@ -118,31 +118,24 @@ def _corpus_of(text: str, doc_id: str = "x") -> tuple[Corpus, Document]:
     return Corpus({doc_id: doc}, clauses), doc
 
 
-def test_the_effect_sentence_of_the_last_article_wins_over_a_dated_line_at_the_top():
-    corpus, doc = _corpus_of("某某管理规定\n2021年11月16日某委员会审议通过\n2022年3月1日施行\n"
-                             "第一条 为了规范管理，制定本规定。\n第二条 本规定自2022年3月1日起施行。\n")
+@pytest.mark.parametrize(("text", "clause_id", "sentence"), [
+    # The effect sentence of the last article wins over a dated line at the top.
+    ("某某管理规定\n2021年11月16日某委员会审议通过\n2022年3月1日施行\n第一条 为了规范管理，制定本规定。\n"
+     "第二条 本规定自2022年3月1日起施行。\n", "x#2", "本规定自2022年3月1日起施行。"),
+    # A judicial interpretation says so of itself: 本解释.
+    ("最高人民法院关于适用某法的解释\n2021年1月1日施行\n第一条 为正确审理案件，制定本解释。\n"
+     "第二条 本解释自2021年1月1日起施行。\n", "x#2", "本解释自2021年1月1日起施行。"),
+    # The repeal printed right after it is part of the document's status.
+    ("某某管理规定\n第一条 为了规范管理，制定本规定。\n第二条 本规定自2022年1月1日起施行。2012年公布的《某某旧规定》同时废止。\n",
+     "x#2", "本规定自2022年1月1日起施行。2012年公布的《某某旧规定》同时废止。"),
+    # A dated effect line at the top is used when no article says so.
+    ("某某管理规定\n2022年3月1日施行\n第一条 为了规范管理，制定本规定。\n第二条 本市自2023年起组织实施年度评估。\n",
+     "x#0", "2022年3月1日施行"),
+])
+def test_the_effect_sentence_of_a_document(text, clause_id, sentence):
+    corpus, doc = _corpus_of(text)
     found = effect(corpus, doc)
-    assert (found.clause.clause_id, found.text) == ("x#2", "本规定自2022年3月1日起施行。")
-
-
-def test_a_judicial_interpretation_takes_effect_by_its_own_last_article():
-    corpus, doc = _corpus_of("最高人民法院关于适用某法的解释\n2021年1月1日施行\n第一条 为正确审理案件，制定本解释。\n"
-                             "第二条 本解释自2021年1月1日起施行。\n")
-    found = effect(corpus, doc)
-    assert (found.clause.clause_id, found.text) == ("x#2", "本解释自2021年1月1日起施行。")
-
-
-def test_the_effect_sentence_carries_the_repeal_printed_after_it():
-    corpus, doc = _corpus_of("某某管理规定\n第一条 为了规范管理，制定本规定。\n"
-                             "第二条 本规定自2022年1月1日起施行。2012年公布的《某某旧规定》同时废止。\n")
-    assert effect(corpus, doc).text == "本规定自2022年1月1日起施行。2012年公布的《某某旧规定》同时废止。"
-
-
-def test_a_dated_effect_line_at_the_top_is_used_when_no_article_says_so():
-    corpus, doc = _corpus_of("某某管理规定\n2022年3月1日施行\n第一条 为了规范管理，制定本规定。\n"
-                             "第二条 本市自2023年起组织实施年度评估。\n")
-    found = effect(corpus, doc)
-    assert (found.clause.clause_id, found.text) == ("x#0", "2022年3月1日施行")
+    assert (found.clause.clause_id, found.text) == (clause_id, sentence)
 
 
 def test_an_effect_date_inside_the_promulgation_line():
