@@ -55,7 +55,13 @@ SPLITS = {
     ),
     "test": Split("test", (EVAL_DIR / "test" / "questions.jsonl",), (EVAL_DIR / "laws" / "laws.toml",
                                                                    EVAL_DIR / "test" / "test.toml")),
+    # Frozen like test, and run only when asked for (``--split holdout``), once at the end of a session: test
+    # is now measured after every change, and a set looked at that often stops telling what unseen texts get.
+    "holdout": Split("holdout", (EVAL_DIR / "holdout" / "questions.jsonl",), (EVAL_DIR / "laws" / "laws.toml",
+                                                                         EVAL_DIR / "holdout" / "holdout.toml")),
 }
+# What ``eval-splits`` runs when no split is named.
+DEFAULT_SPLITS = ("dev", "test")
 
 # The figures compared between the splits (evaluation.item_metrics names), and how they are shown.
 SHOWN = [
@@ -223,7 +229,8 @@ def render_markdown(reports: dict[str, dict], decision: dict | None = None) -> s
     out = ["# Dev and test, side by side", "",
            "`python -m assistant eval-splits` (assistant/evalsplits.py). dev = seed items, the team's law items "
            "and eval/dev, eval/dev2, eval/dev3, eval/dev4, eval/dev5 (questions written without reading the code); test = eval/test, frozen before its "
-           "first run, never tuned on.", "", render(reports), ""]
+           "first run, never tuned on; holdout = eval/holdout, frozen too and run only with `--split holdout`, once "
+           "per session.", "", render(reports), ""]
     out += render_decision(decision or {})
     for name, rep in reports.items():
         if not rep.get("failures"):
@@ -239,7 +246,7 @@ def cmd_eval_splits(args) -> None:
     from .cli import CLIError
     from .core import _default_embedder
 
-    wanted = args.split or list(SPLITS)
+    wanted = args.split or list(DEFAULT_SPLITS)
     unknown = [s for s in wanted if s not in SPLITS]
     if unknown:
         raise CLIError(f"未知评测划分：{'、'.join(unknown)}（可选 {'、'.join(SPLITS)}）")

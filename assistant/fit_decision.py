@@ -282,13 +282,13 @@ def stard_pool(config: Config, n_laws: int, avoid: set[str], workdir: Path | Non
 
 
 def test_sources() -> set[str]:
-    """The lawrefbook files of the test split: no pool may hold questions about them."""
+    """The lawrefbook files of the test and holdout splits: no pool may hold questions about them."""
     import tomllib
 
     from .evalsplits import SPLITS
 
     out: set[str] = set()
-    for m in SPLITS["test"].manifests:
+    for m in (*SPLITS["test"].manifests, *SPLITS["holdout"].manifests):
         if m.is_file():
             for d in tomllib.loads(m.read_text(encoding="utf-8")).get("document", []):
                 src = str(d.get("source", ""))
