@@ -71,6 +71,11 @@ def test_no_history_means_no_rewrite():
         # A judgment or a contract taking effect is what the question is about, not a document's validity.
         ("判决生效了，我得在多长时间内申请强制执行？", "fact"),
         ("合同生效以后能反悔吗？", "fact"),
+        # 政策匹配 is for firms: a person or a family asking what they can apply for asks the law.
+        ("邻居一家人房子烧没了，他们能申请什么救助吗？", "fact"),
+        ("我们家两口子都下岗了，能申请什么补助？", "fact"),
+        ("我在武汉做农产品电商，能享受哪些扶持？", "support"),
+        ("我们在常州做本地生活O2O，江苏有哪些扶持方向？", "support"),
         ("哪些单位算“公共机构”？", "fact"),  # what a term covers, not who is responsible
         ("公共机构包括哪些单位？", "fact"),
         ("武汉“互联网+流通”意见的重点任务有哪些？", "fact"),  # a list, not a unit's tasks
@@ -113,13 +118,6 @@ def test_two_places_are_compared_only_when_named_together_or_compared():
     assert classify("济南的政策比江苏的多吗？", doc_regions=regions).kind == "comparison"
     # Places that are the asker's circumstances: where the firm is registered, where one works.
     assert classify("公司注册在苏州，我一直在上海的分部上班，劳动官司去哪个法院打？", doc_regions=regions).kind != "comparison"
-
-
-def test_a_person_asking_what_they_can_apply_for_asks_the_law_not_the_firms_matching():
-    assert classify("邻居一家人房子烧没了，他们能申请什么救助吗？").kind == "fact"
-    assert classify("我在武汉做农产品电商，能享受哪些扶持？").kind == "support"
-    assert classify("我们在常州做本地生活O2O，江苏有哪些扶持方向？").kind == "support"
-    assert classify("我们家两口子都下岗了，能申请什么补助？").kind == "fact"
 
 
 def test_a_question_pointing_back_is_about_the_previous_topic():
