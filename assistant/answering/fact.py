@@ -138,11 +138,16 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
                     shown.add(said)
                     lines.append(f"- {said} [{cites.add(parent, said)}]")
             if duty is not None:
-                lines.append(f"- {duty.clause.label}：{duty.sentence.text} [{cites.add(duty.clause, duty.sentence.text)}]")
+                lines.append(_duty_line(duty, cites))
                 duty = None
     if duty is not None:
-        lines.append(f"- {duty.clause.label}：{duty.sentence.text} [{cites.add(duty.clause, duty.sentence.text)}]")
+        lines.append(_duty_line(duty, cites))
     return cites.answer(lines)
+
+
+def _duty_line(duty: Scored, cites) -> str:
+    """The duty a penalty names by number, labelled with its article ("第三十五条：旅行社不得…")."""
+    return f"- {duty.clause.label}：{duty.sentence.text} [{cites.add(duty.clause, duty.sentence.text)}]"
 
 
 def _from_focus(turn: Turn, ev: Evidence) -> Answer | None:
