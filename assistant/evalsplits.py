@@ -47,11 +47,14 @@ class Split:
     manifests: tuple[Path, ...]
 
 
+# The question sets helpers wrote without reading the code that answering may be changed for (eval/<name>/).
+DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5")
+
 SPLITS = {
     "dev": Split(
         "dev",
-        (EVAL_DIR / "questions.jsonl", *(EVAL_DIR / d / "questions.jsonl" for d in ("dev", "dev2", "dev3", "dev4", "dev5"))),
-        (EVAL_DIR / "laws" / "laws.toml", *(EVAL_DIR / d / f"{d}.toml" for d in ("dev", "dev2", "dev3", "dev4", "dev5"))),
+        (EVAL_DIR / "questions.jsonl", *(EVAL_DIR / d / "questions.jsonl" for d in DEV_SETS)),
+        (EVAL_DIR / "laws" / "laws.toml", *(EVAL_DIR / d / f"{d}.toml" for d in DEV_SETS)),
     ),
     "test": Split("test", (EVAL_DIR / "test" / "questions.jsonl",), (EVAL_DIR / "laws" / "laws.toml",
                                                                    EVAL_DIR / "test" / "test.toml")),
@@ -228,7 +231,7 @@ def render_decision(data: dict) -> list[str]:
 def render_markdown(reports: dict[str, dict], decision: dict | None = None) -> str:
     out = ["# Dev and test, side by side", "",
            "`python -m assistant eval-splits` (assistant/evalsplits.py). dev = seed items, the team's law items "
-           "and eval/dev, eval/dev2, eval/dev3, eval/dev4, eval/dev5 (questions written without reading the code); test = eval/test, frozen before its "
+           "and " + ", ".join(f"eval/{d}" for d in DEV_SETS) + " (questions written without reading the code); test = eval/test, frozen before its "
            "first run, never tuned on; holdout = eval/holdout, frozen too and run only with `--split holdout`, once "
            "per session.", "", render(reports), ""]
     out += render_decision(decision or {})
