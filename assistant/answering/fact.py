@@ -36,6 +36,9 @@ from .refusal import refuse, refuse_absent
 MAX_FACT_CLAUSES = 3
 # A clause quoted beside the best must score at least this share of it.
 SUPPORTING_SHARE = 0.7
+# Retrieval's first clause is quoted too when it scores at least this share of the best: lay words
+# (房东, 停暖) leave the law's own sentence few shared words, and meaning put it first.
+FIRST_SHARE = 0.3
 # Evidence "nearly as good as the best" that can make its list the answer. Tighter than a supporting quote's
 # share: closeness in meaning adds up to DENSE_WEIGHT to every sentence, so shares of the best run high.
 CLOSE_SHARE = 0.75
@@ -364,10 +367,13 @@ def _supporting(ranked: list[Scored], skip: int, exclude: set[tuple[str, int]] =
     if not order:
         return []
     top = order[0][0].score
+    keep = order[:MAX_FACT_CLAUSES]
+    keep = [ss for ss in keep if ss[0].score >= SUPPORTING_SHARE * top]
+    first = next((ss for ss in order if ss[0].rank == 0), None)
+    if first is not None and all(ss is not first for ss in keep) and first[0].score >= FIRST_SHARE * top:
+        keep.append(first)
     out = []
-    for ss in order[:MAX_FACT_CLAUSES]:
-        if ss[0].score < SUPPORTING_SHARE * top:
-            break
+    for ss in keep:
         cid = ss[0].clause.clause_id
         shown = {i for c, i in exclude if c == cid}  # in the 答： line already
         picked = [x for x in ss if not x.sentence.heading and x.sentence.index not in shown][:2]

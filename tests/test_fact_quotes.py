@@ -1,0 +1,31 @@
+"""Which clauses a fact answer quotes (answering/fact._supporting), on hand-made scores."""
+
+from __future__ import annotations
+
+from assistant.answering.evidence import Scored
+from assistant.answering.fact import FIRST_SHARE, SUPPORTING_SHARE, _supporting
+from assistant.clauses import Clause
+from assistant.sentences import Sentence
+
+
+def scored(path: str, score: float, rank: int) -> Scored:
+    text = f"第{path}条的内容。"
+    clause = Clause(doc_id="law", path=path, level=1, label=f"第{path}条", heading=text, text=text)
+    return Scored(score=score, lex=score, clause=clause, sentence=Sentence(text, 0), rank=rank)
+
+
+def quoted(ranked: list[Scored]) -> list[str]:
+    return [clause.path for clause, _, _ in _supporting(sorted(ranked, key=lambda s: -s.score), skip=0)]
+
+
+def test_clauses_nearly_as_good_as_the_best_are_quoted_best_first():
+    assert quoted([scored("1", 1.0, 1), scored("2", SUPPORTING_SHARE + 0.05, 0), scored("3", 0.2, 2)]) == ["1", "2"]
+
+
+def test_retrievals_first_clause_is_quoted_though_it_shares_fewer_words():
+    # Meaning put 第5条 first; words shared with the question put 第6条 ahead of it.
+    assert quoted([scored("6", 1.0, 1), scored("5", FIRST_SHARE + 0.05, 0)]) == ["6", "5"]
+
+
+def test_retrievals_first_clause_is_left_out_when_it_holds_almost_nothing():
+    assert quoted([scored("6", 1.0, 1), scored("5", FIRST_SHARE - 0.05, 0)]) == ["6"]
