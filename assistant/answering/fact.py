@@ -127,15 +127,17 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
                     shown.add(said)
                     lines.append(f"- {said} [{cites.add(parent, said)}]")
             n = cites.add(clause, best)
-            # A lead-in already shown above an item is not quoted again as its own clause's sentence.
-            lines.extend(f"- {s}{ev.past_target_note(s)} [{n}]" for s in quotes if s not in shown)
-            shown.update(quotes)
-            # A quoted lead-in ("如果查明属于以下情形，人民法院应当予以支持：") says nothing without what it announces.
-            if quotes and quotes[-1].rstrip().endswith(("：", ":")):
-                for item, said in _announced_items(ev, q, clause):
-                    if said not in shown:
-                        shown.add(said)
-                        lines.append(f"- {said} [{cites.add(item, said)}]")
+            for s in quotes:
+                if s in shown:  # a lead-in already shown above an item is not quoted again
+                    continue
+                shown.add(s)
+                lines.append(f"- {s}{ev.past_target_note(s)} [{n}]")
+                # A quoted lead-in ("如果查明属于以下情形，人民法院应当予以支持：") says nothing without what it announces.
+                if s.rstrip().endswith(("：", ":")):
+                    for item, said in _announced_items(ev, q, clause):
+                        if said not in shown:
+                            shown.add(said)
+                            lines.append(f"- {said} [{cites.add(item, said)}]")
             for parent, said in named:
                 if said not in shown:
                     shown.add(said)
