@@ -10,7 +10,7 @@ from .corpus import region_chain
 from .regions import gazetteer
 from .values import asked_value_kind
 
-_VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期(?![的\u4e00-\u9fff])|过期(?=了|吗|没|与否)|施行|(?<!判决)(?<!裁决)(?<!裁定)(?<!文书)(?<!合同)(?<!协议)生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
+_VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|什么时候发|根据(国家)?哪(份|个)|依据(国家)?哪(份|个)|有效吗|还有效|失效|废止|过期|施行|生效|实施日期|什么时候(发布|印发|出台|开始)|何时(发布|印发|施行)|"
                        r"仍然?(适用|有效)|还(管用|能用|适用|执行)|(现在|目前|如今|今年)还能(申请|享受|用)|(?<!实)现行|文号|发文|印发|"
                        # When and by whom a law or regulation was adopted, promulgated, amended.
                        r"(哪天|哪一天|哪年|哪一年|什么时候|何时|几月几日|哪个机关|什么机关|哪个会议|哪次会议|什么会议)[^，。？]{0,6}(通过|颁布|公布|发布|制定|批准)|"
@@ -21,6 +21,10 @@ _VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|�
                        r"到\s*20\d\d\s*年[^，。？]{0,6}(还|仍)(能|可以|管用|有效|适用)|当年(还|仍)?(适用|有效|能用|管用)|"
                        r"适用[^，。？]{0,12}(那|这|该|此)(份|个|部|项)?(意见|文件|条例|规定|办法|法|通知|政策)|"
                        r"(那|这|该|此)(份|个|部|项)[^，。？]{0,14}(意见|文件|条例|规定|办法|法|通知|政策)[^。？]{0,16}(还|仍)(能|可以)?(享受|适用|管用|执行)")
+# Validity is a document's: a question about it names one — a title, a kind of document, its number, "这份…".
+# "合同签好生效了", "报告每年什么时候发布", "交强险还在有效期" ask about something else.
+_DOCUMENT = re.compile(r"《|意见|通知|条例|规定|办法|法律|法规|解释|决定|文件|政策|细则|措施|方案|规划|纲要|"
+                       r"(?<![违合非办司执立])法(?![院律规人定官])|〔\d{4}〕|这(?:份|部|个|项)|该(?:份|部|项)")
 _RESPONSIBILITY = re.compile(r"牵头|谁负责|由谁|哪个部门|哪些部门|哪家单位|哪个单位|哪些单位|由[^，。？]{0,8}负责|责任单位|责任部门|参加单位|配合单位|主管|负责(什么|哪些|哪|的)|"
                              r"承担|分工|职责|负责单位")
 # "有哪些任务" is about a unit's work only when a unit is named ("省商务厅有哪些任务？"); "重点任务有哪些？" is a list.
@@ -144,7 +148,7 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     asked = asks(question)
     if _TARGET.search(question) and not _RESPONSIBILITY.search(question):
         kind = "target"
-    elif _VALIDITY.search(question):
+    elif _VALIDITY.search(question) and _DOCUMENT.search(question):
         kind = "validity"
     elif "definition" not in asked and (
         _RESPONSIBILITY.search(question) or (names_unit and _UNIT_TASKS.search(question))

@@ -71,6 +71,11 @@ def test_no_history_means_no_rewrite():
         # A judgment or a contract taking effect is what the question is about, not a document's validity.
         ("判决生效了，我得在多长时间内申请强制执行？", "fact"),
         ("合同生效以后能反悔吗？", "fact"),
+        # Validity is a document's: the question names one (a title, a kind of document, its number, 这份…).
+        ("年度报告每年什么时候对外发布？", "fact"),
+        ("车险还在有效期内，出了事保险公司能拒赔吗？", "fact"),
+        ("武政规〔2016〕12号是哪天印发的？", "validity"),
+        ("网络安全法什么时候施行？", "validity"),
         # 政策匹配 is for firms: a person or a family asking what they can apply for asks the law.
         ("邻居一家人房子烧没了，他们能申请什么救助吗？", "fact"),
         ("我们家两口子都下岗了，能申请什么补助？", "fact"),

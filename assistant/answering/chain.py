@@ -88,10 +88,6 @@ class AnswerChain:
         turn.units = self.ctx.units.find_in_text(q)
         doc_regions = {d.region for d in self.ctx.corpus.documents.values()}
         turn.route = classify(q, names_unit=bool(turn.units), doc_regions=doc_regions)
-        # "三包有效期最短是多长？" asks about a period the documents set for something they name, not about a
-        # document's validity: the words before 有效期 and it are printed in the corpus.
-        if turn.route.kind == "validity" and self._term_validity(q):
-            turn.route = replace(turn.route, kind="fact")
         # A firm that gave its profile and asks about policy wants what applies to it.
         if turn.route.kind == "fact" and turn.profile.get("region") and re.search(r"政策|支持|扶持|补贴|奖励", q):
             turn.route = replace(turn.route, kind="support")
@@ -104,11 +100,6 @@ class AnswerChain:
         if turn.rewrite.kind == "focus" and own:
             turn.route = replace(turn.route, asks=own)
         return turn
-
-    def _term_validity(self, q: str) -> bool:
-        text = self.ctx.corpus.text
-        return any(re.fullmatch(r"[\u4e00-\u9fff]+", q[m.start() - n:m.start()]) and q[m.start() - n:m.end()] in text
-                   for m in re.finditer("有效期", q) for n in (2, 3) if m.start() >= n)
 
     def _retrieve(self, turn: Turn) -> Turn:
         """The best clauses, within the documents asked for or named ("网络安全法…"), or the region asked
