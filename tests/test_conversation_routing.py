@@ -90,6 +90,12 @@ def test_routes(question, kind):
     assert classify(question, doc_regions=SEED_REGIONS).kind == kind
 
 
+def test_a_named_unit_with_a_word_of_work_asks_about_its_tasks_but_its_staff_do_not():
+    assert classify("省商务厅负责哪些工作？", names_unit=True).kind == "responsibility"
+    assert classify("政务服务中心的工作人员不收材料，会被怎么处理？", names_unit=True).kind == "fact"
+    assert classify("公司负责人不配合检查，会被怎么处罚？", names_unit=True).kind == "fact"
+
+
 def test_a_city_is_covered_by_the_documents_of_its_province():
     assert regions_named("我们在苏州和襄阳都有公司", SEED_REGIONS) == (["苏州市", "襄阳市"], [])
 
