@@ -292,6 +292,8 @@ _DUTY_START = re.compile(
     r"(?:具体|分别|共同|统一|依法|要|应当|可以)?(?:负责|主管|牵头|会同|配合|统筹|组织|指导|推进|推动|制定|建立|编制|开展|"
     r"实施|完善|健全|加强|依照|依据|按照|根据|在各自|对本|做好|抓好|承担)"
 )
+# "市公安部门是本市养犬管理的主管部门": the body put in charge of a field.
+_IS_IN_CHARGE = re.compile(r"是[^，。；]{0,30}(?:主管部门|主管机关|管理部门)")
 _GENERIC_PREFIX_RE = re.compile(r"^(?:其他|有关|相关|各有关|各相关|各)+")
 
 
@@ -309,7 +311,10 @@ def _bodies(listed: str) -> list[str]:
     parts = [q for p in listed.split("、") for q in _split_conjunction(p) if q]
     parts = [re.sub(r"等(?:有关|相关|其他)?(?=(?:部门|机关|单位)$)", "", p) for p in parts]
     last = _BODY_END_RE.search(parts[-1]) if parts else None
-    names = [p if _BODY_END_RE.search(p) else p + (last.group(0) if last else "") for p in parts]
+    # "区、县公安部门": a bare level takes the whole name after the last one's level (区公安部门), not the suffix.
+    level = re.match(r"[省市区县乡镇]", parts[-1]) if parts else None
+    names = [p if _BODY_END_RE.search(p) else p + parts[-1][1:] if level and re.fullmatch(r"[省市区县乡镇]", p)
+             else p + (last.group(0) if last else "") for p in parts]
     return [n for n in names if _BODY_END_RE.sub("", _GENERIC_PREFIX_RE.sub("", n))]
 
 
@@ -336,7 +341,7 @@ def find_duties(text: str) -> tuple[list[str], list[str]]:
     for sentence in re.split(r"[。；;：:\n]", _clean(text)):
         opening = _LEAD_IN_RE.sub("", sentence)
         m = _BODY_LIST_RE.match(opening)
-        if m and _DUTY_START.match(opening, m.end()):
+        if m and (_DUTY_START.match(opening, m.end()) or _IS_IN_CHARGE.match(opening, m.end())):
             take(m, opening[m.end():])
         for by in re.finditer(r"由", sentence):
             m = _BODY_LIST_RE.match(sentence, by.end())

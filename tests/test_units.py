@@ -585,6 +585,15 @@ def test_a_body_put_in_charge_of_a_field_leads():
     assert find_duties("市卫生健康行政部门主管本市行政区域内的院前医疗急救工作。") == (["市卫生健康行政部门"], [])
 
 
+def test_a_body_declared_in_charge_of_a_field_leads_it():
+    assert find_duties("市公安部门是本市养犬管理的主管部门。") == (["市公安部门"], [])
+
+
+def test_levels_listed_before_a_body_each_take_its_whole_name():
+    assert find_duties("区、县公安部门负责本辖区内的养犬管理。") == (["区公安部门", "县公安部门"], [])
+    assert find_duties("市、区人民政府应当加强领导。") == (["市人民政府", "区人民政府"], [])
+
+
 def test_the_bodies_after_hui_tong_take_part():
     text = law_sentence("beijing-digital-economy-2022.md", "第七条")
     assert find_duties(text) == (["市统计部门"], ["经济和信息化部门"])

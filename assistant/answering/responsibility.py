@@ -100,10 +100,17 @@ def _duty_sentence(clause: Clause, ranked: list[Scored]) -> str:
         Scored(0.0, 0.0, clause, s, 0) for s in split_sentences(clause.text)
     ]
     units = [*clause.lead_units, *clause.participant_units]
-    for s in mine:
-        if re.search(r"负责|会同|牵头|配合|由", s.sentence.text) or any(u[-4:] in s.sentence.text for u in units):
-            return s.sentence.text
-    return mine[0].sentence.text if mine else clause.heading
+
+    def tier(s: Scored) -> int:
+        # A unit put in charge ("市公安部门是…的主管部门", "…负责…") before one that only assists (配合).
+        text = s.sentence.text
+        if re.search(r"主管|负责|牵头", text) and any(u[-4:] in text for u in clause.lead_units):
+            return 0
+        if re.search(r"负责|会同|牵头|主管|由", text) or any(u[-4:] in text for u in units):
+            return 1
+        return 2 if "配合" in text else 3
+
+    return min(mine, key=tier).sentence.text if mine else clause.heading
 
 
 def unit_work(entries: list[UnitEntry], ev: Evidence) -> Answer:
