@@ -91,11 +91,12 @@ def test_api_match(fake_assistant):
 
 @pytest.mark.slow
 def test_a_benefit_the_documents_do_not_grant_is_said_to_be_missing(real_assistant):
+    # The reward asked for is not in the documents: a refusal, which says what they do offer and cites it.
     listing = real_assistant.ask("江苏对平台企业上市有什么奖励？")
-    assert not listing.refused and "没有规定奖励" in listing.answer
+    assert listing.refused and "没有规定奖励" in listing.answer
     assert "jiangsu-platform-economy-2015#5.3" in [c.clause_id for c in listing.citations]
     angel = real_assistant.ask("济南对天使投资有什么奖励？")
-    assert "没有规定" not in angel.answer
+    assert not angel.refused and "没有规定" not in angel.answer
 
 
 @pytest.mark.slow

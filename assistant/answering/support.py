@@ -90,7 +90,7 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         said = next(s.sentence.text for s in ev.rank_sentences(profile.industry, [ctx.corpus.clause(best.clause_id)])
                     if not s.sentence.heading and not UNIT_NOTE.match(s.sentence.text))
         lines.insert(at, f"现有文件对此表示支持，但没有规定{missing}：“{said}” [{cites.numbers[best.clause_id]}]")
-    return cites.answer(lines)
+    return cites.answer(lines, refused=bool(missing))
 
 
 def _lines(ev: Evidence, row: Row, about: str, cites, full: bool) -> list[str]:
