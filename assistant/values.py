@@ -461,7 +461,7 @@ def value_kinds(text: str) -> frozenset[str]:
 # --- questions ------------------------------------------------------------------------------------
 # What a question asks for is read from the same unit table ("几天" → 天 → duration, "几家" → count),
 # plus the few words that ask for a kind without naming a unit.
-_ASK_UNIT = re.compile(rf"(?<![第哪])(?:多少|几)\s*(?P<unit>(?:{_UNIT_RX}){_NOT_UNIT})")
+_ASK_UNIT = re.compile(rf"(?:多少|(?<![第哪好十这那近过没])(?<!(?<!提)前)几)\s*(?P<unit>(?:{_UNIT_RX}){_NOT_UNIT})")
 _ASK_PERCENT = re.compile(r"百分之几|百分之多少|几成|比例|占比|百分比|比率|费率|税率|多少%|百分点")
 _ASK_DATE = re.compile(r"哪一?天|哪一?日|哪一?年|何日|日期|几月几[日号]|哪个月|什么日子")
 # "When" without a calendar word: a law answers it with a date or with a time limit from an event
@@ -473,7 +473,8 @@ _MONEY_WORDS = re.compile(r"钱|元|金额|数额|罚|补贴|补助|奖|资助|�
 _ASK_MULTIPLE = re.compile(r"几倍|多少倍")
 _ASK_AGE = re.compile(r"几岁|多少岁|多大年龄|年龄")
 # "哪几项", "哪些", "几乎", "第几条": they ask for items, an article or nothing — not for a value.
-_NOT_ASKING = re.compile(r"哪几|哪些|几乎|第几|几何")
+# "好几年", "十几天", "这几年", "前几天" say roughly how many; they ask nothing.
+_NOT_ASKING = re.compile(r"哪几|哪些|几乎|第几|几何|[好十这那近过没]几|(?<!提)前几")
 # "投诉电话是多少": a telephone number, a web address … is asked, not a quantity.
 _ASK_CONTACT = re.compile(r"(?:电话|热线|号码|网址|邮箱|传真)(?:号码)?[是为]?(?:多少|什么|啥)")
 
@@ -498,7 +499,7 @@ def asked_value_kind(question: str) -> str | None:
     if _ASK_WHEN.search(q):
         return "when"
     for m in _ASK_UNIT.finditer(q):
-        if not _NOT_ASKING.search(q[max(0, m.start() - 1):m.end()]):
+        if not _NOT_ASKING.search(q[max(0, m.start() - 2):m.end()]):
             return _UNITS[m.group("unit")][0]
     if _ASK_DURATION.search(q):
         return "duration"

@@ -207,6 +207,8 @@ def test_an_impossible_date_keeps_its_text_without_a_point():
     ("备案系统的网址是什么？", "contact"),
     ("有哪几项义务？", None),  # asks for items, not for a count
     ("第几条规定了个人信息保护？", None),  # asks for an article
+    ("我在小区里租房住了好几年了，算不算业主？", None),  # 好几年, 这几天, 前几天: roughly how many, asked of nothing
+    ("前几天被罚了，能申请复议吗？", None),
     ("网络运营者有哪些安全保护义务？", None),
     ("有什么补贴？", None),  # asks what exists, not how much
 ])
