@@ -302,7 +302,8 @@ def _direct(q: str, asks: frozenset[str], ranked: list[Scored], noun: str = "",
 
 def _part_answers(ev: Evidence, q: str, clauses: list[Clause], asks: frozenset[str]) -> list[Scored]:
     """For a question in several parts ("要用户提供什么？用户不给怎么办？"), the best sentence for each part:
-    each part is answered, not only the one that shares most words with the whole."""
+    each part is answered, not only the one that shares most words with the whole — by meaning when the
+    part shares no word with the text ("能找谁核对？" → "可以申请受委托银行复核")."""
     parts = ev.question_parts(q)
     if len(parts) < 2:
         return []
@@ -310,7 +311,7 @@ def _part_answers(ev: Evidence, q: str, clauses: list[Clause], asks: frozenset[s
     for part in parts:
         ranked = ev.rank_sentences(part, clauses[:3], asks)
         best = next((s for s in ranked if not s.sentence.heading), None)
-        if best is not None and best.lex > 0:
+        if best is not None:
             out.append(best)
     return out
 
