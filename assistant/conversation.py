@@ -47,6 +47,10 @@ _FOCUS_WORDS = re.compile(
 )
 
 
+# A turn that says something and asks nothing: no question mark, no question word.
+_STATEMENT = re.compile(r"(?![^？?]*(?:什么|哪|谁|多少|几|怎么|如何|吗|呢|是否|能否|可否|有没有|是不是|能不能|可不可以))[^？?]+")
+
+
 @dataclass(frozen=True)
 class Rewrite:
     question: str  # what retrieval and routing see
@@ -111,4 +115,8 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
             return Rewrite(f"{''.join(_regions_in(prev)[:1])}{swap.group('topic')}{ask}", "topic_swap")
         if _ANAPHORA.search(q):
             return Rewrite(f"{prev.rstrip('？?。')}，{q}", "focus")
+    if _STATEMENT.fullmatch(prev.strip()):
+        # "我们是刚在深圳注册的一家人工智能初创公司。" then "融资方面有什么支持？": what was said is the
+        # question's own setting.
+        return Rewrite(f"{prev.strip().rstrip('。.！!')}，{q}")
     return Rewrite(q)

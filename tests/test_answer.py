@@ -428,3 +428,9 @@ def test_what_follows_when_a_duty_is_not_met_continues_the_sentence_before_it():
     assert _CONSEQUENCE.match("拒不改正的，处一万元以上十万元以下罚款。")
     assert not _CONSEQUENCE.match("不得擅自改变用途。")  # a duty of its own, not what follows another
     assert not _CONSEQUENCE.match("县级人民政府民政部门负责审批。")
+
+
+def test_a_place_said_earlier_in_the_conversation_holds_for_a_question_naming_none(real_assistant):
+    history = [{"role": "user", "content": "我们是武汉的一家跨境电商初创企业。"}]
+    a = real_assistant.ask("有哪些扶持政策？", history)
+    assert a.route == "support" and "适用于武汉市企业的文件" in a.answer

@@ -36,6 +36,13 @@ def test_more_please_repeats_the_question_and_skips_what_was_shown():
     assert (rw.kind, rw.question, rw.skip) == ("continue", "武汉对跨境电商有什么支持？", 2)
 
 
+def test_what_the_asker_said_of_themselves_is_the_setting_of_the_next_question():
+    said = [{"role": "user", "content": "我们是刚在深圳注册的一家人工智能初创公司。"}]
+    assert rewrite("融资方面有什么支持？", said).question == "我们是刚在深圳注册的一家人工智能初创公司，融资方面有什么支持？"
+    # A question asked before is no setting: a question with its own topic stands alone.
+    assert rewrite("湖北省商务厅负责什么？", HISTORY).question == "湖北省商务厅负责什么？"
+
+
 def test_a_question_with_its_own_topic_is_left_alone():
     assert rewrite("湖北省商务厅负责什么？", HISTORY).kind == "none"
 

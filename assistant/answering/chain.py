@@ -88,6 +88,15 @@ class AnswerChain:
         turn.units = self.ctx.units.find_in_text(q)
         doc_regions = {d.region for d in self.ctx.corpus.documents.values()}
         turn.route = classify(q, names_unit=bool(turn.units), doc_regions=doc_regions)
+        if turn.history and not turn.route.regions and not turn.route.uncovered:
+            # "我们是刚在深圳注册的一家人工智能初创公司。" … "融资方面有什么支持？": the place said once holds.
+            said_before = [t["content"] for t in turn.history
+                           if t.get("role") == "user" and isinstance(t.get("content"), str)]
+            for said in reversed(said_before):
+                earlier = classify(said, doc_regions=doc_regions)
+                if earlier.regions or earlier.uncovered:
+                    turn.route = replace(turn.route, regions=earlier.regions, uncovered=earlier.uncovered)
+                    break
         # A firm that gave its profile and asks about policy wants what applies to it.
         if turn.route.kind == "fact" and turn.profile.get("region") and re.search(r"政策|支持|扶持|补贴|奖励", q):
             turn.route = replace(turn.route, kind="support")
