@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from assistant.answering.evidence import Scored
-from assistant.answering.fact import FIRST_SHARE, SUPPORTING_SHARE, _supporting
+from assistant.answering.fact import FIRST_SHARE, LAY_FIRST, LAY_LEX, SUPPORTING_SHARE, _supporting
 from assistant.clauses import Clause
 from assistant.sentences import Sentence
 
 
-def scored(path: str, score: float, rank: int) -> Scored:
+def scored(path: str, score: float, rank: int, lex: float | None = None) -> Scored:
     text = f"第{path}条的内容。"
     clause = Clause(doc_id="law", path=path, level=1, label=f"第{path}条", heading=text, text=text)
-    return Scored(score=score, lex=score, clause=clause, sentence=Sentence(text, 0), rank=rank)
+    return Scored(score=score, lex=score if lex is None else lex, clause=clause, sentence=Sentence(text, 0), rank=rank)
 
 
 def quoted(ranked: list[Scored]) -> list[str]:
@@ -29,3 +29,10 @@ def test_retrievals_first_clause_is_quoted_though_it_shares_fewer_words():
 
 def test_retrievals_first_clause_is_left_out_when_it_holds_almost_nothing():
     assert quoted([scored("6", 1.0, 1), scored("5", FIRST_SHARE - 0.05, 0)]) == ["6"]
+
+
+def test_a_question_in_words_the_text_does_not_use_gets_retrievals_first_clauses():
+    # No sentence holds the question's words: meaning alone ordered the sentences, retrieval the clauses.
+    weak = LAY_LEX / 2
+    ranked = [scored("9", 1.0, 5, weak), *(scored(str(r + 1), 0.4, r, weak) for r in range(LAY_FIRST + 1))]
+    assert quoted(ranked) == ["9", *(str(r + 1) for r in range(LAY_FIRST))]
