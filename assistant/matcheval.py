@@ -222,11 +222,13 @@ def chat_rows(bot, question: str) -> list:
 def render(result: dict) -> str:
     """The report: dev and test side by side, and the decision's weights."""
     from .answering import matching
+    from .evalsplits import DEV_SETS
 
     lines = ["# 政策匹配: measured on the enterprise profiles", "",
              "`python -m assistant eval-match --library --report` (profiles: eval/match/profiles.jsonl, see its README). "
              "Rows marked library: the same profiles over the dev split's whole corpus (the seeds, the laws and the "
-             "lawrefbook documents of eval/dev…dev5), whose other measures are distractors, as in a national library.", "",
+             f"lawrefbook documents of eval/{DEV_SETS[0]}…{DEV_SETS[-1]}), whose other measures are distractors, as in a "
+             "national library.", "",
              "| split | profiles | gold measures | rows | precision | recall | amounts right (n) | departments right (n) |",
              "|---|---|---|---|---|---|---|---|"]
     for name, s in result.items():
