@@ -140,7 +140,10 @@ def _first_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-def classify(question: str, *, names_unit: bool = False, doc_regions: Collection[str] = ()) -> Route:
+def classify(question: str, *, names_unit: bool = False, doc_regions: Collection[str] = (),
+             follows_up: bool = False) -> Route:
+    """``follows_up``: the question points back at the previous answer ("现在还能享受吗？"), whose documents it
+    then names."""
     regions, uncovered = regions_named(question, doc_regions)
     industry = _first_key(question, INDUSTRIES)
     stage = _first_key(question, STAGES)
@@ -148,7 +151,7 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     asked = asks(question)
     if _TARGET.search(question) and not _RESPONSIBILITY.search(question):
         kind = "target"
-    elif _VALIDITY.search(question) and _DOCUMENT.search(question):
+    elif _VALIDITY.search(question) and (follows_up or _DOCUMENT.search(question)):
         kind = "validity"
     elif "definition" not in asked and (
         _RESPONSIBILITY.search(question) or (names_unit and _UNIT_TASKS.search(question))

@@ -97,6 +97,11 @@ def test_routes(question, kind):
     assert classify(question, doc_regions=SEED_REGIONS).kind == kind
 
 
+def test_a_follow_up_pointing_back_asks_about_the_documents_just_quoted():
+    assert classify("现在还能享受吗？", follows_up=True).kind == "validity"
+    assert classify("现在还能享受吗？").kind == "fact"  # asked alone, it names no document
+
+
 def test_a_named_unit_with_a_word_of_work_asks_about_its_tasks_but_its_staff_do_not():
     assert classify("省商务厅负责哪些工作？", names_unit=True).kind == "responsibility"
     assert classify("政务服务中心的工作人员不收材料，会被怎么处理？", names_unit=True).kind == "fact"

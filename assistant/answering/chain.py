@@ -87,7 +87,8 @@ class AnswerChain:
         q = turn.rewrite.question
         turn.units = self.ctx.units.find_in_text(q)
         doc_regions = {d.region for d in self.ctx.corpus.documents.values()}
-        turn.route = classify(q, names_unit=bool(turn.units), doc_regions=doc_regions)
+        turn.route = classify(q, names_unit=bool(turn.units), doc_regions=doc_regions,
+                              follows_up=turn.rewrite.kind == "focus")
         if turn.history and not turn.route.regions and not turn.route.uncovered:
             # "我们是刚在深圳注册的一家人工智能初创公司。" … "融资方面有什么支持？": the place said once holds.
             said_before = [t["content"] for t in turn.history
