@@ -294,6 +294,7 @@ _DUTY_START = re.compile(
 )
 # "市公安部门是本市养犬管理的主管部门": the body put in charge of a field.
 _IS_IN_CHARGE = re.compile(r"是[^，。；]{0,30}(?:主管部门|主管机关|管理部门)")
+_LEVEL = re.compile(r"[省市区县乡镇]")  # an administrative level, alone before a body's name
 _GENERIC_PREFIX_RE = re.compile(r"^(?:其他|有关|相关|各有关|各相关|各)+")
 
 
@@ -310,11 +311,18 @@ def _bodies(listed: str) -> list[str]:
     """The bodies of a printed list, the shared suffix distributed, generic ones ("有关部门") dropped."""
     parts = [q for p in listed.split("、") for q in _split_conjunction(p) if q]
     parts = [re.sub(r"等(?:有关|相关|其他)?(?=(?:部门|机关|单位)$)", "", p) for p in parts]
-    last = _BODY_END_RE.search(parts[-1]) if parts else None
-    # "区、县公安部门": a bare level takes the whole name after the last one's level (区公安部门), not the suffix.
-    level = re.match(r"[省市区县乡镇]", parts[-1]) if parts else None
-    names = [p if _BODY_END_RE.search(p) else p + parts[-1][1:] if level and re.fullmatch(r"[省市区县乡镇]", p)
-             else p + (last.group(0) if last else "") for p in parts]
+    final = parts[-1] if parts else ""
+    suffix = m.group(0) if (m := _BODY_END_RE.search(final)) else ""
+
+    def named(part: str) -> str:
+        if _BODY_END_RE.search(part):
+            return part
+        # "区、县公安部门": a bare level takes the whole name after the last one's level (区公安部门), not the suffix.
+        if _LEVEL.fullmatch(part) and _LEVEL.match(final):
+            return part + final[1:]
+        return part + suffix
+
+    names = [named(p) for p in parts]
     return [n for n in names if _BODY_END_RE.sub("", _GENERIC_PREFIX_RE.sub("", n))]
 
 

@@ -461,7 +461,7 @@ def value_kinds(text: str) -> frozenset[str]:
 # --- questions ------------------------------------------------------------------------------------
 # What a question asks for is read from the same unit table ("几天" → 天 → duration, "几家" → count),
 # plus the few words that ask for a kind without naming a unit.
-_ASK_UNIT = re.compile(rf"(?:多少|(?<![第哪好十这那近过没])(?<!(?<!提)前)几)\s*(?P<unit>(?:{_UNIT_RX}){_NOT_UNIT})")
+_ASK_UNIT = re.compile(rf"(?<![第哪])(?:多少|几)\s*(?P<unit>(?:{_UNIT_RX}){_NOT_UNIT})")
 _ASK_PERCENT = re.compile(r"百分之几|百分之多少|几成|比例|占比|百分比|比率|费率|税率|多少%|百分点")
 _ASK_DATE = re.compile(r"哪一?天|哪一?日|哪一?年|何日|日期|几月几[日号]|哪个月|什么日子")
 # "When" without a calendar word: a law answers it with a date or with a time limit from an event

@@ -12,7 +12,7 @@ from ..answer_types import Answer
 from ..conversation import rewrite
 from ..docrefs import article_numbers, cited_articles, named_documents
 from ..retrieval import Hit
-from ..routing import PUNISH, asks, classify
+from ..routing import PUNISH, asks, classify, regions_named
 from ..sentences import offers
 from . import (
     article,
@@ -94,9 +94,9 @@ class AnswerChain:
             said_before = [t["content"] for t in turn.history
                            if t.get("role") == "user" and isinstance(t.get("content"), str)]
             for said in reversed(said_before):
-                earlier = classify(said, doc_regions=doc_regions)
-                if earlier.regions or earlier.uncovered:
-                    turn.route = replace(turn.route, regions=earlier.regions, uncovered=earlier.uncovered)
+                covered, uncovered = regions_named(said, doc_regions)
+                if covered or uncovered:
+                    turn.route = replace(turn.route, regions=covered, uncovered=uncovered)
                     break
         # A firm that gave its profile and asks about policy wants what applies to it.
         if turn.route.kind == "fact" and turn.profile.get("region") and re.search(r"政策|支持|扶持|补贴|奖励", q):
@@ -282,8 +282,9 @@ class AnswerChain:
         unheld = refusal.unheld(turn, ev)
         # A document the corpus lacks but a held one repeals or replaces: that is what the corpus can tell of it.
         repealed = {name: found for name in unheld if (found := refusal.repealed_by(self.ctx.corpus, name))}
-        reason = None if repealed and len(repealed) == len(unheld) else refusal.reason_to_refuse(turn, ev, unheld)
-        if repealed and len(repealed) == len(unheld) and not turn.doc_ids:
+        all_repealed = bool(repealed) and len(repealed) == len(unheld)
+        reason = None if all_repealed else refusal.reason_to_refuse(turn, ev, unheld)
+        if all_repealed and not turn.doc_ids:
             answer = refusal.repeal_notice(self.ctx, repealed, refused=turn.route.kind != "validity")
             unheld = []
         elif reason:

@@ -119,6 +119,12 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     if body or duty is not None:
         lines.append("依据：" if lines else "根据现有文件：")
         shown: set[str] = set()
+
+        def quote_once(source: Clause, said: str) -> None:
+            if said not in shown:
+                shown.add(said)
+                lines.append(f"- {said} [{cites.add(source, said)}]")
+
         for clause, quotes, best in body:
             if turn.full_clauses:
                 lines.append(f"- {clause.label}{clause.text} [{cites.add(clause, best)}]")
@@ -127,9 +133,7 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
             # announces it ("经营者有下列情形之一的，…处…罚款：") and what its article says of it by number.
             lead, named = _item_context(ctx.corpus, clause)
             for parent, said in lead:
-                if said not in shown:
-                    shown.add(said)
-                    lines.append(f"- {said} [{cites.add(parent, said)}]")
+                quote_once(parent, said)
             n = cites.add(clause, best)
             for s in quotes:
                 if s in shown:  # a lead-in already shown above an item is not quoted again
@@ -139,13 +143,9 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
                 # A quoted lead-in ("如果查明属于以下情形，人民法院应当予以支持：") says nothing without what it announces.
                 if s.rstrip().endswith(("：", ":")):
                     for item, said in _announced_items(ev, q, clause):
-                        if said not in shown:
-                            shown.add(said)
-                            lines.append(f"- {said} [{cites.add(item, said)}]")
+                        quote_once(item, said)
             for parent, said in named:
-                if said not in shown:
-                    shown.add(said)
-                    lines.append(f"- {said} [{cites.add(parent, said)}]")
+                quote_once(parent, said)
             if duty is not None:
                 lines.append(_duty_line(duty, cites))
                 duty = None
