@@ -163,6 +163,8 @@ _DATE_ISO = re.compile(r"(?<![A-Za-z0-9.])(?P<y>\d{4})(?P<sep>[-./])(?P<m>1[0-2]
 _FRACTION = re.compile(
     rf"{_PRE}(?P<den>百|千|万|{_CNUM}|\d+)分之(?P<num>{_CNUM}|\d+(?:\.\d+)?){_POST}"
 )
+# 半数 is a half: "过半数的业主同意" is a fraction above one half, like 二分之一以上.
+_HALF = re.compile(r"(?P<over>超过|过)?半数(?P<post>以上|以下)?")
 _RATIO = re.compile(
     rf"(?<![A-Za-z0-9.:])(?P<a>\d+(?:\.\d+)?|{_CNUM})\s*[:∶比]\s*(?P<b>\d+(?:\.\d+)?|{_CNUM})(?P<more>(?:\s*[:∶]\s*\d+(?:\.\d+)?)*)(?![\d.])"
 )
@@ -350,6 +352,9 @@ def _candidates(folded: str, original: str) -> list[_Tok]:
         kind, unit = ("percent", "%") if den_s == "百" else ("percent", "‰") if den_s == "千" else ("fraction", "分之")
         bound, approx = _bound(m.group("pre"), m.group("post"))
         add(Value(kind, pct, pct, unit, bound, original[m.start():m.end()], m.start(), m.end(), approx), 1)
+    for m in _HALF.finditer(folded):
+        bound = "max" if m.group("post") == "以下" else "min" if m.group("over") or m.group("post") else ""
+        add(Value("fraction", 50.0, 50.0, "分之", bound, original[m.start():m.end()], m.start(), m.end()), 1)
     for m in _RATIO.finditer(folded):
         a = float(m.group("a")) if m.group("a")[0].isdigit() else _cn_number(m.group("a"))
         b = float(m.group("b")) if m.group("b")[0].isdigit() else _cn_number(m.group("b"))
@@ -485,7 +490,7 @@ def asked_value_kind(question: str) -> str | None:
     area, …, "number" for a bare 多少 ("注册资本最低多少？"); None when it asks for no value."""
     if not isinstance(question, str) or not question:
         return None
-    q = _fold(question)
+    q = _without_own_account(_fold(question))
     if _ASK_CONTACT.search(q):
         return "contact"
     if _ASK_PERCENT.search(q):
@@ -509,6 +514,21 @@ def asked_value_kind(question: str) -> str | None:
     if re.search(r"多少|(?<![第哪])几", _NOT_ASKING.sub("", q)):
         return "number"
     return None
+
+
+# The asker's account of themselves asks nothing: in "我想私下收几个小区的湿垃圾拉去卖，…会怎样？" 几 is "a few".
+_OWN_ACCOUNT = re.compile(r"(?:我|我们|我家|我司|家里)[^，,；;。？?！!]*")
+_ASKING_ELSE = re.compile(r"怎|什么|吗|谁|哪|如何|能不能|可不可以|是否|多少|几")
+
+
+def _without_own_account(q: str) -> str:
+    """The question without the clauses in which the asker says what they did or have, when a later clause
+    asks: "几"/"多少" there counts the asker's things, not a value asked."""
+    parts = re.split(r"(?<=[，,；;。])", q)
+    keep = [p for i, p in enumerate(parts)
+            if not (_OWN_ACCOUNT.match(p.strip()) and not re.search(r"怎|什么|吗|谁|哪|如何|是否|能|可以|该|应|需", p)
+                    and any(_ASKING_ELSE.search(later) for later in parts[i + 1:]))]
+    return "".join(keep)
 
 
 # "扣多少分", "多少道题", "分几级": a bare count asked in a measure word the unit table does not know.

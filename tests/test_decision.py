@@ -152,6 +152,15 @@ def test_a_fine_is_not_the_sum_a_fee_or_subsidy_question_asks_for():
     assert holds_value("money", "对首版次软件给予资助，最高资助100万元。", penalty_asked=False)
 
 
+def test_a_when_question_is_answered_by_the_event_that_sets_the_time():
+    from assistant.answering.evidence import holds_value
+
+    # "转账借钱给朋友，借款从什么时候起算成立？"
+    assert holds_value("when", "以银行转账、网上电子汇款等形式支付的，自资金到达借款人账户时；", penalty_asked=False)
+    assert holds_value("when", "自登记之日起计算。", penalty_asked=False)
+    assert not holds_value("when", "借款合同应当采用书面形式。", penalty_asked=False)
+
+
 def test_a_number_in_another_measure_is_no_answer_to_a_count_asked_in_one():
     from assistant.answering.evidence import holds_value
     from assistant.values import asked_measure

@@ -63,6 +63,8 @@ CASES = [
     ("5-10%", "percent", 5, 10, "%", "range", "5-10%"),
     ("提高3个百分点", "percent", 3, 3, "百分点", "", "3个百分点"),
     ("三分之二以上", "fraction", 200 / 3, 200 / 3, "分之", "min", "三分之二以上"),
+    ("经总人数过半数的业主同意", "fraction", 50, 50, "分之", "min", "过半数"),  # 半数: one half
+    ("半数以下", "fraction", 50, 50, "分之", "max", "半数以下"),
     ("按1∶3的比例配套", "ratio", 1 / 3, 1 / 3, ":", "", "1∶3"),
     ("处十倍以上二十倍以下罚款", "multiple", 10, 20, "倍", "range", "十倍以上二十倍以下"),
     ("违法所得一倍以上五倍以下罚款", "multiple", 1, 5, "倍", "range", "一倍以上五倍以下"),
@@ -211,6 +213,11 @@ def test_an_impossible_date_keeps_its_text_without_a_point():
     ("前几天被罚了，能申请复议吗？", None),
     ("网络运营者有哪些安全保护义务？", None),
     ("有什么补贴？", None),  # asks what exists, not how much
+    # The asker's own account counts their things ("a few"); a later clause asks the question.
+    ("我想私下收几个小区的湿垃圾拉去卖，没办任何证，被查到会怎样？", None),
+    ("我们公司从外地引进了几个技术骨干，他们能享受哪些人才待遇？", None),
+    ("我们公司能补贴多少钱，要什么条件？", "money"),  # the asker's clause asks
+    ("我们省独生子女父母住院，子女每年能请几天护理假？", "duration"),
 ])
 def test_asked_value_kind_of_lay_questions(question, kind):
     assert asked_value_kind(question) == kind

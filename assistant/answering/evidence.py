@@ -56,6 +56,11 @@ def clause_sentences(c: Clause) -> list:
     return split_sentences(c.text, headings=not c.label.startswith("第"))
 
 
+# "什么时候成立？" is answered by the event that sets the time ("自资金到达借款人账户时", "自登记之日起") as well
+# as by a date.
+_EVENT_TIME = re.compile(r"自[^，。；：]{2,30}?(?:之时|时|之日|当日)(?:起)?")
+
+
 def holds_value(asked: str | None, text: str, penalty_asked: bool, measure: str | None = None) -> bool:
     """Does ``text`` hold a value of the kind asked (a number in the ``measure`` word asked: "扣多少分" → 12分)?
     A fine ("处以二千元罚款") is the sum only a question about a penalty asks for: not a fee, a subsidy or a
@@ -64,6 +69,8 @@ def holds_value(asked: str | None, text: str, penalty_asked: bool, measure: str 
         return holds_measure(text, measure)
     if asked == "contact":
         return "contact" in offers(text)
+    if asked == "when" and _EVENT_TIME.search(text):
+        return True
     values = parse_values(text)
     if not penalty_asked and "penalty" in offers(text):
         values = [v for v in values if v.kind != "money"]
