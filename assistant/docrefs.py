@@ -50,7 +50,7 @@ _QUESTION_START = re.compile(r"^(?:请问|那个|这个|哪个|那么?|按照?|�
                              r"现在|目前|现行|如今)+")
 # A run of words that cannot be a title: it asks or says something ("有什么说法", "在…管理办法上").
 _NOT_A_NAME = re.compile(r"什么|哪|怎么|如何|吗|呢|有没有|是否|说法|做法|看法|想法|(?<!管理|实施|暂行|试行|细则)办法$|方法|"
-                         r"(?:算|违|合|非)法$")
+                         r"(?:算|违|合|非|犯|执|守|依|司)法$")  # 执法, 守法, 依法 …: words, not names
 _NOT_IN_A_NAME = frozenset("在对给跟要想能会")  # as words: 社会保险法 and 能源法 are names
 # "2021年出的…指南": what follows a year before the name.
 _AFTER_YEAR = re.compile(r"^[年月日]?(?:出台|出|发布|印发|制定|颁布)?的?")

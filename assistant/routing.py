@@ -26,7 +26,7 @@ _VALIDITY = re.compile(r"有效期|落款|哪天(印发|发布|出台|发的)|�
 _DOCUMENT = re.compile(r"《|意见|通知|条例|规定|办法|法律|法规|解释|决定|文件|政策|细则|措施|方案|规划|纲要|"
                        r"(?<![违合非办司执立])法(?![院律规人定官])|〔\d{4}〕|这(?:份|部|个|项)|该(?:份|部|项)")
 _RESPONSIBILITY = re.compile(r"牵头|谁负责|由谁|哪个部门|哪些部门|哪家单位|哪个单位|哪些单位|由[^，。？]{0,8}负责|责任单位|责任部门|参加单位|配合单位|主管|负责(什么|哪些|哪|的)|"
-                             r"承担|分工|职责|负责单位")
+                             r"承担|分工|职责|负责单位|谁(?:来)?(?:说了算|决定|确定|定|批准|审批|管)")
 # "有哪些任务" is about a unit's work only when a unit is named ("省商务厅有哪些任务？"); "重点任务有哪些？" is a list.
 _UNIT_TASKS = re.compile(r"任务有哪些|哪些任务|负责(?!人)|做什么|干什么|工作(?!人员)")
 _SUPPORT = re.compile(r"扶持|补贴|奖励|优惠|资助|补助|减免|贴息|资金支持|政策支持|支持政策|享受|可以申请|能申请|有什么支持|哪些支持|"
@@ -35,6 +35,8 @@ _SELF = re.compile(r"我(们|司)?是|我们(公司|企业)|我(的|家)?公司|
 # 政策匹配 is for firms: one that speaks of itself says what it is ("一家…企业", "我们厂", "做电商的").
 _FIRM = re.compile(r"企业|公司|厂|店|商户|个体|合作社|平台|园区|项目|工作室|门店|商家|经营|我们(?!家)[^，。？]{0,8}做|"
                    r"做[^，。？]{0,12}(?:生意|业务|行业)")
+# Whether something done to a firm is lawful ("银行要收贷款承诺费，这合法吗？") is no request for support.
+_LAWFUL = re.compile(r"合法|违法|违规|(?:能|可以)(?:不能)?这样|这样(?:做)?(?:行|对|可以)吗")
 _COMPARISON = re.compile(r"比较|对比|相比|区别|不同|异同|差异|分别|各自|哪个(更|多)|谁(更|多)|和.{1,8}(一样|相同)")
 # Target years and stages of a plan ("目标分几个阶段？哪几年？", "到2020年的目标完成了吗？", "目标到期了吗？").
 _TARGET = re.compile(
@@ -70,6 +72,11 @@ _ASKS = {
 
 # Asks what the punishment is ("怎么罚", "承担什么法律责任"), not only what happens next ("怎么处理").
 PUNISH = re.compile(r"罚|处分|法律责任|吊销|拘留")
+
+
+def asks_who(text: str) -> bool:
+    """Does the text ask who is responsible ("由谁负责", "哪个部门", "谁说了算")?"""
+    return bool(_RESPONSIBILITY.search(text))
 
 
 def asks(question: str) -> frozenset[str]:
@@ -161,7 +168,7 @@ def classify(question: str, *, names_unit: bool = False, doc_regions: Collection
     elif (len(apart(regions)) >= 2 and (_COMPARISON.search(question) or _places_side_by_side(question))) or (
             _COMPARISON.search(question) and ("各地" in question or "两地" in question)):
         kind = "comparison"
-    elif _SUPPORT.search(question) and (
+    elif _SUPPORT.search(question) and not _LAWFUL.search(question) and (
         # Without the asker's own situation, a question asking for a value ("多久报告一次") or a date is a
         # question of fact about support, not "what can we get"; a person or a family asking what they can
         # apply for ("一家人…能申请什么救助") asks the law, not the firms' 政策匹配.

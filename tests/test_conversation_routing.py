@@ -91,6 +91,9 @@ def test_no_history_means_no_rewrite():
         ("哪些单位算“公共机构”？", "fact"),  # what a term covers, not who is responsible
         ("公共机构包括哪些单位？", "fact"),
         ("武汉“互联网+流通”意见的重点任务有哪些？", "fact"),  # a list, not a unit's tasks
+        # Whether what is done to a firm is lawful is no request for support.
+        ("我在武汉开了个小厂，去银行贷款，银行要收贷款承诺费，这合法吗？", "fact"),
+        ("失业金一个月发多少是谁说了算？", "responsibility"),  # who decides is who is responsible
     ],
 )
 def test_routes(question, kind):

@@ -152,6 +152,18 @@ def test_a_fine_is_not_the_sum_a_fee_or_subsidy_question_asks_for():
     assert holds_value("money", "对首版次软件给予资助，最高资助100万元。", penalty_asked=False)
 
 
+def test_a_figure_asked_beside_who_decides_it_is_not_a_value_asked():
+    from types import SimpleNamespace
+
+    from assistant.answering.decision import _value_asked
+
+    who = SimpleNamespace(route=SimpleNamespace(kind="responsibility"))
+    assert _value_asked("失业金一个月发多少是谁说了算？", who) == ""
+    assert _value_asked("能找哪个部门复核？几天内要申请？", who) == "几天内要申请？"
+    fact = SimpleNamespace(route=SimpleNamespace(kind="fact"))
+    assert _value_asked("失业金一个月发多少？", fact) == "失业金一个月发多少？"
+
+
 def test_a_when_question_is_answered_by_the_event_that_sets_the_time():
     from assistant.answering.evidence import holds_value
 

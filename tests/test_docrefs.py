@@ -58,6 +58,8 @@ def test_a_law_the_corpus_does_not_hold_is_unknown():
 
 def test_everyday_words_ending_like_a_kind_are_not_names():
     assert unknown_names("有什么办法申请补贴？算法推荐服务提供者不得做什么？", DOCS, "") == []
+    # 执法, 守法, 依法 are words, not the end of a law's name.
+    assert unknown_names("在安阳，城管、交警这些执法人员来执法的时候，应该先亮证件吗？", DOCS, "") == []
 
 
 def test_a_held_document_is_not_unknown():

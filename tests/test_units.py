@@ -585,6 +585,12 @@ def test_a_body_put_in_charge_of_a_field_leads():
     assert find_duties("市卫生健康行政部门主管本市行政区域内的院前医疗急救工作。") == (["市卫生健康行政部门"], [])
 
 
+def test_a_body_that_supervises_manages_or_decides_leads():
+    assert find_duties("财政部门和审计部门依法对失业保险基金的收支、管理情况进行监督。") == (["财政部门", "审计部门"], [])
+    assert find_duties("劳动保障行政部门管理失业保险工作，履行下列职责：") == (["劳动保障行政部门"], [])
+    assert find_duties("国家对残疾人就业实行扶持。") == ([], [])  # 国家 is no body
+
+
 def test_a_body_declared_in_charge_of_a_field_leads_it():
     assert find_duties("市公安部门是本市养犬管理的主管部门。") == (["市公安部门"], [])
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ import numpy as np
 from ..answer_types import Answer
 from ..clauses import Clause
 from ..corpus import Corpus
+from ..routing import asks_who
 from ..sentences import split as split_sentences
 from ..values import asked_measure, asked_value_kind
 from .context import Turn, excluded_clause
@@ -123,7 +125,7 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
     # lower hits tell. (Clauses a follow-up points back to come without a retrieval score: no gap then.)
     below = [h.dense for h in turn.hits[TOP_CLAUSES:] if h.dense > 0]
     x["dense_gap"] = x["dense_top"] - sum(below) / len(below) if below and x["dense_top"] > 0 else 0.0
-    kind = asked_value_kind(q)
+    kind = asked_value_kind(_value_asked(q, turn))
     x["asks_value"] = 1.0 if kind else 0.0
     if not clauses:
         x["value_missing"] = x["asks_value"]
@@ -151,6 +153,15 @@ def features(turn: Turn, ev: Evidence, answer: Answer | None = None) -> dict[str
         where = "".join(c.text + "".join(corpus.context_headings(c)) for c in clauses)
         x["subject_missing"] = 0.0 if ev.found(subject[0], where) else 1.0
     return x
+
+
+def _value_asked(q: str, turn: Turn) -> str:
+    """The part of the question that may ask a value: in a question of who is responsible, a figure asked in the
+    same sentence as who ("失业金发多少是谁说了算？") is what the unit decides, not a value asked; one asked in a
+    sentence of its own ("…找哪个部门复核？几天内要申请？") is."""
+    if turn.route.kind != "responsibility":
+        return q
+    return "".join(s for s in re.split(r"(?<=[？?。！!])", q) if not asks_who(s))
 
 
 def _with_lead_in(corpus: Corpus, s) -> str:
