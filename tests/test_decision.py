@@ -152,6 +152,14 @@ def test_a_fine_is_not_the_sum_a_fee_or_subsidy_question_asks_for():
     assert holds_value("money", "对首版次软件给予资助，最高资助100万元。", penalty_asked=False)
 
 
+def test_a_fine_that_is_a_multiple_of_a_sum_answers_how_much_the_fine_is():
+    from assistant.answering.evidence import holds_value
+
+    fine = "情节严重的，由劳动保障行政部门处骗取金额1倍以上3倍以下的罚款。"
+    assert holds_value("money", fine, penalty_asked=True)  # "骗领失业金，要罚多少？"
+    assert not holds_value("money", "按照上年度工资的3倍计算。", penalty_asked=True)  # no fine: no answer
+
+
 def test_a_figure_asked_beside_who_decides_it_is_not_a_value_asked():
     from types import SimpleNamespace
 

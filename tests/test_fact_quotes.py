@@ -36,3 +36,15 @@ def test_a_question_in_words_the_text_does_not_use_gets_retrievals_first_clauses
     weak = LAY_LEX / 2
     ranked = [scored("9", 1.0, 5, weak), *(scored(str(r + 1), 0.4, r, weak) for r in range(LAY_FIRST + 1))]
     assert quoted(ranked) == ["9", *(str(r + 1) for r in range(LAY_FIRST))]
+
+
+def test_a_sentence_that_escalates_is_quoted_with_the_one_it_escalates_from():
+    from assistant.answering.fact import _with_continuation
+    from assistant.sentences import split
+
+    text = ("不符合享受失业保险待遇条件，骗取失业保险金的，由社会保险经办机构责令退还；"
+            "情节严重的，由劳动保障行政部门处骗取金额1倍以上3倍以下的罚款。")
+    clause = Clause(doc_id="law", path="28", level=1, label="第二十八条", heading="", text=text)
+    ss = [Scored(score=1.0 - 0.1 * s.index, lex=0.5, clause=clause, sentence=s, rank=0) for s in split(text)]
+    fine = [x for x in ss if x.sentence.text.startswith("情节严重")]
+    assert [x.sentence.index for x in _with_continuation(ss, fine)] == [1, 0]

@@ -74,7 +74,11 @@ def holds_value(asked: str | None, text: str, penalty_asked: bool, measure: str 
     values = parse_values(text)
     if not penalty_asked and "penalty" in offers(text):
         values = [v for v in values if v.kind != "money"]
-    return satisfies(asked, (v.kind for v in values))
+    kinds = [v.kind for v in values]
+    # A fine is a sum or a multiple of one ("处骗取金额1倍以上3倍以下的罚款"): either answers "罚多少？".
+    if penalty_asked and asked == "money" and "multiple" in kinds and "罚款" in text:
+        return True
+    return satisfies(asked, kinds)
 
 
 def lead_in(parent: Clause) -> str:

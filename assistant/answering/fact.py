@@ -332,14 +332,26 @@ def _by_clause(ranked: list[Scored]) -> dict[str, list[Scored]]:
 _CONSEQUENCE = re.compile(r"^(?:逾期|到期|期满)?(?:仍|还)?(?:不|未|拒不|没有)[^，。；]{0,12}的，")
 
 
+_ESCALATES = re.compile(rf"情节(?:较重|严重|特别严重|恶劣)的，|{_CONSEQUENCE.pattern[1:]}")
+
+
 def _with_continuation(ss: list[Scored], picked: list[Scored]) -> list[Scored]:
     """A piece that ends in "；" is half of one sentence: the piece after it comes with it ("发现…风险时，
     应当立即采取补救措施；发生数据安全事件时，应当…告知用户…"); so does a sentence saying what follows when it
-    is not done ("…生效后三个月内申请强制执行。逾期不申请的，人民法院应当裁定解除保全措施。")."""
+    is not done ("…生效后三个月内申请强制执行。逾期不申请的，人民法院应当裁定解除保全措施。"), and a piece
+    that escalates ("情节严重的，…") brings the one it escalates from."""
     by_index = {x.sentence.index: x for x in ss}
     out = list(picked)
     have = {x.sentence.index for x in out}
     for x in picked:
+        # "情节严重的，…处…罚款" or "拒不改正的，…" goes further than the sentence before it: that one comes too.
+        i = x.sentence.index
+        while i - 1 in by_index and _ESCALATES.match(by_index[i].sentence.text) and not by_index[i - 1].sentence.heading:
+            i -= 1
+            if i not in have:
+                out.append(by_index[i])
+                have.add(i)
+    for x in list(out):
         i = x.sentence.index
         while i + 1 in by_index and by_index.get(i) and (by_index[i].sentence.text.endswith(("；", ";"))
                                                           or _CONSEQUENCE.match(by_index[i + 1].sentence.text)):
