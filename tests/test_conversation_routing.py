@@ -94,6 +94,7 @@ def test_no_history_means_no_rewrite():
         # Whether what is done to a firm is lawful is no request for support.
         ("我在武汉开了个小厂，去银行贷款，银行要收贷款承诺费，这合法吗？", "fact"),
         ("失业金一个月发多少是谁说了算？", "responsibility"),  # who decides is who is responsible
+        ("景区里游客出了安全事故，平时旅游安全这一块到底是谁负总责？", "responsibility"),
     ],
 )
 def test_routes(question, kind):
