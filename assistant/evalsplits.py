@@ -48,7 +48,7 @@ class Split:
 
 
 # The question sets helpers wrote without reading the code that answering may be changed for (eval/<name>/).
-DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
+DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8")
 
 SPLITS = {
     "dev": Split(

@@ -1,4 +1,4 @@
-"""CI guard on the dev documents nobody here wrote questions for (eval/dev … eval/dev7): the answers to
+"""CI guard on the dev documents nobody here wrote questions for (eval/dev … eval/dev8): the answers to
 questions written by someone who never read the code must not fall back. The test split (eval/test) is
 measured by ``python -m assistant eval-splits`` and never guarded here: a floor on it would invite fitting to it.
 
@@ -19,6 +19,8 @@ eval/dev6 (120 items, 6 more documents, added 2026-12-07 late night), on its fir
 refusals 0.062, refusal of unanswerable 0.583 (24 unanswerable), retrieval R@5 0.818.
 eval/dev7 (120 items, 6 more documents, added 2026-12-08), on its first run: key facts 0.802, false refusals
 0.052, refusal of unanswerable 0.542 (24 unanswerable), retrieval R@5 0.885.
+eval/dev8 (120 items, 6 more documents, added 2026-12-08), on its first run: key facts 0.698, false refusals
+0.062, refusal of unanswerable 0.500 (24 unanswerable), retrieval R@5 0.833.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ FLOORS = {
     "dev5": (120, {"must_include": 0.54, "refusal_acc": 0.50}, 0.15),
     "dev6": (120, {"must_include": 0.62, "refusal_acc": 0.50}, 0.15),
     "dev7": (120, {"must_include": 0.74, "refusal_acc": 0.46}, 0.15),
+    "dev8": (120, {"must_include": 0.64, "refusal_acc": 0.42}, 0.15),
 }
 
 
