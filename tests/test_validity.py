@@ -331,3 +331,16 @@ def test_the_validity_period_of_something_a_document_sets_is_a_fact_question(tmp
     term = bot.ask("家用汽车的三包有效期最短是多长？")
     assert term.route == "fact" and "sanbao#2" in cited(term) and "2年" in term.answer
     assert bot.ask("某省家用汽车产品三包规定的有效期是多久？").route == "validity"
+
+
+def test_the_effect_article_also_says_to_which_cases_the_document_applies():
+    from assistant.answering.validity import Printed, transitional
+    from assistant.clauses import Clause
+
+    text = ("本解释自2009年10月1日起施行。\n\n本解释施行前已经终审，本解释施行后当事人申请再审或者按照审判监督程序"
+            "决定再审的案件，不适用本解释。")
+    clause = Clause(doc_id="interp", path="5", level=1, label="第五条", heading="", text=text)
+    said = [p.text for p in transitional(Printed(clause, "本解释自2009年10月1日起施行。"))]
+    assert said == ["本解释施行前已经终审，本解释施行后当事人申请再审或者按照审判监督程序决定再审的案件，不适用本解释。"]
+    assert transitional(Printed(clause, "本解释施行前已经终审，本解释施行后当事人申请再审或者按照审判监督程序"
+                                        "决定再审的案件，不适用本解释。")) == []

@@ -192,6 +192,20 @@ def effect(corpus: Corpus, doc: Document) -> Printed | None:
     return line or inline
 
 
+# "本解释施行前已经终审…的，不适用本解释": to which cases or acts the document applies in time.
+_APPLIES_IN_TIME = re.compile(r"适用(?:本|当时|原)")
+
+
+def transitional(eff: Printed) -> list[Printed]:
+    """The sentences after the 施行 sentence in its article that say which cases, contracts or acts the
+    document applies to ("本解释施行后尚未终审的案件，适用本解释；…不适用本解释。")."""
+    pieces = split(eff.clause.text)
+    at = next((i for i, p in enumerate(pieces) if p.text in eff.text), None)
+    if at is None:
+        return []
+    return [Printed(eff.clause, p.text) for p in pieces[at + 1:] if _APPLIES_IN_TIME.search(p.text)][:3]
+
+
 def period(corpus: Corpus, doc: Document) -> Printed | None:
     """A sentence printing the validity period ("有效期为5年"), when the 施行 sentence does not."""
     for c in clauses_of(corpus, doc.doc_id):
@@ -308,6 +322,8 @@ def _validity_lines(corpus: Corpus, d: Document, when: JudgeDate, wants: set[str
     if wants & {"effective", "status"}:
         if eff is not None:
             lines.append(f"- {_head(d)}：“{eff.text}” [{_cite(cites, used, eff)}]")
+            for p in transitional(eff):
+                lines.append(f"- {_head(d)}：“{p.text}” [{_cite(cites, used, p)}]")
             if d.valid_until and not _PERIOD.search(eff.text) and (per := period(corpus, d)) is not None:
                 lines.append(f"- {_head(d)}：“{per.text}” [{_cite(cites, used, per)}]")
     if "amended" in wants:
