@@ -48,3 +48,17 @@ def test_a_sentence_that_escalates_is_quoted_with_the_one_it_escalates_from():
     ss = [Scored(score=1.0 - 0.1 * s.index, lex=0.5, clause=clause, sentence=s, rank=0) for s in split(text)]
     fine = [x for x in ss if x.sentence.text.startswith("情节严重")]
     assert [x.sentence.index for x in _with_continuation(ss, fine)] == [1, 0]
+
+
+def test_a_sentence_competes_with_an_enumeration_only_when_it_lists_the_kind_asked():
+    from assistant.answering.evidence import closes_series, list_head, list_noun, lists_of
+
+    # "有哪些原则": a series the noun closes is the list asked for.
+    assert list_noun("深圳对人工智能产业治理定了哪些原则？") == "原则"
+    assert closes_series("原则", "治理遵循和谐友好、公平公正、包容共享、敏捷治理原则，推动发展。")
+    # "哪些行业云": a series of …云.
+    assert lists_of(list_head("有哪些行业云？"), "建设工业云、农业云、金融云等行业云平台。")
+    # "哪些基本条件" is not answered by a duty that happens to list three qualities.
+    text = "幼儿园实施保育和教育，应当注重生活性、趣味性和多样性，以游戏为基本活动。"
+    noun = list_noun("在浙江开一家幼儿园，需要满足哪些基本条件？")
+    assert not closes_series(noun, text) and not lists_of(list_head("需要满足哪些基本条件？"), text)

@@ -289,7 +289,7 @@ class Evidence:
         wanted = asks & ANSWER_KINDS
         # "哪些行业云" / "几个“一网”": a sentence listing several things of that kind ("工业云、农业云…",
         # "“一网统管”、…“一网通办”") is the list asked for.
-        head = _list_head(question) if "list" in asks or "分别" in question else ""
+        head = list_head(question) if "list" in asks or "分别" in question else ""
         out: list[Scored] = []
         for rank, c in enumerate(clauses):
             doc = corpus.documents[c.doc_id]
@@ -305,7 +305,7 @@ class Evidence:
                 around = {t for t in toks - inside if self.found(t, around_text)}
                 lex = (sum(self.weight(t) for t in inside) + 0.5 * sum(self.weight(t) for t in around)) / total
                 bonus = min(0.5, 0.25 * len(wanted & s.offers))
-                if head and len(re.findall(re.escape(head) + r"[\u4e00-\u9fff]{0,4}[”\"]?[、，,和及与]", s.text)) >= 2:
+                if head and lists_of(head, s.text):
                     bonus += 0.4
                 score = lex + bonus + prior
                 if (s.heading and has_body) or UNIT_NOTE.match(s.text):
@@ -373,7 +373,23 @@ def _other_side(token: str, question: str, text: str) -> bool:
     return bool(other) and token + other in text and token + side not in text
 
 
-def _list_head(question: str) -> str:
+def lists_of(head: str, text: str) -> bool:
+    """Does the text enumerate things of that kind ("工业云、农业云、金融云" for 云)?"""
+    return len(re.findall(re.escape(head) + r"[\u4e00-\u9fff]{0,4}[”\"]?[、，,和及与]", text)) >= 2
+
+
+def list_noun(question: str) -> str:
+    """The thing a list question asks for, as written ("有哪些原则" → 原则); "" when none."""
+    m = _LIST_NOUN.search(question)
+    return m.group(1) if m else ""
+
+
+def closes_series(noun: str, text: str) -> bool:
+    """Does the text name a series of them, the noun closing it ("和谐友好、公平公正、…、敏捷治理原则")?"""
+    return bool(noun) and re.search(r"(?:[\u4e00-\u9fff]{1,10}、){2,}[\u4e00-\u9fff]{1,10}?" + re.escape(noun), text) is not None
+
+
+def list_head(question: str) -> str:
     """What the listed things end with: "哪些行业云" → 云, "几个“一网”" → 一网 (its kind, not the whole noun)."""
     m = _LIST_NOUN.search(question)
     if not m:

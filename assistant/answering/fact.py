@@ -30,7 +30,18 @@ from ..sentences import split as split_sentences
 from ..values import asked_measure, asked_value_kind
 from . import listing
 from .context import Turn
-from .evidence import ANSWER_KINDS, Evidence, Scored, has_content, holds_value, item_lead_in
+from .evidence import (
+    ANSWER_KINDS,
+    Evidence,
+    Scored,
+    closes_series,
+    has_content,
+    holds_value,
+    item_lead_in,
+    list_head,
+    list_noun,
+    lists_of,
+)
 from .refusal import refuse, refuse_absent
 
 MAX_FACT_CLAUSES = 3
@@ -77,7 +88,12 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
         # The whole enumeration, unless one sentence already lists it all ("工业云、农业云、…") and fits better.
         listed = turn.focus_clauses(ctx.corpus) or hit_clauses[:6]
         found = listing.enumerations(ev, q, listed)
-        inline = ranked[0] if "list" in ranked[0].sentence.offers else None
+        # A sentence that lists things ("、…、…") competes with the enumeration only when it lists the kind
+        # asked ("哪些基本条件": not "注重生活性、趣味性和多样性").
+        head = list_head(q)
+        best = ranked[0].sentence.text
+        inline = ranked[0] if "list" in ranked[0].sentence.offers and (
+            not head or lists_of(head, best) or closes_series(list_noun(q), best)) else None
         # A list whose heading the question names ("重点任务有哪些？" → 二、重点任务) is the list asked for.
         named = bool(found) and len(heading := found[0].parent.heading.rstrip("。：:")) >= 2 and heading in q
         if found and found[0].score >= 0.5 and (inline is None or named or found[0].score >= inline.lex):
