@@ -154,3 +154,14 @@ def test_support_is_said_to_name_no_benefit_only_when_none_is_granted():
     # 优惠 is preferential treatment of any kind: a tax deduction one may enjoy is one.
     deduction = ["中小企业开发新技术、新产品、新工艺发生的研发费用，符合国家有关规定的，可以享受税前加计扣除政策。"]
     assert _benefit_not_granted("研发费用在税上有什么优惠？", deduction) == ""
+
+
+def test_a_support_question_no_measure_fits_is_answered_as_a_question_of_fact(fake_assistant, monkeypatch):
+    from assistant.answering.matching import MatchResult, Profile
+
+    # No row for this firm: what the documents say of its case is judged like any answer, on retrieval's hits.
+    monkeypatch.setattr(support, "match", lambda corpus, profile, **kw: MatchResult(Profile(), "", []))
+    answer = fake_assistant.ask("我是武汉一家做农产品电商的小微企业，能享受哪些扶持？", decide=False)
+    assert answer.route == "support"
+    assert answer.retrieved and "扶持条款" not in answer.answer
+    assert not answer.refused and answer.citations

@@ -297,7 +297,10 @@ class AnswerChain:
             answer = article.compose(turn, ev, asked)
         else:
             answer = COMPOSERS.get(turn.route.kind, fact.compose)(turn, ev)
-            if not answer.refused and turn.route.kind in DECIDED_ROUTES and not responsibility.asks_unit_work(turn):
+            decided = turn.route.kind in DECIDED_ROUTES
+            if answer is None:  # a support question no measure fits: answered as a question of fact
+                answer, decided = fact.compose(turn, ev), True
+            if not answer.refused and decided and not responsibility.asks_unit_work(turn):
                 answer = self._decided(turn, answer, enforce=turn.options.get("decide", True))
         if not answer.refused and turn.route.kind != "validity":
             answer = self._with_status_notes(answer)

@@ -40,7 +40,7 @@ def profile_of(question: str, route: Route, given: dict, region: str | None) -> 
                    qualifications=tuple(q for q in given.get("qualifications") or () if q))
 
 
-def compose(turn: Turn, ev: Evidence) -> Answer:
+def compose(turn: Turn, ev: Evidence) -> Answer | None:
     ctx = ev.ctx
     region = turn.profile.get("region") or (turn.route.regions[0] if turn.route.regions else None)
     docs = documents_for_region(region, ctx.corpus.documents) if region else list(ctx.corpus.documents.values())
@@ -69,9 +69,11 @@ def compose(turn: Turn, ev: Evidence) -> Answer:
     page = 1 if turn.rewrite.skip else 0
     rows = result.rows[page * PAGE_IN_FORCE:(page + 1) * PAGE_IN_FORCE]
     apart = result.not_in_force[page * PAGE_APART:(page + 1) * PAGE_APART]
-    turn.hits = [Hit(r.clause_id, r.score) for r in (*rows, *apart)]
     if not result.rows and not result.not_in_force:
-        return refuse(ctx, "现有文件中没有找到适用于该情况的扶持条款。")
+        # No measure for this firm: what the documents say of its case ("我是残疾人，打算开个小卖部…有没有
+        # 优惠？" — a law's 税收优惠 for persons, no 政策匹配 row) is a question of fact, on retrieval's hits.
+        return None
+    turn.hits = [Hit(r.clause_id, r.score) for r in (*rows, *apart)]
     if not rows and not apart:
         return ctx.citations().answer([*lines, "前面的回答已列出全部相关条款，没有更多内容了。"])
     cites = ctx.citations()
