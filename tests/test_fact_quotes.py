@@ -62,3 +62,6 @@ def test_a_sentence_competes_with_an_enumeration_only_when_it_lists_the_kind_ask
     text = "幼儿园实施保育和教育，应当注重生活性、趣味性和多样性，以游戏为基本活动。"
     noun = list_noun("在浙江开一家幼儿园，需要满足哪些基本条件？")
     assert not closes_series(noun, text) and not lists_of(list_head("需要满足哪些基本条件？"), text)
+    # ... and a series counted before its noun ("等10个流通行业").
+    assert closes_series(list_noun("武汉要推动哪些流通行业用上大数据？"),
+                         "加快技术在商品交易市场、百货零售、超市便利店、再生资源回收等10个流通行业的深度应用。")

@@ -385,8 +385,9 @@ def list_noun(question: str) -> str:
 
 
 def closes_series(noun: str, text: str) -> bool:
-    """Does the text name a series of them, the noun closing it ("和谐友好、公平公正、…、敏捷治理原则")?"""
-    return bool(noun) and re.search(r"(?:[\u4e00-\u9fff]{1,10}、){2,}[\u4e00-\u9fff]{1,10}?" + re.escape(noun), text) is not None
+    """Does the text name a series of them, the noun closing it ("和谐友好、公平公正、…、敏捷治理原则",
+    "商品交易市场、…、再生资源回收等10个流通行业")?"""
+    return bool(noun) and re.search(r"(?:[\u4e00-\u9fff]{1,10}、){2,}[^，,。；;、]{1,16}?" + re.escape(noun), text) is not None
 
 
 def list_head(question: str) -> str:
