@@ -641,3 +641,8 @@ def test_a_state_council_duty_in_prose_names_the_state_council():
 def test_a_note_with_square_brackets_keeps_the_bracketed_place_whole():
     lead, _ = parse_note("（责任单位：省商务厅、省财政厅，各市、县〔市、区〕政府）", province="浙江省")
     assert lead == ["浙江省商务厅", "浙江省财政厅", "浙江省各市、县（市、区）政府"]
+
+
+def test_a_body_named_inside_an_attribute_is_no_actor():
+    # "政府确定的收费项目": the government determined the fees; the kindergarten is no body that acts.
+    assert find_duties("公办幼儿园执行政府确定的收费项目和标准。") == ([], [])
