@@ -71,6 +71,8 @@ def test_no_history_means_no_rewrite():
         ("济南对天使投资有什么奖励？", "fact"),
         # 过期 said of a thing ("过期食品") describes it; said of a document ("过期了吗") asks whether it applies.
         ("我举报了一家卖过期食品的超市，他们有没有义务保密？", "fact"),
+        ("楼下小超市一直在卖过期变质的牛奶，市场监管部门会按什么规定来处罚它？", "fact"),  # the milk is 过期
+        ("那份办法是否过期？", "validity"),
         ("这个意见是不是已经过期了？", "validity"),
         ("这份文件过期没有？", "validity"),
         ("上海的生活垃圾管理条例是哪天开始正式实施的？", "validity"),
