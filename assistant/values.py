@@ -519,6 +519,8 @@ def asked_value_kind(question: str) -> str | None:
 # The asker's account of themselves asks nothing: in "我想私下收几个小区的湿垃圾拉去卖，…会怎样？" 几 is "a few".
 _OWN_ACCOUNT = re.compile(r"(?:我|我们|我家|我司|家里)[^，,；;。？?！!]*")
 _ASKING_ELSE = re.compile(r"怎|什么|吗|谁|哪|如何|能不能|可不可以|是否|多少|几")
+# ... unless the asker's clause asks itself ("我们公司能补贴多少钱，要什么条件？").
+_ASKS_ITSELF = re.compile(r"怎|什么|吗|谁|哪|如何|是否|能|可以|该|应|需")
 
 
 def _without_own_account(q: str) -> str:
@@ -526,7 +528,7 @@ def _without_own_account(q: str) -> str:
     asks: "几"/"多少" there counts the asker's things, not a value asked."""
     parts = re.split(r"(?<=[，,；;。])", q)
     keep = [p for i, p in enumerate(parts)
-            if not (_OWN_ACCOUNT.match(p.strip()) and not re.search(r"怎|什么|吗|谁|哪|如何|是否|能|可以|该|应|需", p)
+            if not (_OWN_ACCOUNT.match(p.strip()) and not _ASKS_ITSELF.search(p)
                     and any(_ASKING_ELSE.search(later) for later in parts[i + 1:]))]
     return "".join(keep)
 

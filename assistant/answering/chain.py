@@ -30,13 +30,15 @@ from . import (
 from .context import Context, Turn, excluded_clause
 from .evidence import Evidence
 
-Composer = Callable[[Turn, Evidence], Answer]
+# None: the route has nothing of its own to say (a support question no measure fits) and the question is
+# answered as a fact, under the decision.
+Composer = Callable[[Turn, Evidence], Answer | None]
 
 # One composer per route kind (routing.classify); a new kind of answer is a new module and a line here.
 # A kind without an entry is answered as a fact.
 # Routes whose answers the calibrated decision (decision.py) may turn into a refusal: those composed from
 # retrieved evidence. Support, validity and target answers read document facts and the region's coverage,
-# and say themselves when these hold nothing.
+# and say themselves when these hold nothing (support hands a firm no measure fits to the fact composer).
 COMPOSERS: dict[str, Composer] = {
     "fact": fact.compose,
     "support": support.compose,

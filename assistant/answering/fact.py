@@ -345,10 +345,10 @@ def _by_clause(ranked: list[Scored]) -> dict[str, list[Scored]]:
 
 
 # What follows when a duty is not met ("逾期不申请的，…", "逾期仍不缴存的，…", "拒不改正的，…"): the rest of it.
-_CONSEQUENCE = re.compile(r"^(?:逾期|到期|期满)?(?:仍|还)?(?:不|未|拒不|没有)[^，。；]{0,12}的，")
+_CONSEQUENCE = re.compile(r"(?:逾期|到期|期满)?(?:仍|还)?(?:不|未|拒不|没有)[^，。；]{0,12}的，")  # at a piece's start (match)
 
 
-_ESCALATES = re.compile(rf"情节(?:较重|严重|特别严重|恶劣)的，|{_CONSEQUENCE.pattern[1:]}")
+_ESCALATES = re.compile(rf"情节(?:较重|严重|特别严重|恶劣)的，|{_CONSEQUENCE.pattern}")
 
 
 def _with_continuation(ss: list[Scored], picked: list[Scored]) -> list[Scored]:
